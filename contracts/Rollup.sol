@@ -1,0 +1,591 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
+import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
+
+import {IProofVerifier} from "./interfaces/IProofVerifier.sol";
+import {IRollup} from "./interfaces/IRollup.sol";
+import {IStaking} from "./interfaces/IStaking.sol";
+import {Errors} from "./libraries/Errors.sol";
+import {MessagesLib} from "./libraries/MessagesLib.sol";
+import {InactivityLib} from "./libraries/InactivityLib.sol";
+import {RewardLib} from "./libraries/RewardLib.sol";
+import {SortitionLib} from "./libraries/SortitionLib.sol";
+import {TimeLib} from "./libraries/TimeLib.sol";
+import {TreeLib} from "./libraries/TreeLib.sol";
+
+/// @title Rollup
+/// @notice The SPN rollup: one public per-slot score ranks every staker; the highest sequences, the lowest attest and
+///         prove. A proposal needs M attestations from the slot's attestation committee; a proof (any verifier behind
+///         IProofVerifier) must arrive within the proof window or the block and everything on it are pruned; a
+///         proven block pays its submitter, its sequencer (base plus a bonus per distinct prover) and records one
+///         rewards commitment its provers claim against. Committee members who stop contributing are bled.
+/// @dev Parameters are immutable and validated at deployment (docs/PROTOCOL.md §2). The clock is read from Staking so
+///      both contracts agree on slots and epochs.
+contract Rollup is IRollup, EIP712 {
+    using SafeERC20 for IERC20;
+    using Checkpoints for Checkpoints.Trace224;
+
+    /// @notice Deployment parameters (docs/PROTOCOL.md §2 lists units, defaults and reasons).
+    struct Config {
+        IStaking staking;
+        IProofVerifier verifier;
+        IERC20 rewardToken;
+        uint256 seedLookahead;
+        uint256 proofWindow;
+        uint256 minHeight;
+        uint256 maxHeight;
+        uint256 roundHeight;
+        uint256 redundancy;
+        uint256 neighbourhood;
+        uint256 attestationTarget;
+        uint256 attestationQuorum;
+        uint256 sequencerTarget;
+        SortitionLib.CostWeights costs;
+        RewardLib.Rewards rewards;
+        uint256 graceSlots;
+        uint256 strikeThreshold;
+        uint256 penaltyBase;
+        uint256 ejectionFloor;
+    }
+
+    /// @notice Chain heads: blocks 1..provenTip are final; provenTip+1..pendingTip await proofs.
+    struct Chain {
+        uint64 pendingTip;
+        uint64 provenTip;
+    }
+
+    IStaking public immutable staking;
+    IProofVerifier public immutable verifier;
+    IERC20 public immutable rewardToken;
+    uint256 public immutable genesisTime;
+    uint256 public immutable slotDuration;
+    uint256 public immutable epochDuration;
+    uint256 public immutable seedLookahead;
+    uint256 public immutable proofWindow;
+    uint256 public immutable minHeight;
+    uint256 public immutable maxHeight;
+    uint256 public immutable roundHeight;
+    uint256 public immutable redundancy;
+    uint256 public immutable neighbourhood;
+    uint256 public immutable attestationTarget;
+    uint256 public immutable attestationQuorum;
+    uint256 public immutable sequencerTarget;
+    uint256 public immutable graceSlots;
+    uint256 public immutable strikeThreshold;
+    uint256 public immutable penaltyBase;
+    uint256 public immutable ejectionFloor;
+    uint256 internal immutable _vmProofsPerTx;
+    uint256 internal immutable _vmProofCost;
+    uint256 internal immutable _baseProofCost;
+    uint256 internal immutable _mergeProofCost;
+    uint256 internal immutable _submitterReward;
+    uint256 internal immutable _sequencerBase;
+    uint256 internal immutable _sequencerPerProver;
+    uint256 internal immutable _sequencerBonusCap;
+    uint256 internal immutable _proversReward;
+
+    Chain public chain;
+    mapping(uint256 number => BlockLog) internal _blocks;
+    mapping(uint256 number => ProvenBlock) internal _proven;
+    Checkpoints.Trace224 internal _seeds;
+    RewardLib.Pool internal _pool;
+    mapping(address prover => mapping(uint256 wordIndex => uint256 bits)) internal _claimed;
+    mapping(address staker => Inactivity) internal _inactivity;
+
+    constructor(Config memory c) EIP712("SPN", "1") {
+        _validate(c);
+        staking = c.staking;
+        verifier = c.verifier;
+        rewardToken = c.rewardToken;
+        genesisTime = c.staking.genesisTime();
+        slotDuration = c.staking.slotDuration();
+        epochDuration = c.staking.epochDuration();
+        seedLookahead = c.seedLookahead;
+        proofWindow = c.proofWindow;
+        minHeight = c.minHeight;
+        maxHeight = c.maxHeight;
+        roundHeight = c.roundHeight;
+        redundancy = c.redundancy;
+        neighbourhood = c.neighbourhood;
+        attestationTarget = c.attestationTarget;
+        attestationQuorum = c.attestationQuorum;
+        sequencerTarget = c.sequencerTarget;
+        graceSlots = c.graceSlots;
+        strikeThreshold = c.strikeThreshold;
+        penaltyBase = c.penaltyBase;
+        ejectionFloor = c.ejectionFloor;
+        _vmProofsPerTx = c.costs.vmProofsPerTx;
+        _vmProofCost = c.costs.vmProofCost;
+        _baseProofCost = c.costs.baseProofCost;
+        _mergeProofCost = c.costs.mergeProofCost;
+        _submitterReward = c.rewards.submitter;
+        _sequencerBase = c.rewards.sequencerBase;
+        _sequencerPerProver = c.rewards.sequencerPerProver;
+        _sequencerBonusCap = c.rewards.sequencerBonusCap;
+        _proversReward = c.rewards.provers;
+
+        _blocks[0].blockHash = MessagesLib.GENESIS_HASH;
+        _seeds.push(0, uint224(uint256(keccak256(abi.encode(block.prevrandao, block.chainid, address(this))))));
+        SortitionLib.sampleSeed(_seeds, currentEpoch(), seedLookahead);
+    }
+
+    /* ------------------------------------------------------------------ PROPOSALS */
+
+    /// @inheritdoc IRollup
+    function propose(ProposeArgs calldata args, Signature[] calldata attestations) external returns (uint256 number) {
+        uint256 slot = currentSlot();
+        _sampleSeed(slot);
+        _pruneIfDue(slot);
+        require(args.slot == slot, Errors.Rollup__WrongSlot(slot, args.slot));
+        require(
+            args.height >= minHeight && args.height <= maxHeight,
+            Errors.Rollup__HeightOutOfRange(args.height, minHeight, maxHeight)
+        );
+
+        uint256 epoch = slot / epochDuration;
+        uint256 n = staking.activeCount(epoch);
+        require(n > 0, Errors.Rollup__NoActiveStakers(epoch));
+        bytes32 seed = slotSeed(slot);
+        require(staking.isActive(msg.sender, epoch), Errors.Rollup__NotActive(msg.sender, epoch));
+        uint256 proposerScore = SortitionLib.score(msg.sender, seed);
+        uint256 floor = SortitionLib.sequencerFloor(sequencerTarget, n);
+        require(proposerScore > floor, Errors.Rollup__NotSequencer(msg.sender, proposerScore, floor));
+
+        Chain memory c = chain;
+        number = c.pendingTip + 1;
+        BlockLog storage tip = _blocks[c.pendingTip];
+        bool replacing = c.pendingTip > c.provenTip && tip.slot == slot;
+        if (replacing) {
+            // Among valid proposals of a slot the highest score wins; the incumbent has the same parent.
+            uint256 incumbent = SortitionLib.score(tip.proposer, seed);
+            require(proposerScore > incumbent, Errors.Rollup__ScoreNotHigher(incumbent, proposerScore));
+            number = c.pendingTip;
+        } else {
+            // Slots only move forward; a proven tip in the current slot cannot be replaced either.
+            require(c.pendingTip == 0 || tip.slot < slot, Errors.Rollup__WrongSlot(uint256(tip.slot) + 1, slot));
+        }
+
+        MessagesLib.Header memory h = MessagesLib.Header({
+            number: uint64(number),
+            parentHash: _blocks[number - 1].blockHash,
+            slot: uint64(slot),
+            proposer: msg.sender,
+            txRoot: args.txRoot,
+            height: args.height
+        });
+        bytes32 hash = MessagesLib.blockHash(h);
+        _verifyAttestations(slot, hash, seed, epoch, n, attestations);
+
+        if (replacing) emit BlockReplaced(number, tip.blockHash, hash);
+        _blocks[number] = BlockLog({blockHash: hash, slot: uint64(slot), proposer: msg.sender, height: args.height});
+        chain.pendingTip = uint64(number);
+        emit BlockProposed(number, hash, slot, msg.sender, h.parentHash, args.txRoot, args.height, proposerScore);
+    }
+
+    /// @inheritdoc IRollup
+    function prune() external {
+        uint256 slot = currentSlot();
+        _sampleSeed(slot);
+        require(_pruneIfDue(slot), Errors.Rollup__NothingToPrune());
+    }
+
+    /* ------------------------------------------------------------------ PROOFS */
+
+    /// @inheritdoc IRollup
+    function submitProof(MessagesLib.Header calldata header, bytes calldata proof) external {
+        uint256 slot = currentSlot();
+        _sampleSeed(slot);
+        Chain memory c = chain;
+        uint256 number = header.number;
+        require(
+            number == uint256(c.provenTip) + 1 && number <= c.pendingTip,
+            Errors.Rollup__WrongBlockNumber(uint256(c.provenTip) + 1, number)
+        );
+        BlockLog storage b = _checkHeader(header);
+        uint256 lastSlot = uint256(b.slot) + proofWindow;
+        require(slot <= lastSlot, Errors.Rollup__DeadlinePassed(slot, lastSlot));
+
+        uint256 epoch = header.slot / epochDuration;
+        IProofVerifier.VerifiedWork memory w = verifier.verify(
+            IProofVerifier.VerifyContext({
+                blockHash: b.blockHash,
+                txRoot: header.txRoot,
+                slotSeed: slotSeed(header.slot),
+                domainSeparator: _domainSeparatorV4(),
+                staking: staking,
+                epoch: epoch,
+                activeCount: staking.activeCount(epoch),
+                height: header.height,
+                roundHeight: roundHeight,
+                redundancy: redundancy,
+                neighbourhood: neighbourhood,
+                costs: costWeights()
+            }),
+            proof
+        );
+
+        chain.provenTip = uint64(number);
+        uint256 totalCost = SortitionLib.totalProverCost(header.height, roundHeight, costWeights());
+        Payout memory p = RewardLib.payout(_pool, rewards(), w.distinctProvers, w.creditedCost, totalCost);
+        _proven[number] = ProvenBlock({
+            rewardsRoot: w.rewardsRoot,
+            proversPot: uint128(p.proversPot),
+            totalProverCost: uint64(totalCost)
+        });
+        emit BlockProven(
+            number,
+            b.blockHash,
+            msg.sender,
+            w.rewardsRoot,
+            w.distinctProvers,
+            w.unfilledJobs,
+            p.submitter,
+            p.sequencer,
+            p.proversReserved
+        );
+        if (p.submitter > 0) rewardToken.safeTransfer(msg.sender, p.submitter);
+        if (p.sequencer > 0) rewardToken.safeTransfer(staking.getStaker(header.proposer).withdrawer, p.sequencer);
+    }
+
+    /* ------------------------------------------------------------------ REWARDS */
+
+    /// @inheritdoc IRollup
+    function fund(uint256 amount) external {
+        RewardLib.fund(_pool, amount);
+        emit PoolFunded(msg.sender, amount);
+        rewardToken.safeTransferFrom(msg.sender, address(this), amount);
+    }
+
+    /// @inheritdoc IRollup
+    function claim(address prover, ClaimItem[] calldata items) external returns (uint256 amount) {
+        uint256 provenTip = chain.provenTip;
+        mapping(uint256 => uint256) storage claimed = _claimed[prover];
+        // Consecutive blocks share a bitmap word: keep it in memory and write it once per word.
+        uint256 wordIndex = type(uint256).max;
+        uint256 word;
+        for (uint256 i; i < items.length; ++i) {
+            ClaimItem calldata item = items[i];
+            uint256 number = item.blockNumber;
+            require(number > 0 && number <= provenTip, Errors.Rollup__BlockNotProven(number));
+            if (number >> 8 != wordIndex) {
+                if (wordIndex != type(uint256).max) claimed[wordIndex] = word;
+                wordIndex = number >> 8;
+                word = claimed[wordIndex];
+            }
+            uint256 bit = 1 << (number & 0xff);
+            require(word & bit == 0, Errors.Rewards__AlreadyClaimed(prover, number));
+            word |= bit;
+
+            amount += _claimShare(prover, item);
+        }
+        if (wordIndex != type(uint256).max) claimed[wordIndex] = word;
+        require(amount > 0, Errors.Rewards__ZeroAmount());
+
+        RewardLib.settleClaim(_pool, amount);
+        address recipient = staking.getStaker(prover).withdrawer;
+        emit RewardsClaimed(prover, recipient, amount, items.length);
+        rewardToken.safeTransfer(recipient, amount);
+    }
+
+    /// @dev Verifies one claimed leaf against its block's rewards root and returns the share it pays.
+    function _claimShare(address prover, ClaimItem calldata item) internal view returns (uint256) {
+        ProvenBlock storage pb = _proven[item.blockNumber];
+        require(
+            MerkleProof.verifyCalldata(item.proof, pb.rewardsRoot, TreeLib.rewardLeaf(prover, item.cost)),
+            Errors.Rewards__InvalidProof(prover, item.blockNumber)
+        );
+        return RewardLib.share(pb.proversPot, item.cost, pb.totalProverCost);
+    }
+
+    /* ------------------------------------------------------------------ INACTIVITY */
+
+    /// @inheritdoc IRollup
+    function reportMissed(address staker, MessagesLib.Header calldata header) external {
+        uint256 slot = currentSlot();
+        _sampleSeed(slot);
+        Inactivity storage rec = _inactivity[staker];
+        if (rec.pendingBlock != 0) {
+            uint256 graceEnd = uint256(rec.pendingSlot) + graceSlots;
+            require(slot > graceEnd, Errors.Inactivity__ReportPending(staker, rec.pendingBlock));
+            _finalise(staker, rec);
+        }
+        _checkProvenHeader(header);
+        require(
+            header.number > rec.lastAppearance,
+            Errors.Inactivity__NotAfterLastAppearance(header.number, rec.lastAppearance)
+        );
+        uint256 epoch = header.slot / epochDuration;
+        uint256 n = staking.activeCount(epoch);
+        uint256 s = SortitionLib.score(staker, slotSeed(header.slot));
+        require(
+            staking.isActive(staker, epoch)
+                && s < SortitionLib.roundThreshold(1, header.height, roundHeight, redundancy, n),
+            Errors.Inactivity__NotAssigned(staker, header.number)
+        );
+        rec.pendingBlock = header.number;
+        rec.pendingSlot = uint64(slot);
+        emit MissReported(staker, header.number, msg.sender);
+    }
+
+    /// @inheritdoc IRollup
+    function clearWithReward(
+        address staker,
+        MessagesLib.Header calldata header,
+        uint64 cost,
+        bytes32[] calldata proof
+    ) external {
+        Inactivity storage rec = _evidenceRange(staker, header);
+        require(
+            MerkleProof.verifyCalldata(proof, _proven[header.number].rewardsRoot, TreeLib.rewardLeaf(staker, cost)),
+            Errors.Inactivity__InvalidEvidence(staker, header.number)
+        );
+        _clear(staker, rec, header.number);
+    }
+
+    /// @inheritdoc IRollup
+    function clearWithJobResult(
+        address staker,
+        MessagesLib.Header calldata header,
+        uint32 job,
+        bytes32 output,
+        Signature calldata signature,
+        bytes32[] calldata siblings
+    ) external {
+        Inactivity storage rec = _evidenceRange(staker, header);
+        bytes32 hash = _blocks[header.number].blockHash;
+        require(_eligibleFor(staker, header, job) && _outputInTree(header, job, output, siblings), Errors.Inactivity__InvalidEvidence(staker, header.number));
+        bytes32 digest = MessagesLib.jobResultDigest(_domainSeparatorV4(), hash, job, output);
+        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature.r, signature.vs);
+        require(
+            err == ECDSA.RecoverError.NoError && signer == staker, Errors.Inactivity__InvalidEvidence(staker, header.number)
+        );
+        _clear(staker, rec, header.number);
+    }
+
+    /// @inheritdoc IRollup
+    function finaliseReport(address staker) external {
+        Inactivity storage rec = _inactivity[staker];
+        require(rec.pendingBlock != 0, Errors.Inactivity__NoPendingReport(staker));
+        uint256 graceEnd = uint256(rec.pendingSlot) + graceSlots;
+        require(currentSlot() > graceEnd, Errors.Inactivity__GraceNotOver(currentSlot(), graceEnd));
+        _finalise(staker, rec);
+    }
+
+    /* ------------------------------------------------------------------ VIEWS */
+
+    function currentSlot() public view returns (uint256) {
+        return TimeLib.slotAt(block.timestamp, genesisTime, slotDuration);
+    }
+
+    function currentEpoch() public view returns (uint256) {
+        return currentSlot() / epochDuration;
+    }
+
+    /// @notice Seed of `epoch` (the latest RANDAO sample recorded at or before it).
+    function epochSeed(uint256 epoch) public view returns (uint256) {
+        return SortitionLib.epochSeed(_seeds, epoch);
+    }
+
+    function slotSeed(uint256 slot) public view returns (bytes32) {
+        return SortitionLib.slotSeed(epochSeed(slot / epochDuration), slot);
+    }
+
+    /// @notice Score of `key` in `slot`.
+    function scoreOf(address key, uint256 slot) external view returns (uint256) {
+        return SortitionLib.score(key, slotSeed(slot));
+    }
+
+    /// @notice The EIP-712 domain separator every attestation and job result is signed under.
+    function domainSeparator() external view returns (bytes32) {
+        return _domainSeparatorV4();
+    }
+
+    function getBlock(uint256 number) external view returns (BlockLog memory) {
+        return _blocks[number];
+    }
+
+    function getProvenBlock(uint256 number) external view returns (ProvenBlock memory) {
+        return _proven[number];
+    }
+
+    function getInactivity(address staker) external view returns (Inactivity memory) {
+        return _inactivity[staker];
+    }
+
+    function pool() external view returns (RewardLib.Pool memory) {
+        return _pool;
+    }
+
+    function isClaimed(address prover, uint256 number) external view returns (bool) {
+        return _claimed[prover][number >> 8] & (1 << (number & 0xff)) != 0;
+    }
+
+    function costWeights() public view returns (SortitionLib.CostWeights memory) {
+        return SortitionLib.CostWeights(_vmProofsPerTx, _vmProofCost, _baseProofCost, _mergeProofCost);
+    }
+
+    function rewards() public view returns (RewardLib.Rewards memory) {
+        return RewardLib.Rewards(_submitterReward, _sequencerBase, _sequencerPerProver, _sequencerBonusCap, _proversReward);
+    }
+
+    /* ------------------------------------------------------------------ INTERNALS */
+
+    function _sampleSeed(uint256 slot) internal {
+        SortitionLib.sampleSeed(_seeds, slot / epochDuration, seedLookahead);
+    }
+
+    /// @dev Returns whether anything was pruned.
+    function _pruneIfDue(uint256 slot) internal returns (bool) {
+        Chain memory c = chain;
+        if (c.pendingTip == c.provenTip) return false;
+        if (slot <= uint256(_blocks[uint256(c.provenTip) + 1].slot) + proofWindow) return false;
+        chain.pendingTip = c.provenTip;
+        emit BlocksPruned(uint256(c.provenTip) + 1, c.pendingTip);
+        return true;
+    }
+
+    function _verifyAttestations(
+        uint256 slot,
+        bytes32 hash,
+        bytes32 seed,
+        uint256 epoch,
+        uint256 n,
+        Signature[] calldata attestations
+    ) internal view {
+        require(
+            attestations.length >= attestationQuorum,
+            Errors.Rollup__TooFewAttestations(attestations.length, attestationQuorum)
+        );
+        bytes32 digest = MessagesLib.attestationDigest(_domainSeparatorV4(), slot, hash);
+        uint256 threshold = SortitionLib.committeeThreshold(attestationTarget, n);
+        address previous;
+        for (uint256 i; i < attestations.length; ++i) {
+            (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, attestations[i].r, attestations[i].vs);
+            require(err == ECDSA.RecoverError.NoError, Errors.Rollup__InvalidSignature());
+            require(signer > previous, Errors.Rollup__AttestersNotAscending(previous, signer));
+            previous = signer;
+            require(staking.isActive(signer, epoch), Errors.Rollup__NotActive(signer, epoch));
+            uint256 s = SortitionLib.score(signer, seed);
+            require(s < threshold, Errors.Rollup__AttesterNotInCommittee(signer, s, threshold));
+        }
+    }
+
+    function _checkHeader(MessagesLib.Header calldata header) internal view returns (BlockLog storage b) {
+        b = _blocks[header.number];
+        bytes32 actual = MessagesLib.blockHash(header);
+        require(actual == b.blockHash, Errors.Rollup__HeaderMismatch(b.blockHash, actual));
+    }
+
+    function _checkProvenHeader(MessagesLib.Header calldata header) internal view {
+        require(
+            header.number > 0 && header.number <= chain.provenTip, Errors.Rollup__BlockNotProven(header.number)
+        );
+        _checkHeader(header);
+    }
+
+    /// @dev Evidence must be a proven block after the last strike and at most the pending one, inside the grace period.
+    function _evidenceRange(address staker, MessagesLib.Header calldata header)
+        internal
+        view
+        returns (Inactivity storage rec)
+    {
+        rec = _inactivity[staker];
+        require(rec.pendingBlock != 0, Errors.Inactivity__NoPendingReport(staker));
+        uint256 graceEnd = uint256(rec.pendingSlot) + graceSlots;
+        require(currentSlot() <= graceEnd, Errors.Inactivity__GraceOver(currentSlot(), graceEnd));
+        require(
+            header.number > rec.lastAppearance && header.number <= rec.pendingBlock,
+            Errors.Inactivity__EvidenceBlockOutOfRange(header.number, rec.lastAppearance, rec.pendingBlock)
+        );
+        _checkProvenHeader(header);
+    }
+
+    function _eligibleFor(address staker, MessagesLib.Header calldata header, uint256 job) internal view returns (bool) {
+        uint256 height = header.height;
+        if (job >= SortitionLib.proverJobs(height, roundHeight)) return false;
+        uint256 epoch = header.slot / epochDuration;
+        if (!staking.isActive(staker, epoch)) return false;
+        uint256 s = SortitionLib.score(staker, slotSeed(header.slot));
+        (uint256 round, uint256 index) = SortitionLib.roundOf(job, height, roundHeight);
+        if (s >= SortitionLib.roundThreshold(round, height, roundHeight, redundancy, staking.activeCount(epoch))) {
+            return false;
+        }
+        return SortitionLib.inNeighbourhood(index, SortitionLib.jobOnPath(s, round, height, roundHeight), neighbourhood);
+    }
+
+    function _outputInTree(
+        MessagesLib.Header calldata header,
+        uint256 job,
+        bytes32 output,
+        bytes32[] calldata siblings
+    ) internal view returns (bool) {
+        (uint256 round, uint256 index) = SortitionLib.roundOf(job, header.height, roundHeight);
+        uint256 depth = header.height - SortitionLib.level(round, header.height, roundHeight);
+        return siblings.length == depth && TreeLib.rootFromPath(output, index, siblings) == header.txRoot;
+    }
+
+    function _clear(address staker, Inactivity storage rec, uint256 evidenceBlock) internal {
+        uint256 pending = rec.pendingBlock;
+        rec.lastAppearance = uint64(pending);
+        rec.pendingBlock = 0;
+        rec.pendingSlot = 0;
+        rec.strikes = 0;
+        emit ReportCleared(staker, pending, evidenceBlock);
+    }
+
+    /// @dev A strike; from the `strikeThreshold`-th consecutive one on, a penalty doubling with each further strike,
+    ///      and ejection once the remaining stake is below the floor.
+    function _finalise(address staker, Inactivity storage rec) internal {
+        uint256 blockNumber = rec.pendingBlock;
+        uint32 strikes = rec.strikes + 1;
+        rec.strikes = strikes;
+        rec.lastAppearance = uint64(blockNumber);
+        rec.pendingBlock = 0;
+        rec.pendingSlot = 0;
+        uint256 penalty = InactivityLib.penalty(strikes, strikeThreshold, penaltyBase);
+        uint256 slashed;
+        bool ejected;
+        if (penalty > 0) {
+            slashed = staking.slash(staker, penalty);
+            if (staking.stakeOf(staker) < ejectionFloor) {
+                staking.eject(staker);
+                ejected = true;
+            }
+        }
+        emit StrikeFinalised(staker, blockNumber, strikes, slashed, ejected);
+    }
+
+    function _validate(Config memory c) internal view {
+        require(address(c.staking) != address(0), Errors.Params__Invalid("staking is zero"));
+        require(address(c.verifier) != address(0), Errors.Params__Invalid("verifier is zero"));
+        require(address(c.rewardToken) != address(0), Errors.Params__Invalid("rewardToken is zero"));
+        require(c.seedLookahead > 0, Errors.Params__Invalid("seedLookahead is zero"));
+        require(
+            c.staking.setChangeDelay() > c.seedLookahead,
+            Errors.Params__Invalid("setChangeDelay must exceed seedLookahead")
+        );
+        require(c.proofWindow > 0, Errors.Params__Invalid("proofWindow is zero"));
+        require(c.roundHeight > 0, Errors.Params__Invalid("roundHeight is zero"));
+        require(c.minHeight > c.roundHeight, Errors.Params__Invalid("minHeight must exceed roundHeight"));
+        require(c.maxHeight >= c.minHeight, Errors.Params__Invalid("maxHeight below minHeight"));
+        require(c.maxHeight <= 24, Errors.Params__Invalid("maxHeight above 24"));
+        require(c.redundancy > 0, Errors.Params__Invalid("redundancy is zero"));
+        require(c.attestationQuorum > 0, Errors.Params__Invalid("attestationQuorum is zero"));
+        require(c.attestationTarget >= c.attestationQuorum, Errors.Params__Invalid("attestationTarget below quorum"));
+        require(c.sequencerTarget > 0, Errors.Params__Invalid("sequencerTarget is zero"));
+        require(c.costs.mergeProofCost > 0, Errors.Params__Invalid("mergeProofCost is zero"));
+        require(c.strikeThreshold > 0, Errors.Params__Invalid("strikeThreshold is zero"));
+        require(c.graceSlots > 0, Errors.Params__Invalid("graceSlots is zero"));
+        uint256 stake = c.staking.stakeAmount();
+        require(c.penaltyBase <= stake, Errors.Params__Invalid("penaltyBase above stake"));
+        require(c.ejectionFloor <= stake, Errors.Params__Invalid("ejectionFloor above stake"));
+        require(c.neighbourhood < 32, Errors.Params__Invalid("neighbourhood >= 32"));
+    }
+}
+

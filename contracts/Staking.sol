@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
+import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
+import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
+import {IStaking} from "./interfaces/IStaking.sol";
+import {Errors} from "./libraries/Errors.sol";
+import {TimeLib} from "./libraries/TimeLib.sol";
+
+/// @title Staking
+/// @notice Holds one fixed stake per staking key. The staking key signs (attestations, job results, proposals);
+///         a separate withdrawer controls exit and withdrawal and receives rewards.
+/// @dev Every change to the active set takes effect exactly `setChangeDelay` epochs after the epoch it is requested in,
+///      so the active-count checkpoints are pushed with non-decreasing keys and any epoch's count is reproducible.
+///      Stake conservation: this contract's stake-token balance equals `totalStaked()`; slashed stake goes to
+///      `slashSink`, never burned silently.
+contract Staking is IStaking {
+    using SafeERC20 for IERC20;
+    using Checkpoints for Checkpoints.Trace224;
+
+    uint32 internal constant NOT_EXITING = type(uint32).max;
+
+    IERC20 public immutable stakeToken;
+    uint256 public immutable stakeAmount;
+    address public immutable slashSink;
+    uint256 public immutable genesisTime;
+    uint256 public immutable slotDuration;
+    uint256 public immutable epochDuration;
+    uint256 public immutable setChangeDelay;
+    uint256 public immutable withdrawalDelay;
+    address internal immutable _deployer;
+
+    address public rollup;
+    uint256 public totalStaked;
+
+    mapping(address key => Staker) internal _stakers;
+    mapping(address key => uint256) internal _stakes;
+    Checkpoints.Trace224 internal _activeCount;
+
+    struct Config {
+        IERC20 stakeToken;
+        uint256 stakeAmount;
+        address slashSink;
+        uint256 genesisTime;
+        uint256 slotDuration;
+        uint256 epochDuration;
+        uint256 setChangeDelay;
+        uint256 withdrawalDelay;
+    }
+
+    constructor(Config memory c) {
+        require(address(c.stakeToken) != address(0), Errors.Params__Invalid("stakeToken is zero"));
+        require(c.slashSink != address(0), Errors.Params__Invalid("slashSink is zero"));
+        require(c.stakeAmount > 0, Errors.Params__Invalid("stakeAmount is zero"));
+        require(c.slotDuration > 0 && c.epochDuration > 0, Errors.Params__Invalid("zero slot or epoch duration"));
+        require(c.setChangeDelay > 0, Errors.Params__Invalid("setChangeDelay is zero"));
+        stakeToken = c.stakeToken;
+        stakeAmount = c.stakeAmount;
+        slashSink = c.slashSink;
+        genesisTime = c.genesisTime;
+        slotDuration = c.slotDuration;
+        epochDuration = c.epochDuration;
+        setChangeDelay = c.setChangeDelay;
+        withdrawalDelay = c.withdrawalDelay;
+        _deployer = msg.sender;
+    }
+
+    modifier onlyRollup() {
+        require(msg.sender == rollup, Errors.Staking__OnlyRollup(msg.sender));
+        _;
+    }
+
+    /// @inheritdoc IStaking
+    function setRollup(address rollup_) external {
+        require(msg.sender == _deployer, Errors.Staking__OnlyRollup(msg.sender));
+        require(rollup == address(0), Errors.Staking__RollupAlreadySet());
+        require(rollup_ != address(0), Errors.Staking__ZeroAddress());
+        rollup = rollup_;
+    }
+
+    /* ------------------------------------------------------------------ STAKER ACTIONS */
+
+    /// @inheritdoc IStaking
+    function deposit(address withdrawer) external {
+        require(withdrawer != address(0), Errors.Staking__ZeroAddress());
+        require(_stakers[msg.sender].withdrawer == address(0), Errors.Staking__AlreadyRegistered(msg.sender));
+
+        uint256 effective = currentEpoch() + setChangeDelay;
+        _stakers[msg.sender] = Staker({
+            withdrawer: withdrawer,
+            activationEpoch: SafeCast.toUint32(effective),
+            exitEpoch: NOT_EXITING,
+            withdrawn: false
+        });
+        _stakes[msg.sender] = stakeAmount;
+        totalStaked += stakeAmount;
+        _pushCount(effective, _activeCount.latest() + 1);
+
+        emit Deposited(msg.sender, withdrawer, stakeAmount, effective);
+        stakeToken.safeTransferFrom(msg.sender, address(this), stakeAmount);
+    }
+
+    /// @inheritdoc IStaking
+    function initiateExit(address key) external {
+        Staker storage s = _registered(key);
+        require(msg.sender == s.withdrawer, Errors.Staking__NotWithdrawer(s.withdrawer, msg.sender));
+        require(s.exitEpoch == NOT_EXITING, Errors.Staking__AlreadyExiting(key, s.exitEpoch));
+        _exit(key, s, false);
+    }
+
+    /// @inheritdoc IStaking
+    function withdraw(address key, address recipient) external {
+        Staker storage s = _registered(key);
+        require(msg.sender == s.withdrawer, Errors.Staking__NotWithdrawer(s.withdrawer, msg.sender));
+        require(recipient != address(0), Errors.Staking__ZeroAddress());
+        require(s.exitEpoch != NOT_EXITING, Errors.Staking__NotExiting(key));
+        require(!s.withdrawn, Errors.Staking__AlreadyWithdrawn(key));
+        uint256 ready = uint256(s.exitEpoch) + withdrawalDelay;
+        require(currentEpoch() >= ready, Errors.Staking__WithdrawalNotReady(currentEpoch(), ready));
+
+        uint256 amount = _stakes[key];
+        s.withdrawn = true;
+        _stakes[key] = 0;
+        totalStaked -= amount;
+        emit Withdrawn(key, recipient, amount);
+        stakeToken.safeTransfer(recipient, amount);
+    }
+
+    /* ------------------------------------------------------------------ ROLLUP ACTIONS */
+
+    /// @inheritdoc IStaking
+    function slash(address key, uint256 amount) external onlyRollup returns (uint256 slashed) {
+        uint256 held = _stakes[key];
+        slashed = amount < held ? amount : held;
+        if (slashed == 0) return 0;
+        _stakes[key] = held - slashed;
+        totalStaked -= slashed;
+        emit Slashed(key, slashed, slashSink);
+        stakeToken.safeTransfer(slashSink, slashed);
+    }
+
+    /// @inheritdoc IStaking
+    function eject(address key) external onlyRollup {
+        Staker storage s = _registered(key);
+        if (s.exitEpoch != NOT_EXITING) return;
+        _exit(key, s, true);
+    }
+
+    /* ------------------------------------------------------------------ VIEWS */
+
+    /// @inheritdoc IStaking
+    function getStaker(address key) external view returns (Staker memory) {
+        return _stakers[key];
+    }
+
+    /// @inheritdoc IStaking
+    function stakeOf(address key) external view returns (uint256) {
+        return _stakes[key];
+    }
+
+    /// @inheritdoc IStaking
+    function isActive(address key, uint256 epoch) external view returns (bool) {
+        Staker storage s = _stakers[key];
+        return s.withdrawer != address(0) && s.activationEpoch <= epoch && epoch < s.exitEpoch;
+    }
+
+    /// @inheritdoc IStaking
+    function activeCount(uint256 epoch) external view returns (uint256) {
+        return _activeCount.upperLookupRecent(SafeCast.toUint32(epoch));
+    }
+
+    /// @inheritdoc IStaking
+    function currentEpoch() public view returns (uint256) {
+        return TimeLib.epochOf(TimeLib.slotAt(block.timestamp, genesisTime, slotDuration), epochDuration);
+    }
+
+    /* ------------------------------------------------------------------ INTERNALS */
+
+    function _registered(address key) internal view returns (Staker storage s) {
+        s = _stakers[key];
+        require(s.withdrawer != address(0), Errors.Staking__NotRegistered(key));
+    }
+
+    function _exit(address key, Staker storage s, bool forced) internal {
+        uint256 effective = currentEpoch() + setChangeDelay;
+        // A key whose activation is still ahead leaves at its activation epoch at the latest: it was counted from then.
+        s.exitEpoch = SafeCast.toUint32(effective);
+        _pushCount(effective, _activeCount.latest() - 1);
+        emit ExitInitiated(key, effective, forced);
+    }
+
+    function _pushCount(uint256 epoch, uint256 count) internal {
+        _activeCount.push(SafeCast.toUint32(epoch), SafeCast.toUint224(count));
+    }
+}

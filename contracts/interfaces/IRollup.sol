@@ -1,0 +1,133 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {MessagesLib} from "../libraries/MessagesLib.sol";
+
+/// @title IRollup
+/// @notice Proposals with attestation quorum, proof submission, pruning, rewards and the inactivity bleed.
+interface IRollup {
+    /// @notice What a sequencer commits to: the current slot, its transaction tree root and tree height n.
+    struct ProposeArgs {
+        uint64 slot;
+        bytes32 txRoot;
+        uint8 height;
+    }
+
+    /// @notice A compact (EIP-2098) secp256k1 signature.
+    struct Signature {
+        bytes32 r;
+        bytes32 vs;
+    }
+
+    /// @notice One block's entry in a batched claim: the prover's credited cost in that block and its Merkle proof.
+    struct ClaimItem {
+        uint64 blockNumber;
+        uint64 cost;
+        bytes32[] proof;
+    }
+
+    /// @notice Per-block record of a proposal; `blockHash` commits to the whole header.
+    struct BlockLog {
+        bytes32 blockHash;
+        uint64 slot;
+        address proposer;
+        uint8 height;
+    }
+
+    /// @notice Per-block record written once when the block is proven.
+    struct ProvenBlock {
+        bytes32 rewardsRoot;
+        uint128 proversPot;
+        uint64 totalProverCost;
+    }
+
+    /// @notice Inactivity state of a staker.
+    struct Inactivity {
+        /// @dev Block of the latest finalised strike or cleared report; later reports must concern later blocks.
+        uint64 lastAppearance;
+        /// @dev Block of the pending report, 0 if none.
+        uint64 pendingBlock;
+        /// @dev Slot the pending report was made in; the grace period runs from it.
+        uint64 pendingSlot;
+        /// @dev Consecutive finalised strikes.
+        uint32 strikes;
+    }
+
+    /// @notice Reward parts actually paid or reserved for a proven block (after underfunding scaling).
+    struct Payout {
+        uint256 submitter;
+        uint256 sequencer;
+        uint256 proversPot;
+        uint256 proversReserved;
+    }
+
+    event BlockProposed(
+        uint256 indexed number,
+        bytes32 indexed blockHash,
+        uint256 indexed slot,
+        address proposer,
+        bytes32 parentHash,
+        bytes32 txRoot,
+        uint8 height,
+        uint256 score
+    );
+    event BlockReplaced(uint256 indexed number, bytes32 oldBlockHash, bytes32 newBlockHash);
+    event BlocksPruned(uint256 fromNumber, uint256 toNumber);
+    event BlockProven(
+        uint256 indexed number,
+        bytes32 indexed blockHash,
+        address indexed submitter,
+        bytes32 rewardsRoot,
+        uint256 distinctProvers,
+        uint256 unfilledJobs,
+        uint256 submitterReward,
+        uint256 sequencerReward,
+        uint256 proversReserved
+    );
+    event PoolFunded(address indexed funder, uint256 amount);
+    event RewardsClaimed(address indexed prover, address indexed recipient, uint256 amount, uint256 blocks);
+    event MissReported(address indexed staker, uint256 indexed blockNumber, address indexed reporter);
+    event ReportCleared(address indexed staker, uint256 indexed pendingBlock, uint256 evidenceBlock);
+    event StrikeFinalised(address indexed staker, uint256 indexed blockNumber, uint256 strikes, uint256 penalty, bool ejected);
+
+    /// @notice Proposes the current slot's block from msg.sender (the staking key) with its committee's attestations.
+    /// @dev Attestation signatures must recover to strictly ascending addresses (which makes them distinct).
+    function propose(ProposeArgs calldata args, Signature[] calldata attestations) external returns (uint256 number);
+
+    /// @notice Drops the oldest unproven block and everything on top of it once its proof window has passed.
+    function prune() external;
+
+    /// @notice Submits the proof of the next unproven block; pays B^Submitter to msg.sender and B^Sequencer.
+    function submitProof(MessagesLib.Header calldata header, bytes calldata proof) external;
+
+    /// @notice Adds `amount` reward tokens from msg.sender to the reward pool.
+    function fund(uint256 amount) external;
+
+    /// @notice Pays `prover`'s B^Provers shares for many proven blocks to its withdrawer. Callable by anyone.
+    function claim(address prover, ClaimItem[] calldata items) external returns (uint256 amount);
+
+    /// @notice Reports that `staker` was on the committee of the proven block `header` and is presumed inactive.
+    function reportMissed(address staker, MessagesLib.Header calldata header) external;
+
+    /// @notice Clears a pending report with a credited rewards leaf of `staker` in a block in the report's range.
+    function clearWithReward(
+        address staker,
+        MessagesLib.Header calldata header,
+        uint64 cost,
+        bytes32[] calldata proof
+    ) external;
+
+    /// @notice Clears a pending report with a job result `staker` signed for a block in the report's range and was
+    ///         eligible for, its output proven against the block's transaction root.
+    function clearWithJobResult(
+        address staker,
+        MessagesLib.Header calldata header,
+        uint32 job,
+        bytes32 output,
+        Signature calldata signature,
+        bytes32[] calldata siblings
+    ) external;
+
+    /// @notice Turns a pending report whose grace period is over into a strike; applies the bleed.
+    function finaliseReport(address staker) external;
+}

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+/// @title Errors
+/// @notice Every custom error of SPN, named `Area__Reason`, with the offending values as arguments.
+library Errors {
+    // ---------------------------------------------------------------- Parameters
+    /// @notice A deployment parameter set is inconsistent; `reason` names the rule it breaks.
+    error Params__Invalid(string reason);
+
+    // ---------------------------------------------------------------- Staking
+    error Staking__AlreadyRegistered(address key);
+    error Staking__ZeroAddress();
+    error Staking__NotRegistered(address key);
+    error Staking__NotWithdrawer(address expected, address actual);
+    error Staking__AlreadyExiting(address key, uint32 exitEpoch);
+    error Staking__NotExiting(address key);
+    error Staking__WithdrawalNotReady(uint256 currentEpoch, uint256 withdrawableEpoch);
+    error Staking__AlreadyWithdrawn(address key);
+    error Staking__OnlyRollup(address caller);
+    error Staking__RollupAlreadySet();
+
+    // ---------------------------------------------------------------- Rollup: proposals
+    error Rollup__WrongSlot(uint256 expected, uint256 actual);
+    error Rollup__NotActive(address key, uint256 epoch);
+    error Rollup__NotSequencer(address proposer, uint256 score, uint256 floor);
+    error Rollup__HeightOutOfRange(uint256 height, uint256 min, uint256 max);
+    error Rollup__TooFewAttestations(uint256 provided, uint256 quorum);
+    error Rollup__AttestersNotAscending(address previous, address next);
+    error Rollup__AttesterNotInCommittee(address attester, uint256 score, uint256 threshold);
+    error Rollup__InvalidSignature();
+    error Rollup__ScoreNotHigher(uint256 incumbent, uint256 challenger);
+    error Rollup__NoActiveStakers(uint256 epoch);
+
+    // ---------------------------------------------------------------- Rollup: proofs and pruning
+    error Rollup__WrongBlockNumber(uint256 expected, uint256 actual);
+    error Rollup__HeaderMismatch(bytes32 expected, bytes32 actual);
+    error Rollup__DeadlinePassed(uint256 currentSlot, uint256 lastSlot);
+    error Rollup__NothingToPrune();
+    error Rollup__BlockNotProven(uint256 blockNumber);
+
+    // ---------------------------------------------------------------- Transcript verifier
+    error Transcript__OnlyRollup(address caller);
+    error Transcript__OutputsLength(uint256 expected, uint256 actual);
+    error Transcript__OutputMismatch(uint256 round, uint256 job, bytes32 expected, bytes32 actual);
+    error Transcript__ProversNotAscending(address previous, address next);
+    error Transcript__EmptyContributions(address prover);
+    error Transcript__ProverNotActive(address prover);
+    error Transcript__JobOutOfRange(uint256 job, uint256 proverJobs);
+    error Transcript__JobAlreadyContributed(uint256 job);
+    error Transcript__NotInCommittee(address prover, uint256 round);
+    error Transcript__OutsideNeighbourhood(address prover, uint256 round, uint256 job, uint256 ownJob);
+    error Transcript__BadJobSignature(address prover, uint256 job);
+
+    // ---------------------------------------------------------------- Rewards
+    error Rewards__AlreadyClaimed(address prover, uint256 blockNumber);
+    error Rewards__InvalidProof(address prover, uint256 blockNumber);
+    error Rewards__ZeroAmount();
+
+    // ---------------------------------------------------------------- Inactivity
+    error Inactivity__NotAssigned(address staker, uint256 blockNumber);
+    error Inactivity__NotAfterLastAppearance(uint256 blockNumber, uint256 lastAppearance);
+    error Inactivity__ReportPending(address staker, uint256 blockNumber);
+    error Inactivity__NoPendingReport(address staker);
+    error Inactivity__GraceNotOver(uint256 currentSlot, uint256 graceEndSlot);
+    error Inactivity__GraceOver(uint256 currentSlot, uint256 graceEndSlot);
+    error Inactivity__EvidenceBlockOutOfRange(uint256 blockNumber, uint256 after_, uint256 upTo);
+    error Inactivity__InvalidEvidence(address staker, uint256 blockNumber);
+    error Inactivity__StakerEjected(address staker);
+}
