@@ -1,0 +1,24 @@
+#![doc = include_str!("../README.md")]
+
+pub mod eip712;
+pub mod error;
+pub mod inactivity;
+pub mod params;
+pub mod rewards;
+pub mod schedule;
+pub mod selection;
+pub mod signing;
+pub mod time;
+pub mod transcript;
+pub mod tree;
+
+pub use eip712::{Attestation, Header, JobResult};
+pub use error::{Error, Result};
+pub use params::Params;
+pub use schedule::{Member, Schedule, SlotSchedule};
+pub use signing::{CompactSignature, StakingKey};
+pub use time::Clock;
+pub use transcript::{
+    Contribution, ProverWork, Transcript, TranscriptBuilder, Verdict, VerifyContext,
+};
+pub use tree::BlockTree;

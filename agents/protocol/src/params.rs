@@ -1,0 +1,503 @@
+//! Protocol parameters (the deployment's immutables) and their consistency rules.
+//!
+//! Field names serialise in the Solidity spelling (`slotDuration`, `roundHeight`, ...) so a
+//! deployment file and the contracts' constructor arguments read the same.
+
+use alloy_primitives::U256;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::schedule;
+
+/// Largest tree height the crate supports: every global job id of a height-31 tree with
+/// `roundHeight = 1` still fits the `uint32 job` of `JobResult`.
+pub const MAX_SUPPORTED_HEIGHT: u8 = 31;
+
+/// One token with 18 decimals.
+const TOKEN: u64 = 1_000_000_000_000_000_000;
+
+/// Every protocol parameter of the design sheet.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Params {
+    // ------------------------------------------------------------------ time
+    /// Seconds per slot.
+    pub slot_duration: u64,
+    /// Slots per epoch.
+    pub epoch_duration: u64,
+    /// Seed lookahead L in epochs: the seed of epoch e is sampled during epoch e - L.
+    pub seed_lookahead: u64,
+    /// Set change delay D in epochs: activation and exit take effect D epochs after the request.
+    pub set_change_delay: u64,
+    /// Epochs after the exit epoch before the stake can be withdrawn.
+    pub withdrawal_delay: u64,
+    /// A block of slot s may be proven while `currentSlot <= s + proofWindow`.
+    pub proof_window: u64,
+    /// Slots during which a missed-work report can be cleared.
+    pub grace_slots: u64,
+
+    // ------------------------------------------------------------------ staking
+    /// Stake pulled by `deposit`, in stake-token base units.
+    pub stake_amount: U256,
+
+    // ------------------------------------------------------------------ selection
+    /// Expected number of sequencer-eligible stakers per slot (S).
+    pub sequencer_target: u64,
+    /// Expected size of the attestation committee (A).
+    pub attestation_target: u64,
+    /// Attestations a proposal needs (M).
+    pub attestation_quorum: u64,
+
+    // ------------------------------------------------------------------ schedule
+    /// Subtree height of one job (m).
+    pub round_height: u8,
+    /// Smallest block height a proposal may choose (`m + 1` by default).
+    pub min_height: u8,
+    /// Largest block height a proposal may choose.
+    pub max_height: u8,
+    /// Committee seats per job (R).
+    pub redundancy: u64,
+    /// Neighbourhood d: a member may be credited for jobs sharing its job's ancestor d levels up.
+    pub neighbourhood: u8,
+
+    // ------------------------------------------------------------------ cost model
+    /// VM proofs per transaction.
+    pub vm_proofs_per_tx: u64,
+    /// Proof-seconds of one VM proof.
+    pub vm_proof_cost: u64,
+    /// Proof-seconds of one base rollup proof (one per transaction).
+    pub base_proof_cost: u64,
+    /// Proof-seconds of one merge proof.
+    pub merge_proof_cost: u64,
+
+    // ------------------------------------------------------------------ rewards
+    /// Reward of whoever submits the block's proof.
+    pub submitter_reward: U256,
+    /// Base reward of the block's proposer.
+    pub sequencer_base: U256,
+    /// Proposer bonus per distinct prover in the transcript.
+    pub sequencer_per_prover: U256,
+    /// At most this many provers earn the proposer a bonus.
+    pub sequencer_bonus_cap: u64,
+    /// Pot shared by the credited jobs of a block in proportion to their cost.
+    pub provers_reward: U256,
+
+    // ------------------------------------------------------------------ inactivity
+    /// Strikes at which the first penalty applies.
+    pub strike_threshold: u64,
+    /// Penalty at `strikes == strikeThreshold`; doubles with each further strike.
+    pub penalty_base: U256,
+    /// A staker whose remaining stake falls below this is ejected.
+    pub ejection_floor: U256,
+}
+
+impl Params {
+    /// Testnet defaults of the design sheet (120 s slots, 32-slot epochs, heights 3..=11).
+    ///
+    /// The sheet fixes no stake amount; 1,000 tokens is this crate's placeholder, with
+    /// `penaltyBase` = 1% and `ejectionFloor` = 50% of it as the sheet says.
+    pub fn testnet() -> Self {
+        let stake = tokens(1_000);
+        Self {
+            slot_duration: 120,
+            epoch_duration: 32,
+            seed_lookahead: 2,
+            set_change_delay: 3,
+            withdrawal_delay: 3,
+            proof_window: 8,
+            grace_slots: 32,
+            stake_amount: stake,
+            sequencer_target: 4,
+            attestation_target: 48,
+            attestation_quorum: 33,
+            round_height: 2,
+            min_height: 3,
+            max_height: 11,
+            redundancy: 2,
+            neighbourhood: 1,
+            vm_proofs_per_tx: 2,
+            vm_proof_cost: 10,
+            base_proof_cost: 5,
+            merge_proof_cost: 2,
+            submitter_reward: tokens(10),
+            sequencer_base: tokens(50),
+            sequencer_per_prover: tokens(1),
+            sequencer_bonus_cap: 64,
+            provers_reward: tokens(500),
+            strike_threshold: 3,
+            penalty_base: stake / U256::from(100),
+            ejection_floor: stake / U256::from(2),
+        }
+    }
+
+    /// Devnet defaults of the design sheet (6 s slots, 4-slot epochs, heights 3..=8, d = 2).
+    pub fn devnet() -> Self {
+        Self {
+            slot_duration: 6,
+            epoch_duration: 4,
+            seed_lookahead: 1,
+            set_change_delay: 2,
+            withdrawal_delay: 1,
+            proof_window: 4,
+            grace_slots: 8,
+            sequencer_target: 2,
+            attestation_target: 12,
+            attestation_quorum: 5,
+            max_height: 8,
+            neighbourhood: 2,
+            ..Self::testnet()
+        }
+    }
+
+    /// Checks every consistency rule; the error names the first offending parameter.
+    pub fn validate(&self) -> Result<()> {
+        let fail = |param, reason| Err(Error::InvalidParam { param, reason });
+        if self.slot_duration == 0 {
+            return fail("slotDuration", "must be positive");
+        }
+        if self.epoch_duration == 0 {
+            return fail("epochDuration", "must be positive");
+        }
+        if self.set_change_delay <= self.seed_lookahead {
+            return fail(
+                "setChangeDelay",
+                "must exceed seedLookahead so keys cannot be ground against a known seed",
+            );
+        }
+        if self.proof_window == 0 {
+            return fail("proofWindow", "must be positive");
+        }
+        if self.grace_slots == 0 {
+            return fail("graceSlots", "must be positive");
+        }
+        if self.stake_amount.is_zero() {
+            return fail("stakeAmount", "must be positive");
+        }
+        if self.sequencer_target == 0 {
+            return fail("sequencerTarget", "must be positive");
+        }
+        if self.attestation_target == 0 {
+            return fail("attestationTarget", "must be positive");
+        }
+        if self.attestation_quorum == 0 {
+            return fail("attestationQuorum", "must be positive");
+        }
+        if self.attestation_quorum > self.attestation_target {
+            return fail("attestationQuorum", "must not exceed attestationTarget");
+        }
+        if self.round_height == 0 {
+            return fail("roundHeight", "must be positive");
+        }
+        if self.min_height <= self.round_height {
+            return fail(
+                "minHeight",
+                "must exceed roundHeight so a block has at least one committee round",
+            );
+        }
+        if self.max_height < self.min_height {
+            return fail("maxHeight", "must not be below minHeight");
+        }
+        if self.max_height > MAX_SUPPORTED_HEIGHT {
+            return fail("maxHeight", "must not exceed 31 (job ids are uint32)");
+        }
+        if self.redundancy == 0 {
+            return fail(
+                "redundancy",
+                "must be positive (committee targets would be zero)",
+            );
+        }
+        let leaf_cost = self
+            .vm_proofs_per_tx
+            .checked_mul(self.vm_proof_cost)
+            .and_then(|c| c.checked_add(self.base_proof_cost));
+        match leaf_cost {
+            None => return fail("vmProofCost", "cost of one transaction overflows uint64"),
+            Some(0) => {
+                return fail(
+                    "baseProofCost",
+                    "a transaction must cost something (totalProverCost > 0)",
+                )
+            }
+            Some(_) => {}
+        }
+        if schedule::checked_total_prover_cost(self, self.max_height).is_none() {
+            return fail("maxHeight", "totalProverCost(maxHeight) overflows uint64");
+        }
+        let due = U256::from(self.sequencer_bonus_cap)
+            .checked_mul(self.sequencer_per_prover)
+            .and_then(|b| b.checked_add(self.submitter_reward))
+            .and_then(|d| d.checked_add(self.sequencer_base))
+            .and_then(|d| d.checked_add(self.provers_reward));
+        if due.is_none_or(|d| d > U256::from(u128::MAX)) {
+            return fail("proversReward", "the largest block reward must fit uint128");
+        }
+        if self.strike_threshold == 0 {
+            return fail("strikeThreshold", "must be positive");
+        }
+        if self.penalty_base.is_zero() {
+            return fail("penaltyBase", "must be positive");
+        }
+        if self.penalty_base > self.stake_amount {
+            return fail("penaltyBase", "must not exceed stakeAmount");
+        }
+        if self.ejection_floor > self.stake_amount {
+            return fail("ejectionFloor", "must not exceed stakeAmount");
+        }
+        Ok(())
+    }
+}
+
+fn tokens(n: u64) -> U256 {
+    U256::from(n) * U256::from(TOKEN)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn param_of(p: &Params) -> &'static str {
+        match p.validate() {
+            Err(Error::InvalidParam { param, .. }) => param,
+            other => panic!("expected InvalidParam, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn defaults_are_valid() {
+        Params::testnet().validate().unwrap();
+        Params::devnet().validate().unwrap();
+    }
+
+    #[test]
+    fn testnet_matches_sheet() {
+        let p = Params::testnet();
+        assert_eq!(
+            (p.slot_duration, p.epoch_duration, p.seed_lookahead),
+            (120, 32, 2)
+        );
+        assert_eq!(
+            (
+                p.set_change_delay,
+                p.withdrawal_delay,
+                p.proof_window,
+                p.grace_slots
+            ),
+            (3, 3, 8, 32)
+        );
+        assert_eq!(
+            (
+                p.sequencer_target,
+                p.attestation_target,
+                p.attestation_quorum
+            ),
+            (4, 48, 33)
+        );
+        assert_eq!((p.round_height, p.min_height, p.max_height), (2, 3, 11));
+        assert_eq!((p.redundancy, p.neighbourhood), (2, 1));
+        assert_eq!(p.submitter_reward, U256::from(10u64) * U256::from(TOKEN));
+        assert_eq!(p.provers_reward, U256::from(500u64) * U256::from(TOKEN));
+        assert_eq!(p.penalty_base * U256::from(100), p.stake_amount);
+        assert_eq!(p.ejection_floor * U256::from(2), p.stake_amount);
+    }
+
+    #[test]
+    fn devnet_matches_sheet() {
+        let p = Params::devnet();
+        assert_eq!(
+            (p.slot_duration, p.epoch_duration, p.seed_lookahead),
+            (6, 4, 1)
+        );
+        assert_eq!(
+            (
+                p.set_change_delay,
+                p.withdrawal_delay,
+                p.proof_window,
+                p.grace_slots
+            ),
+            (2, 1, 4, 8)
+        );
+        assert_eq!(
+            (
+                p.sequencer_target,
+                p.attestation_target,
+                p.attestation_quorum
+            ),
+            (2, 12, 5)
+        );
+        assert_eq!((p.round_height, p.min_height, p.max_height), (2, 3, 8));
+        assert_eq!((p.redundancy, p.neighbourhood), (2, 2));
+        assert_eq!(
+            (
+                p.vm_proofs_per_tx,
+                p.vm_proof_cost,
+                p.base_proof_cost,
+                p.merge_proof_cost
+            ),
+            (2, 10, 5, 2)
+        );
+        assert_eq!(p.sequencer_bonus_cap, 64);
+        assert_eq!(p.strike_threshold, 3);
+    }
+
+    #[test]
+    fn validate_names_the_parameter() {
+        let base = Params::testnet();
+        let cases: Vec<(Params, &str)> = vec![
+            (
+                Params {
+                    slot_duration: 0,
+                    ..base.clone()
+                },
+                "slotDuration",
+            ),
+            (
+                Params {
+                    epoch_duration: 0,
+                    ..base.clone()
+                },
+                "epochDuration",
+            ),
+            (
+                Params {
+                    set_change_delay: 2,
+                    ..base.clone()
+                },
+                "setChangeDelay",
+            ),
+            (
+                Params {
+                    proof_window: 0,
+                    ..base.clone()
+                },
+                "proofWindow",
+            ),
+            (
+                Params {
+                    stake_amount: U256::ZERO,
+                    ..base.clone()
+                },
+                "stakeAmount",
+            ),
+            (
+                Params {
+                    sequencer_target: 0,
+                    ..base.clone()
+                },
+                "sequencerTarget",
+            ),
+            (
+                Params {
+                    attestation_target: 0,
+                    ..base.clone()
+                },
+                "attestationTarget",
+            ),
+            (
+                Params {
+                    attestation_quorum: 49,
+                    ..base.clone()
+                },
+                "attestationQuorum",
+            ),
+            (
+                Params {
+                    round_height: 0,
+                    ..base.clone()
+                },
+                "roundHeight",
+            ),
+            (
+                Params {
+                    min_height: 2,
+                    ..base.clone()
+                },
+                "minHeight",
+            ),
+            (
+                Params {
+                    max_height: 2,
+                    min_height: 3,
+                    ..base.clone()
+                },
+                "maxHeight",
+            ),
+            (
+                Params {
+                    max_height: 32,
+                    ..base.clone()
+                },
+                "maxHeight",
+            ),
+            (
+                Params {
+                    redundancy: 0,
+                    ..base.clone()
+                },
+                "redundancy",
+            ),
+            (
+                Params {
+                    vm_proofs_per_tx: 0,
+                    base_proof_cost: 0,
+                    ..base.clone()
+                },
+                "baseProofCost",
+            ),
+            (
+                Params {
+                    vm_proof_cost: u64::MAX,
+                    ..base.clone()
+                },
+                "vmProofCost",
+            ),
+            (
+                Params {
+                    vm_proof_cost: u64::MAX / 4,
+                    ..base.clone()
+                },
+                "maxHeight",
+            ),
+            (
+                Params {
+                    provers_reward: U256::MAX,
+                    ..base.clone()
+                },
+                "proversReward",
+            ),
+            (
+                Params {
+                    strike_threshold: 0,
+                    ..base.clone()
+                },
+                "strikeThreshold",
+            ),
+            (
+                Params {
+                    penalty_base: U256::ZERO,
+                    ..base.clone()
+                },
+                "penaltyBase",
+            ),
+            (
+                Params {
+                    ejection_floor: base.stake_amount + U256::from(1),
+                    ..base.clone()
+                },
+                "ejectionFloor",
+            ),
+        ];
+        for (p, name) in cases {
+            assert_eq!(param_of(&p), name, "{p:?}");
+        }
+    }
+
+    #[test]
+    fn serde_uses_solidity_names() {
+        let p = Params::devnet();
+        let json = serde_json::to_value(&p).unwrap();
+        assert_eq!(json["roundHeight"], 2);
+        assert_eq!(json["slotDuration"], 6);
+        let back: Params = serde_json::from_value(json).unwrap();
+        assert_eq!(back, p);
+    }
+}
