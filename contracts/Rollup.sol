@@ -147,45 +147,26 @@ contract Rollup is IRollup, EIP712 {
             args.height >= minHeight && args.height <= maxHeight,
             Errors.Rollup__HeightOutOfRange(args.height, minHeight, maxHeight)
         );
+        SlotContext memory ctx = _slotContext(slot);
+        uint256 proposerScore = _checkSequencer(msg.sender, ctx);
+        bytes32 replaced;
+        (number, replaced) = _nextNumber(ctx, proposerScore);
 
-        uint256 epoch = slot / epochDuration;
-        uint256 n = staking.activeCount(epoch);
-        require(n > 0, Errors.Rollup__NoActiveStakers(epoch));
-        bytes32 seed = slotSeed(slot);
-        require(staking.isActive(msg.sender, epoch), Errors.Rollup__NotActive(msg.sender, epoch));
-        uint256 proposerScore = SortitionLib.score(msg.sender, seed);
-        uint256 floor = SortitionLib.sequencerFloor(sequencerTarget, n);
-        require(proposerScore > floor, Errors.Rollup__NotSequencer(msg.sender, proposerScore, floor));
+        bytes32 parentHash = _blocks[number - 1].blockHash;
+        bytes32 hash = MessagesLib.blockHash(
+            MessagesLib.Header({
+                number: uint64(number),
+                parentHash: parentHash,
+                slot: uint64(slot),
+                proposer: msg.sender,
+                txRoot: args.txRoot,
+                height: args.height
+            })
+        );
+        _verifyAttestations(ctx, hash, attestations);
 
-        Chain memory c = chain;
-        number = c.pendingTip + 1;
-        BlockLog storage tip = _blocks[c.pendingTip];
-        bool replacing = c.pendingTip > c.provenTip && tip.slot == slot;
-        if (replacing) {
-            // Among valid proposals of a slot the highest score wins; the incumbent has the same parent.
-            uint256 incumbent = SortitionLib.score(tip.proposer, seed);
-            require(proposerScore > incumbent, Errors.Rollup__ScoreNotHigher(incumbent, proposerScore));
-            number = c.pendingTip;
-        } else {
-            // Slots only move forward; a proven tip in the current slot cannot be replaced either.
-            require(c.pendingTip == 0 || tip.slot < slot, Errors.Rollup__WrongSlot(uint256(tip.slot) + 1, slot));
-        }
-
-        MessagesLib.Header memory h = MessagesLib.Header({
-            number: uint64(number),
-            parentHash: _blocks[number - 1].blockHash,
-            slot: uint64(slot),
-            proposer: msg.sender,
-            txRoot: args.txRoot,
-            height: args.height
-        });
-        bytes32 hash = MessagesLib.blockHash(h);
-        _verifyAttestations(slot, hash, seed, epoch, n, attestations);
-
-        if (replacing) emit BlockReplaced(number, tip.blockHash, hash);
-        _blocks[number] = BlockLog({blockHash: hash, slot: uint64(slot), proposer: msg.sender, height: args.height});
-        chain.pendingTip = uint64(number);
-        emit BlockProposed(number, hash, slot, msg.sender, h.parentHash, args.txRoot, args.height, proposerScore);
+        if (replaced != bytes32(0)) emit BlockReplaced(number, replaced, hash);
+        _append(number, hash, parentHash, args);
     }
 
     /// @inheritdoc IRollup
@@ -440,6 +421,56 @@ contract Rollup is IRollup, EIP712 {
         SortitionLib.sampleSeed(_seeds, slot / epochDuration, seedLookahead);
     }
 
+    /// @dev What every check of a slot needs: its epoch, that epoch's active count and the slot seed.
+    struct SlotContext {
+        uint256 slot;
+        uint256 epoch;
+        uint256 activeCount;
+        bytes32 seed;
+    }
+
+    function _slotContext(uint256 slot) internal view returns (SlotContext memory ctx) {
+        ctx.slot = slot;
+        ctx.epoch = slot / epochDuration;
+        ctx.activeCount = staking.activeCount(ctx.epoch);
+        require(ctx.activeCount > 0, Errors.Rollup__NoActiveStakers(ctx.epoch));
+        ctx.seed = slotSeed(slot);
+    }
+
+    /// @dev Returns the proposer's score after checking it is active and in the sequencer range.
+    function _checkSequencer(address proposer, SlotContext memory ctx) internal view returns (uint256 s) {
+        require(staking.isActive(proposer, ctx.epoch), Errors.Rollup__NotActive(proposer, ctx.epoch));
+        s = SortitionLib.score(proposer, ctx.seed);
+        uint256 floor = SortitionLib.sequencerFloor(sequencerTarget, ctx.activeCount);
+        require(s > floor, Errors.Rollup__NotSequencer(proposer, s, floor));
+    }
+
+    /// @dev Number of the proposed block: the next one, or the tip's if the tip is an unproven block of this slot and
+    ///      the new proposer's score is strictly higher (then the replaced block's hash is returned).
+    function _nextNumber(SlotContext memory ctx, uint256 proposerScore)
+        internal
+        view
+        returns (uint256 number, bytes32 replaced)
+    {
+        Chain memory c = chain;
+        BlockLog storage tip = _blocks[c.pendingTip];
+        if (c.pendingTip > c.provenTip && tip.slot == ctx.slot) {
+            // Among valid proposals of a slot the highest score wins; the incumbent has the same parent.
+            uint256 incumbent = SortitionLib.score(tip.proposer, ctx.seed);
+            require(proposerScore > incumbent, Errors.Rollup__ScoreNotHigher(incumbent, proposerScore));
+            return (c.pendingTip, tip.blockHash);
+        }
+        // Slots only move forward; a proven tip in the current slot cannot be replaced either.
+        require(c.pendingTip == 0 || tip.slot < ctx.slot, Errors.Rollup__WrongSlot(uint256(tip.slot) + 1, ctx.slot));
+        return (uint256(c.pendingTip) + 1, bytes32(0));
+    }
+
+    function _append(uint256 number, bytes32 hash, bytes32 parentHash, ProposeArgs calldata args) internal {
+        _blocks[number] = BlockLog({blockHash: hash, slot: args.slot, proposer: msg.sender, height: args.height});
+        chain.pendingTip = uint64(number);
+        emit BlockProposed(number, hash, args.slot, msg.sender, parentHash, args.txRoot, args.height);
+    }
+
     /// @dev Returns whether anything was pruned.
     function _pruneIfDue(uint256 slot) internal returns (bool) {
         Chain memory c = chain;
@@ -450,30 +481,29 @@ contract Rollup is IRollup, EIP712 {
         return true;
     }
 
-    function _verifyAttestations(
-        uint256 slot,
-        bytes32 hash,
-        bytes32 seed,
-        uint256 epoch,
-        uint256 n,
-        Signature[] calldata attestations
-    ) internal view {
-        require(
-            attestations.length >= attestationQuorum,
-            Errors.Rollup__TooFewAttestations(attestations.length, attestationQuorum)
-        );
-        bytes32 digest = MessagesLib.attestationDigest(_domainSeparatorV4(), slot, hash);
-        uint256 threshold = SortitionLib.committeeThreshold(attestationTarget, n);
+    /// @dev Signers must be strictly ascending (hence distinct), in the slot's attestation committee and active.
+    function _verifyAttestations(SlotContext memory ctx, bytes32 hash, Signature[] calldata attestations)
+        internal
+        view
+    {
+        uint256 count = attestations.length;
+        require(count >= attestationQuorum, Errors.Rollup__TooFewAttestations(count, attestationQuorum));
+        bytes32 digest = MessagesLib.attestationDigest(_domainSeparatorV4(), ctx.slot, hash);
+        uint256 threshold = SortitionLib.committeeThreshold(attestationTarget, ctx.activeCount);
+        address[] memory signers = new address[](count);
         address previous;
-        for (uint256 i; i < attestations.length; ++i) {
+        for (uint256 i; i < count; ++i) {
             (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, attestations[i].r, attestations[i].vs);
             require(err == ECDSA.RecoverError.NoError, Errors.Rollup__InvalidSignature());
             require(signer > previous, Errors.Rollup__AttestersNotAscending(previous, signer));
             previous = signer;
-            require(staking.isActive(signer, epoch), Errors.Rollup__NotActive(signer, epoch));
-            uint256 s = SortitionLib.score(signer, seed);
+            uint256 s = SortitionLib.score(signer, ctx.seed);
             require(s < threshold, Errors.Rollup__AttesterNotInCommittee(signer, s, threshold));
+            signers[i] = signer;
         }
+        // One call for every signer's staker record.
+        uint256 inactive = staking.firstInactive(signers, ctx.epoch);
+        if (inactive != count) revert Errors.Rollup__NotActive(signers[inactive], ctx.epoch);
     }
 
     function _checkHeader(MessagesLib.Header calldata header) internal view returns (BlockLog storage b) {

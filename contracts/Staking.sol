@@ -163,8 +163,15 @@ contract Staking is IStaking {
 
     /// @inheritdoc IStaking
     function isActive(address key, uint256 epoch) external view returns (bool) {
-        Staker storage s = _stakers[key];
-        return s.withdrawer != address(0) && s.activationEpoch <= epoch && epoch < s.exitEpoch;
+        return _isActive(_stakers[key], epoch);
+    }
+
+    /// @inheritdoc IStaking
+    function firstInactive(address[] calldata keys, uint256 epoch) external view returns (uint256) {
+        for (uint256 i; i < keys.length; ++i) {
+            if (!_isActive(_stakers[keys[i]], epoch)) return i;
+        }
+        return keys.length;
     }
 
     /// @inheritdoc IStaking
@@ -178,6 +185,10 @@ contract Staking is IStaking {
     }
 
     /* ------------------------------------------------------------------ INTERNALS */
+
+    function _isActive(Staker storage s, uint256 epoch) internal view returns (bool) {
+        return s.withdrawer != address(0) && s.activationEpoch <= epoch && epoch < s.exitEpoch;
+    }
 
     function _registered(address key) internal view returns (Staker storage s) {
         s = _stakers[key];

@@ -116,20 +116,11 @@ contract TranscriptVerifier is IProofVerifier {
         uint256 proverCount = t.provers.length;
         bytes32[] memory leaves = new bytes32[](proverCount);
         uint256[] memory taken = new uint256[]((s.proverJobs >> 8) + 1);
-        address previous;
+        _checkProvers(t.provers, ctx);
         for (uint256 i; i < proverCount; ++i) {
             ProverWork calldata work = t.provers[i];
             address prover = work.prover;
-            require(prover > previous, Errors.Transcript__ProversNotAscending(previous, prover));
-            previous = prover;
-            require(work.contributions.length > 0, Errors.Transcript__EmptyContributions(prover));
-            require(ctx.staking.isActive(prover, ctx.epoch), Errors.Transcript__ProverNotActive(prover));
-
-            uint256 proverScore = SortitionLib.score(prover, ctx.slotSeed);
-            uint256 cost;
-            for (uint256 k; k < work.contributions.length; ++k) {
-                cost += _checkContribution(work.contributions[k], prover, proverScore, t.outputs, ctx, s, taken);
-            }
+            uint256 cost = _proverCost(work, t.outputs, ctx, s, taken);
             contributions += work.contributions.length;
             credited += cost;
             leaves[i] = TreeLib.rewardLeaf(prover, cost);
@@ -137,36 +128,76 @@ contract TranscriptVerifier is IProofVerifier {
         rewardsRoot = TreeLib.commutativeRoot(leaves);
     }
 
-    /// @dev Returns the contribution's cost. `taken` is a memory bitmap of contributed jobs.
-    function _checkContribution(
-        Contribution calldata c,
-        address prover,
-        uint256 proverScore,
+    /// @dev Provers strictly ascending (hence distinct), each with work, all active: one Staking call for all records.
+    function _checkProvers(ProverWork[] calldata provers, VerifyContext calldata ctx) internal view {
+        address[] memory keys = new address[](provers.length);
+        address previous;
+        for (uint256 i; i < provers.length; ++i) {
+            address prover = provers[i].prover;
+            require(prover > previous, Errors.Transcript__ProversNotAscending(previous, prover));
+            require(provers[i].contributions.length > 0, Errors.Transcript__EmptyContributions(prover));
+            keys[i] = previous = prover;
+        }
+        uint256 inactive = ctx.staking.firstInactive(keys, ctx.epoch);
+        if (inactive != keys.length) revert Errors.Transcript__ProverNotActive(keys[inactive]);
+    }
+
+    /// @dev Checks every contribution of one prover and returns their summed cost. `taken` is a memory bitmap of
+    ///      contributed jobs.
+    function _proverCost(
+        ProverWork calldata work,
         bytes32[] calldata outputs,
         VerifyContext calldata ctx,
         Schedule memory s,
         uint256[] memory taken
-    ) internal view returns (uint256) {
-        uint256 job = c.job;
+    ) internal view returns (uint256 cost) {
+        address prover = work.prover;
+        uint256 proverScore = SortitionLib.score(prover, ctx.slotSeed);
+        for (uint256 k; k < work.contributions.length; ++k) {
+            Contribution calldata c = work.contributions[k];
+            uint256 job = c.job;
+            uint256 r = _eligibleRound(job, prover, proverScore, ctx.neighbourhood, s, taken);
+            _checkSignature(ctx, c, prover, outputs[job]);
+            cost += s.costs[r];
+        }
+    }
+
+    /// @dev The prover's staking key signed JobResult(blockHash, job, output) under the rollup's domain.
+    function _checkSignature(VerifyContext calldata ctx, Contribution calldata c, address prover, bytes32 output)
+        internal
+        view
+    {
+        bytes32 digest = MessagesLib.jobResultDigest(ctx.domainSeparator, ctx.blockHash, c.job, output);
+        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, c.r, c.vs);
+        require(
+            err == ECDSA.RecoverError.NoError && signer == prover, Errors.Transcript__BadJobSignature(prover, c.job)
+        );
+    }
+
+    /// @dev Marks `job` taken and returns its round after checking the prover may be credited for it: a committee job
+    ///      not yet contributed, in a round whose committee the prover is in, inside its neighbourhood.
+    function _eligibleRound(
+        uint256 job,
+        address prover,
+        uint256 proverScore,
+        uint256 neighbourhood,
+        Schedule memory s,
+        uint256[] memory taken
+    ) internal pure returns (uint256 r) {
         require(job < s.proverJobs, Errors.Transcript__JobOutOfRange(job, s.proverJobs));
         uint256 bit = 1 << (job & 0xff);
         uint256 word = taken[job >> 8];
         require(word & bit == 0, Errors.Transcript__JobAlreadyContributed(job));
         taken[job >> 8] = word | bit;
 
-        uint256 r = 1;
+        r = 1;
         while (job >= s.offsets[r + 1]) ++r;
         require(proverScore < s.thresholds[r], Errors.Transcript__NotInCommittee(prover, r));
         uint256 index = job - s.offsets[r];
         uint256 ownJob = (proverScore & s.leafMask) >> s.levels[r];
         require(
-            SortitionLib.inNeighbourhood(index, ownJob, ctx.neighbourhood),
+            SortitionLib.inNeighbourhood(index, ownJob, neighbourhood),
             Errors.Transcript__OutsideNeighbourhood(prover, r, index, ownJob)
         );
-
-        bytes32 digest = MessagesLib.jobResultDigest(ctx.domainSeparator, ctx.blockHash, job, outputs[job]);
-        (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, c.r, c.vs);
-        require(err == ECDSA.RecoverError.NoError && signer == prover, Errors.Transcript__BadJobSignature(prover, job));
-        return s.costs[r];
     }
 }

@@ -68,8 +68,7 @@ interface IRollup {
         address proposer,
         bytes32 parentHash,
         bytes32 txRoot,
-        uint8 height,
-        uint256 score
+        uint8 height
     );
     event BlockReplaced(uint256 indexed number, bytes32 oldBlockHash, bytes32 newBlockHash);
     event BlocksPruned(uint256 fromNumber, uint256 toNumber);

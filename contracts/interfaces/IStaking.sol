@@ -66,6 +66,10 @@ interface IStaking {
     /// @notice Whether `key` is in the active set of `epoch`.
     function isActive(address key, uint256 epoch) external view returns (bool);
 
+    /// @notice Index of the first of `keys` not active in `epoch`, or `keys.length` if all are: one call checks a
+    ///         whole attestation set or transcript.
+    function firstInactive(address[] calldata keys, uint256 epoch) external view returns (uint256);
+
     /// @notice Number of active keys in `epoch`, reproducible for any past epoch and up to `setChangeDelay` ahead.
     function activeCount(uint256 epoch) external view returns (uint256);
 

@@ -275,61 +275,80 @@ abstract contract SPNTest is Test {
         address[] memory provers = _distinctSorted(owner);
         credits = new Credit[](provers.length);
         TranscriptVerifier.ProverWork[] memory work = new TranscriptVerifier.ProverWork[](provers.length);
-        bytes32 hash = MessagesLib.blockHash(h);
-        uint256 m = rollup.roundHeight();
         for (uint256 p; p < provers.length; ++p) {
-            uint256 count;
-            for (uint256 j; j < owner.length; ++j) if (owner[j] == uint160(provers[p]) + 1) ++count;
-            work[p].prover = provers[p];
-            work[p].contributions = new TranscriptVerifier.Contribution[](count);
-            credits[p].prover = provers[p];
-            credits[p].jobs = new uint256[](count);
-            uint256 c;
-            for (uint256 j; j < owner.length; ++j) {
-                if (owner[j] != uint160(provers[p]) + 1) continue;
-                bytes32 digest = MessagesLib.jobResultDigest(rollup.domainSeparator(), hash, j, outputs[j]);
-                (bytes32 r, bytes32 vs) = vm.signCompact(keyOf[provers[p]], digest);
-                work[p].contributions[c] = TranscriptVerifier.Contribution({job: uint32(j), r: r, vs: vs});
-                credits[p].jobs[c++] = j;
-                (uint256 round,) = SortitionLib.roundOf(j, h.height, m);
-                credits[p].cost += SortitionLib.jobCost(round, h.height, m, rollup.costWeights());
-            }
+            (work[p], credits[p]) = _proverWork(provers[p], owner, outputs, h);
         }
         proof = abi.encode(TranscriptVerifier.Transcript({outputs: outputs, provers: work}));
     }
 
-    /// @dev owner[job] = uint160(prover) + 1, or 0 when no online committee member may take the job.
+    /// @notice `prover`'s signed contributions for every job `owner` gives it, and its credit.
+    function _proverWork(address prover, uint256[] memory owner, bytes32[] memory outputs, MessagesLib.Header memory h)
+        internal
+        view
+        returns (TranscriptVerifier.ProverWork memory work, Credit memory credit)
+    {
+        uint256 count;
+        for (uint256 j; j < owner.length; ++j) if (owner[j] == uint160(prover) + 1) ++count;
+        work.prover = prover;
+        work.contributions = new TranscriptVerifier.Contribution[](count);
+        credit.prover = prover;
+        credit.jobs = new uint256[](count);
+        uint256 c;
+        for (uint256 j; j < owner.length; ++j) {
+            if (owner[j] != uint160(prover) + 1) continue;
+            work.contributions[c] = _signJob(prover, h, uint32(j), outputs[j]);
+            credit.jobs[c++] = j;
+            (uint256 round,) = SortitionLib.roundOf(j, h.height, rollup.roundHeight());
+            credit.cost += SortitionLib.jobCost(round, h.height, rollup.roundHeight(), rollup.costWeights());
+        }
+    }
+
+    function _signJob(address prover, MessagesLib.Header memory h, uint32 job, bytes32 output)
+        internal
+        view
+        returns (TranscriptVerifier.Contribution memory)
+    {
+        bytes32 digest =
+            MessagesLib.jobResultDigest(rollup.domainSeparator(), MessagesLib.blockHash(h), job, output);
+        (bytes32 r, bytes32 vs) = vm.signCompact(keyOf[prover], digest);
+        return TranscriptVerifier.Contribution({job: job, r: r, vs: vs});
+    }
+
+    /// @dev owner[job] = uint160(prover) + 1, or 0 when no online committee member may take the job. First pass: each
+    ///      member takes its own job in every round it is on the committee of; second pass: members fill unowned jobs
+    ///      of their neighbourhood.
     function _assignJobs(MessagesLib.Header memory h, address[] memory offline)
         internal
         view
         returns (uint256[] memory owner)
     {
-        uint256 m = rollup.roundHeight();
-        uint256 n = _activeCountAt(h.slot);
-        uint256 k = SortitionLib.rounds(h.height, m);
-        owner = new uint256[](SortitionLib.proverJobs(h.height, m));
+        owner = new uint256[](SortitionLib.proverJobs(h.height, rollup.roundHeight()));
         bytes32 seed = rollup.slotSeed(h.slot);
         for (uint256 pass; pass < 2; ++pass) {
             for (uint256 i; i < stakers.length; ++i) {
                 address a = stakers[i];
                 if (_contains(offline, a) || !staking.isActive(a, h.slot / rollup.epochDuration())) continue;
-                uint256 s = SortitionLib.score(a, seed);
-                for (uint256 r = 1; r < k; ++r) {
-                    if (s >= SortitionLib.roundThreshold(r, h.height, m, rollup.redundancy(), n)) break;
-                    uint256 own = SortitionLib.jobOnPath(s, r, h.height, m);
-                    uint256 base = SortitionLib.offset(r, h.height, m);
-                    if (pass == 0) {
-                        if (owner[base + own] == 0) owner[base + own] = uint160(a) + 1;
-                        continue;
-                    }
-                    // Second pass: fill the neighbourhood's unowned jobs.
-                    uint256 d = rollup.neighbourhood();
-                    uint256 first = (own >> d) << d;
-                    uint256 jobsInRound = SortitionLib.jobs(r, h.height, m);
-                    for (uint256 j = first; j < first + (1 << d) && j < jobsInRound; ++j) {
-                        if (owner[base + j] == 0) owner[base + j] = uint160(a) + 1;
-                    }
-                }
+                _take(owner, a, SortitionLib.score(a, seed), h, pass == 1);
+            }
+        }
+    }
+
+    function _take(uint256[] memory owner, address a, uint256 s, MessagesLib.Header memory h, bool fill)
+        internal
+        view
+    {
+        uint256 m = rollup.roundHeight();
+        uint256 n = _activeCountAt(h.slot);
+        uint256 d = fill ? rollup.neighbourhood() : 0;
+        for (uint256 r = 1; r < SortitionLib.rounds(h.height, m); ++r) {
+            if (s >= SortitionLib.roundThreshold(r, h.height, m, rollup.redundancy(), n)) break;
+            uint256 base = SortitionLib.offset(r, h.height, m);
+            uint256 first = (SortitionLib.jobOnPath(s, r, h.height, m) >> d) << d;
+            uint256 last = first + (1 << d);
+            uint256 jobsInRound = SortitionLib.jobs(r, h.height, m);
+            if (last > jobsInRound) last = jobsInRound;
+            for (uint256 j = first; j < last; ++j) {
+                if (owner[base + j] == 0) owner[base + j] = uint160(a) + 1;
             }
         }
     }
