@@ -24,14 +24,6 @@ pub enum Error {
     /// A duration used as a divisor is zero.
     #[error("{0} must not be zero")]
     ZeroDuration(&'static str),
-    /// A timestamp lies before the genesis time (Solidity would underflow and revert).
-    #[error("timestamp {timestamp} is before genesis time {genesis}")]
-    BeforeGenesis {
-        /// The timestamp asked about.
-        timestamp: u64,
-        /// The chain's genesis time.
-        genesis: u64,
-    },
     /// A block height outside `[minHeight, maxHeight]` (`Rollup__HeightOutOfRange`).
     #[error("height {height} outside [{min}, {max}]")]
     HeightOutOfRange {

@@ -1,26 +1,31 @@
-//! Inactivity bleed (InactivityLib).
+//! Inactivity bleed (InactivityLib and the Rollup's strike finalisation).
 //!
 //! After a report's grace period ends, `strikes += 1`; from `strikeThreshold` strikes on, the
-//! penalty is `penaltyBase << (strikes - strikeThreshold)`, capped by the remaining stake, and a
-//! staker whose remaining stake falls below `ejectionFloor` is ejected.
+//! penalty is `penaltyBase << (strikes - strikeThreshold)` (saturating at `type(uint256).max`),
+//! Staking slashes `min(penalty, stake)`, and a staker whose remaining stake is then below
+//! `ejectionFloor` is ejected.
 
 use alloy_primitives::U256;
 
 use crate::params::Params;
 
-/// Penalty for reaching `strikes`: zero below the threshold, else
-/// `min(penaltyBase << (strikes - threshold), stake)`. The shift saturates: a penalty that would
-/// overflow 256 bits is the whole stake (a plain Solidity `<<` would drop the high bits).
-pub fn penalty(strikes: u64, strike_threshold: u64, penalty_base: U256, stake: U256) -> U256 {
-    if strikes < strike_threshold {
+/// `InactivityLib.penalty`: zero below the threshold or for a zero base, else
+/// `penaltyBase << (strikes - threshold)`, saturating at `type(uint256).max` when the shift
+/// would lose bits or is 255 or more.
+pub fn penalty(strikes: u64, strike_threshold: u64, penalty_base: U256) -> U256 {
+    if strikes < strike_threshold || penalty_base.is_zero() {
         return U256::ZERO;
     }
-    let shift = strikes - strike_threshold;
-    let shifted = usize::try_from(shift)
-        .ok()
-        .and_then(|s| penalty_base.checked_shl(s))
-        .unwrap_or(U256::MAX);
-    shifted.min(stake)
+    let doublings = strikes - strike_threshold;
+    if doublings >= 255 || penalty_base > (U256::MAX >> doublings as usize) {
+        return U256::MAX;
+    }
+    penalty_base << doublings as usize
+}
+
+/// What `Staking.slash` takes for a penalty: `min(penalty, stake)`.
+pub fn slashed(penalty: U256, stake: U256) -> U256 {
+    penalty.min(stake)
 }
 
 /// Whether a staker with `remaining_stake` is ejected: `remaining < ejectionFloor`.
@@ -28,8 +33,8 @@ pub fn should_eject(remaining_stake: U256, ejection_floor: U256) -> bool {
     remaining_stake < ejection_floor
 }
 
-/// Last slot in which a report made in `report_slot` can be cleared (`reportSlot + graceSlots`);
-/// it can be finalised from the next slot on.
+/// Last slot in which a report made in `report_slot` can be cleared (`reportSlot + graceSlots`,
+/// inclusive); it can be finalised from the next slot on.
 pub fn grace_end(report_slot: u64, params: &Params) -> u64 {
     report_slot.saturating_add(params.grace_slots)
 }
@@ -40,24 +45,25 @@ pub struct Finalisation {
     /// Strikes after the report.
     pub strikes: u64,
     /// Stake slashed to the sink.
-    pub penalty: U256,
+    pub slashed: U256,
     /// Stake left.
     pub remaining_stake: U256,
     /// Whether the staker is ejected.
     pub ejected: bool,
 }
 
-/// Finalises a report against a staker with `strikes` strikes and `stake` stake.
+/// Finalises a report against a staker with `strikes` strikes and `stake` stake, as the Rollup
+/// does: ejection is considered only when a penalty applies.
 pub fn finalise(params: &Params, strikes: u64, stake: U256) -> Finalisation {
     let strikes = strikes.saturating_add(1);
-    let penalty = penalty(strikes, params.strike_threshold, params.penalty_base, stake);
-    let remaining_stake = stake - penalty;
+    let penalty = penalty(strikes, params.strike_threshold, params.penalty_base);
+    let slashed = slashed(penalty, stake);
+    let remaining_stake = stake - slashed;
     Finalisation {
         strikes,
-        penalty,
+        slashed,
         remaining_stake,
-        ejected: strikes >= params.strike_threshold
-            && should_eject(remaining_stake, params.ejection_floor),
+        ejected: !penalty.is_zero() && should_eject(remaining_stake, params.ejection_floor),
     }
 }
 
@@ -68,21 +74,22 @@ mod tests {
     #[test]
     fn penalty_doubles_from_the_threshold() {
         let base = U256::from(10);
-        let stake = U256::from(1_000);
-        assert_eq!(penalty(0, 3, base, stake), U256::ZERO);
-        assert_eq!(penalty(2, 3, base, stake), U256::ZERO);
-        assert_eq!(penalty(3, 3, base, stake), U256::from(10));
-        assert_eq!(penalty(4, 3, base, stake), U256::from(20));
-        assert_eq!(penalty(8, 3, base, stake), U256::from(320));
-        assert_eq!(penalty(9, 3, base, stake), U256::from(640));
-        // Capped by the stake.
-        assert_eq!(penalty(10, 3, base, stake), stake);
-        assert_eq!(penalty(10, 3, base, U256::from(5)), U256::from(5));
-        // Shifts beyond 256 bits saturate to the stake instead of wrapping to zero.
-        assert_eq!(penalty(3 + 300, 3, base, stake), stake);
-        assert_eq!(penalty(3 + 252, 3, base, U256::MAX), base << 252);
-        assert_eq!(penalty(3 + 253, 3, base, U256::MAX), U256::MAX);
-        assert_eq!(penalty(u64::MAX, 0, base, stake), stake);
+        assert_eq!(penalty(0, 3, base), U256::ZERO);
+        assert_eq!(penalty(2, 3, base), U256::ZERO);
+        assert_eq!(penalty(3, 3, base), U256::from(10));
+        assert_eq!(penalty(4, 3, base), U256::from(20));
+        assert_eq!(penalty(8, 3, base), U256::from(320));
+        assert_eq!(penalty(9, 3, U256::ZERO), U256::ZERO);
+        // Largest shift that keeps every bit, then saturation.
+        assert_eq!(penalty(3 + 252, 3, base), base << 252);
+        assert_eq!(penalty(3 + 253, 3, base), U256::MAX);
+        // 255 doublings or more saturate even for a base of one.
+        assert_eq!(penalty(3 + 254, 3, U256::from(1)), U256::from(1) << 254);
+        assert_eq!(penalty(3 + 255, 3, U256::from(1)), U256::MAX);
+        assert_eq!(penalty(u64::MAX, 1, base), U256::MAX);
+        // Staking caps the slash by the stake.
+        assert_eq!(slashed(U256::MAX, U256::from(5)), U256::from(5));
+        assert_eq!(slashed(U256::from(3), U256::from(5)), U256::from(3));
     }
 
     #[test]
@@ -95,7 +102,7 @@ mod tests {
             let f = finalise(&p, strikes, stake);
             strikes = f.strikes;
             stake = f.remaining_stake;
-            paid.push(f.penalty);
+            paid.push(f.slashed);
             if f.ejected {
                 break;
             }
@@ -107,6 +114,23 @@ mod tests {
         assert_eq!(strikes, 8);
         assert!(should_eject(stake, p.ejection_floor));
         assert!(!should_eject(p.ejection_floor, p.ejection_floor));
+    }
+
+    #[test]
+    fn no_penalty_no_ejection() {
+        // Below the threshold nobody is ejected, even under the floor.
+        let p = Params::testnet();
+        let low = p.ejection_floor - U256::from(1);
+        assert!(!finalise(&p, 0, low).ejected);
+        // A zero base disables the bleed entirely.
+        let off = Params {
+            penalty_base: U256::ZERO,
+            ..p.clone()
+        };
+        assert!(!finalise(&off, 10, low).ejected);
+        // A penalty against an emptied stake slashes nothing but still ejects.
+        let f = finalise(&p, 5, U256::ZERO);
+        assert_eq!((f.slashed, f.ejected), (U256::ZERO, true));
     }
 
     #[test]

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{Error, Result};
 use crate::schedule;
 
-/// Largest tree height the crate supports: every global job id of a height-31 tree with
-/// `roundHeight = 1` still fits the `uint32 job` of `JobResult`.
-pub const MAX_SUPPORTED_HEIGHT: u8 = 31;
+/// Largest `maxHeight` the Rollup accepts (`Params__Invalid("maxHeight above 24")`). Every job
+/// id then fits the `uint32 job` of `JobResult` with room to spare.
+pub const MAX_SUPPORTED_HEIGHT: u8 = 24;
 
 /// One token with 18 decimals.
 const TOKEN: u64 = 1_000_000_000_000_000_000;
@@ -94,10 +94,10 @@ pub struct Params {
 impl Params {
     /// Testnet defaults of the design sheet (120 s slots, 32-slot epochs, heights 3..=11).
     ///
-    /// The sheet fixes no stake amount; 1,000 tokens is this crate's placeholder, with
-    /// `penaltyBase` = 1% and `ejectionFloor` = 50% of it as the sheet says.
+    /// The sheet fixes no stake amount; 100,000 tokens is the contracts' test fixture value,
+    /// with `penaltyBase` = 1% and `ejectionFloor` = 50% of it as the sheet says.
     pub fn testnet() -> Self {
-        let stake = tokens(1_000);
+        let stake = tokens(100_000);
         Self {
             slot_duration: 120,
             epoch_duration: 32,
@@ -150,78 +150,90 @@ impl Params {
     }
 
     /// Checks every consistency rule; the error names the first offending parameter.
+    ///
+    /// The rules and their order are those of the `Staking` and `Rollup` constructors
+    /// (`Params__Invalid`), followed by two checks of this crate's integer widths: the costs of
+    /// the largest block must fit `uint64` (the `cost` of a `ClaimItem`) and the largest block
+    /// reward must fit `uint128` (the stored provers pot).
     pub fn validate(&self) -> Result<()> {
         let fail = |param, reason| Err(Error::InvalidParam { param, reason });
+        // ---- Staking
+        if self.stake_amount.is_zero() {
+            return fail("stakeAmount", "is zero");
+        }
         if self.slot_duration == 0 {
-            return fail("slotDuration", "must be positive");
+            return fail("slotDuration", "is zero");
         }
         if self.epoch_duration == 0 {
-            return fail("epochDuration", "must be positive");
+            return fail("epochDuration", "is zero");
+        }
+        if self.set_change_delay == 0 {
+            return fail("setChangeDelay", "is zero");
+        }
+        // ---- Rollup
+        if self.seed_lookahead == 0 {
+            return fail("seedLookahead", "is zero");
         }
         if self.set_change_delay <= self.seed_lookahead {
             return fail(
                 "setChangeDelay",
-                "must exceed seedLookahead so keys cannot be ground against a known seed",
+                "must exceed seedLookahead (keys must not be ground against a known seed)",
             );
         }
         if self.proof_window == 0 {
-            return fail("proofWindow", "must be positive");
-        }
-        if self.grace_slots == 0 {
-            return fail("graceSlots", "must be positive");
-        }
-        if self.stake_amount.is_zero() {
-            return fail("stakeAmount", "must be positive");
-        }
-        if self.sequencer_target == 0 {
-            return fail("sequencerTarget", "must be positive");
-        }
-        if self.attestation_target == 0 {
-            return fail("attestationTarget", "must be positive");
-        }
-        if self.attestation_quorum == 0 {
-            return fail("attestationQuorum", "must be positive");
-        }
-        if self.attestation_quorum > self.attestation_target {
-            return fail("attestationQuorum", "must not exceed attestationTarget");
+            return fail("proofWindow", "is zero");
         }
         if self.round_height == 0 {
-            return fail("roundHeight", "must be positive");
+            return fail("roundHeight", "is zero");
         }
         if self.min_height <= self.round_height {
             return fail(
                 "minHeight",
-                "must exceed roundHeight so a block has at least one committee round",
+                "must exceed roundHeight (a block needs a committee round below the root)",
             );
         }
         if self.max_height < self.min_height {
-            return fail("maxHeight", "must not be below minHeight");
+            return fail("maxHeight", "below minHeight");
         }
         if self.max_height > MAX_SUPPORTED_HEIGHT {
-            return fail("maxHeight", "must not exceed 31 (job ids are uint32)");
+            return fail("maxHeight", "above 24");
         }
         if self.redundancy == 0 {
+            return fail("redundancy", "is zero (committee targets would be zero)");
+        }
+        if self.attestation_quorum == 0 {
+            return fail("attestationQuorum", "is zero");
+        }
+        if self.attestation_target < self.attestation_quorum {
+            return fail("attestationTarget", "below attestationQuorum");
+        }
+        if self.sequencer_target == 0 {
+            return fail("sequencerTarget", "is zero");
+        }
+        if self.merge_proof_cost == 0 {
             return fail(
-                "redundancy",
-                "must be positive (committee targets would be zero)",
+                "mergeProofCost",
+                "is zero (totalProverCost must be positive)",
             );
         }
-        let leaf_cost = self
-            .vm_proofs_per_tx
-            .checked_mul(self.vm_proof_cost)
-            .and_then(|c| c.checked_add(self.base_proof_cost));
-        match leaf_cost {
-            None => return fail("vmProofCost", "cost of one transaction overflows uint64"),
-            Some(0) => {
-                return fail(
-                    "baseProofCost",
-                    "a transaction must cost something (totalProverCost > 0)",
-                )
-            }
-            Some(_) => {}
+        if self.strike_threshold == 0 {
+            return fail("strikeThreshold", "is zero");
         }
+        if self.grace_slots == 0 {
+            return fail("graceSlots", "is zero");
+        }
+        if self.penalty_base > self.stake_amount {
+            return fail("penaltyBase", "above stakeAmount");
+        }
+        if self.ejection_floor > self.stake_amount {
+            return fail("ejectionFloor", "above stakeAmount");
+        }
+        if self.neighbourhood >= 32 {
+            return fail("neighbourhood", "must be below 32");
+        }
+        // ---- integer widths of this crate
         if schedule::checked_total_prover_cost(self, self.max_height).is_none() {
-            return fail("maxHeight", "totalProverCost(maxHeight) overflows uint64");
+            return fail("vmProofCost", "totalProverCost(maxHeight) overflows uint64");
         }
         let due = U256::from(self.sequencer_bonus_cap)
             .checked_mul(self.sequencer_per_prover)
@@ -230,18 +242,6 @@ impl Params {
             .and_then(|d| d.checked_add(self.provers_reward));
         if due.is_none_or(|d| d > U256::from(u128::MAX)) {
             return fail("proversReward", "the largest block reward must fit uint128");
-        }
-        if self.strike_threshold == 0 {
-            return fail("strikeThreshold", "must be positive");
-        }
-        if self.penalty_base.is_zero() {
-            return fail("penaltyBase", "must be positive");
-        }
-        if self.penalty_base > self.stake_amount {
-            return fail("penaltyBase", "must not exceed stakeAmount");
-        }
-        if self.ejection_floor > self.stake_amount {
-            return fail("ejectionFloor", "must not exceed stakeAmount");
         }
         Ok(())
     }
@@ -345,6 +345,13 @@ mod tests {
         let cases: Vec<(Params, &str)> = vec![
             (
                 Params {
+                    stake_amount: U256::ZERO,
+                    ..base.clone()
+                },
+                "stakeAmount",
+            ),
+            (
+                Params {
                     slot_duration: 0,
                     ..base.clone()
                 },
@@ -359,6 +366,20 @@ mod tests {
             ),
             (
                 Params {
+                    set_change_delay: 0,
+                    ..base.clone()
+                },
+                "setChangeDelay",
+            ),
+            (
+                Params {
+                    seed_lookahead: 0,
+                    ..base.clone()
+                },
+                "seedLookahead",
+            ),
+            (
+                Params {
                     set_change_delay: 2,
                     ..base.clone()
                 },
@@ -370,34 +391,6 @@ mod tests {
                     ..base.clone()
                 },
                 "proofWindow",
-            ),
-            (
-                Params {
-                    stake_amount: U256::ZERO,
-                    ..base.clone()
-                },
-                "stakeAmount",
-            ),
-            (
-                Params {
-                    sequencer_target: 0,
-                    ..base.clone()
-                },
-                "sequencerTarget",
-            ),
-            (
-                Params {
-                    attestation_target: 0,
-                    ..base.clone()
-                },
-                "attestationTarget",
-            ),
-            (
-                Params {
-                    attestation_quorum: 49,
-                    ..base.clone()
-                },
-                "attestationQuorum",
             ),
             (
                 Params {
@@ -423,7 +416,7 @@ mod tests {
             ),
             (
                 Params {
-                    max_height: 32,
+                    max_height: 25,
                     ..base.clone()
                 },
                 "maxHeight",
@@ -437,11 +430,73 @@ mod tests {
             ),
             (
                 Params {
-                    vm_proofs_per_tx: 0,
-                    base_proof_cost: 0,
+                    attestation_quorum: 0,
                     ..base.clone()
                 },
-                "baseProofCost",
+                "attestationQuorum",
+            ),
+            (
+                Params {
+                    attestation_quorum: 49,
+                    ..base.clone()
+                },
+                "attestationTarget",
+            ),
+            (
+                Params {
+                    attestation_target: 0,
+                    ..base.clone()
+                },
+                "attestationTarget",
+            ),
+            (
+                Params {
+                    sequencer_target: 0,
+                    ..base.clone()
+                },
+                "sequencerTarget",
+            ),
+            (
+                Params {
+                    merge_proof_cost: 0,
+                    ..base.clone()
+                },
+                "mergeProofCost",
+            ),
+            (
+                Params {
+                    strike_threshold: 0,
+                    ..base.clone()
+                },
+                "strikeThreshold",
+            ),
+            (
+                Params {
+                    grace_slots: 0,
+                    ..base.clone()
+                },
+                "graceSlots",
+            ),
+            (
+                Params {
+                    penalty_base: base.stake_amount + U256::from(1),
+                    ..base.clone()
+                },
+                "penaltyBase",
+            ),
+            (
+                Params {
+                    ejection_floor: base.stake_amount + U256::from(1),
+                    ..base.clone()
+                },
+                "ejectionFloor",
+            ),
+            (
+                Params {
+                    neighbourhood: 32,
+                    ..base.clone()
+                },
+                "neighbourhood",
             ),
             (
                 Params {
@@ -455,7 +510,7 @@ mod tests {
                     vm_proof_cost: u64::MAX / 4,
                     ..base.clone()
                 },
-                "maxHeight",
+                "vmProofCost",
             ),
             (
                 Params {
@@ -464,28 +519,16 @@ mod tests {
                 },
                 "proversReward",
             ),
-            (
-                Params {
-                    strike_threshold: 0,
-                    ..base.clone()
-                },
-                "strikeThreshold",
-            ),
-            (
-                Params {
-                    penalty_base: U256::ZERO,
-                    ..base.clone()
-                },
-                "penaltyBase",
-            ),
-            (
-                Params {
-                    ejection_floor: base.stake_amount + U256::from(1),
-                    ..base.clone()
-                },
-                "ejectionFloor",
-            ),
         ];
+        // Accepted by the contracts, so accepted here too.
+        Params {
+            penalty_base: U256::ZERO,
+            vm_proofs_per_tx: 0,
+            base_proof_cost: 0,
+            ..base.clone()
+        }
+        .validate()
+        .unwrap();
         for (p, name) in cases {
             assert_eq!(param_of(&p), name, "{p:?}");
         }

@@ -72,16 +72,14 @@ pub fn block_payout(params: &Params, pool_balance: U256, distinct_provers: u64) 
     }
 }
 
-/// Amount reserved for the provers of a block: `floor(P_eff * creditedCost / totalProverCost)`.
-pub fn reserved_for_provers(
-    p_eff: U256,
-    credited_cost: u64,
-    total_prover_cost: u64,
-) -> Result<U256> {
-    claim_amount(p_eff, credited_cost, total_prover_cost)
+/// Amount reserved for the provers of a block: `floor(P_eff * creditedCost / totalProverCost)`,
+/// 0 for a zero total (as `RewardLib.payout`).
+pub fn reserved_for_provers(p_eff: U256, credited_cost: u64, total_prover_cost: u64) -> U256 {
+    claim_amount(p_eff, credited_cost, total_prover_cost).unwrap_or(U256::ZERO)
 }
 
-/// A prover's claim on a block: `floor(P_eff * cost / totalProverCost)`.
+/// A prover's claim on a block: `floor(P_eff * cost / totalProverCost)` (`RewardLib.share`,
+/// which reverts on a zero total).
 pub fn claim_amount(p_eff: U256, cost: u64, total_prover_cost: u64) -> Result<U256> {
     if total_prover_cost == 0 {
         return Err(Error::ZeroTotalCost);
@@ -175,7 +173,8 @@ mod tests {
             .iter()
             .map(|&c| claim_amount(pot, c, total).unwrap())
             .sum();
-        let reserved = reserved_for_provers(pot, costs.iter().sum(), total).unwrap();
+        let reserved = reserved_for_provers(pot, costs.iter().sum(), total);
+        assert_eq!(reserved_for_provers(pot, 5, 0), U256::ZERO);
         assert!(sum <= reserved);
         assert_eq!(claim_amount(pot, 1, 0), Err(Error::ZeroTotalCost));
         // Huge pot: no intermediate overflow.

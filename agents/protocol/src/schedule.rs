@@ -669,7 +669,7 @@ mod tests {
         assert_eq!(s.neighbourhood_of(5, 1), 0..2);
         let wide = Schedule::new(
             &Params {
-                neighbourhood: 40,
+                neighbourhood: 31,
                 ..Params::testnet()
             },
             11,

@@ -1,7 +1,7 @@
 //! Slots and epochs (TimeLib), and the epoch arithmetic of staking.
 //!
-//! `slot(t) = (t - genesisTime) / slotDuration` over L1 `block.timestamp`;
-//! `epoch(slot) = slot / epochDuration`.
+//! `slot(t) = (t - genesisTime) / slotDuration` over L1 `block.timestamp` (slot 0 before
+//! genesis, as `TimeLib.slotAt`); `epoch(slot) = slot / epochDuration`.
 
 use crate::error::{Error, Result};
 use crate::params::Params;
@@ -9,18 +9,13 @@ use crate::params::Params;
 /// Exit epoch of a staker that has not asked to exit (`type(uint32).max`).
 pub const NO_EXIT: u64 = u32::MAX as u64;
 
-/// Slot of an L1 timestamp. Fails before genesis (Solidity underflows) and on a zero duration.
+/// Slot of an L1 timestamp; 0 before genesis (as `TimeLib.slotAt`). Fails on a zero duration
+/// (Solidity would revert dividing by zero).
 pub fn slot_at(timestamp: u64, genesis_time: u64, slot_duration: u64) -> Result<u64> {
     if slot_duration == 0 {
         return Err(Error::ZeroDuration("slotDuration"));
     }
-    let elapsed = timestamp
-        .checked_sub(genesis_time)
-        .ok_or(Error::BeforeGenesis {
-            timestamp,
-            genesis: genesis_time,
-        })?;
-    Ok(elapsed / slot_duration)
+    Ok(timestamp.saturating_sub(genesis_time) / slot_duration)
 }
 
 /// Epoch of a slot. Fails on a zero epoch duration.
@@ -134,14 +129,9 @@ mod tests {
     }
 
     #[test]
-    fn before_genesis_and_zero_durations_are_errors() {
-        assert_eq!(
-            slot_at(5, 10, 6),
-            Err(Error::BeforeGenesis {
-                timestamp: 5,
-                genesis: 10
-            })
-        );
+    fn before_genesis_is_slot_zero_and_zero_durations_are_errors() {
+        assert_eq!(slot_at(5, 10, 6), Ok(0));
+        assert_eq!(slot_at(16, 10, 6), Ok(1));
         assert_eq!(slot_at(5, 0, 0), Err(Error::ZeroDuration("slotDuration")));
         assert_eq!(epoch_of(5, 0), Err(Error::ZeroDuration("epochDuration")));
         assert!(Clock::new(0, 6, 0).is_err());

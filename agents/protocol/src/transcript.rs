@@ -72,11 +72,13 @@ impl Transcript {
 
     /// Checks the transcript as the `TranscriptVerifier` does and returns what it reports.
     ///
-    /// Order of checks: schedule (height), outputs (length, round-by-round hashes, root =
-    /// txRoot), provers strictly ascending, every prover active (`is_active` is asked once per
-    /// prover, in order, like the batched Staking call), then per prover: non-empty, and per
-    /// contribution: `job < offset(K)`, not contributed before, prover in that round's
-    /// committee, job in its neighbourhood, signature recovers to the prover.
+    /// Same checks in the same order as `TranscriptVerifier`, so the first failure is reported
+    /// with the same error: schedule (height), outputs (length, round-by-round hashes, root =
+    /// txRoot); per prover in order: strictly above the previous one (the first above
+    /// `address(0)`) and non-empty; every prover active (`is_active` is asked in order, like the
+    /// batched Staking call); then per contribution: `job < offset(K)`, not contributed before,
+    /// prover in that round's committee, job in its neighbourhood, signature recovers to the
+    /// prover.
     pub fn verify(
         &self,
         params: &Params,
@@ -86,13 +88,22 @@ impl Transcript {
     ) -> Result<Verdict> {
         let schedule = Schedule::new(params, ctx.height)?;
         tree::verify_outputs(&schedule, &self.outputs, ctx.tx_root)?;
-        for pair in self.provers.windows(2) {
-            if pair[0].prover >= pair[1].prover {
+        // Provers strictly ascending from address(0) (hence distinct and non-zero), each with
+        // work; then one batched activity check.
+        let mut previous = Address::ZERO;
+        for work in &self.provers {
+            if work.prover <= previous {
                 return Err(Error::ProversNotAscending {
-                    previous: pair[0].prover,
-                    next: pair[1].prover,
+                    previous,
+                    next: work.prover,
                 });
             }
+            if work.contributions.is_empty() {
+                return Err(Error::EmptyContributions {
+                    prover: work.prover,
+                });
+            }
+            previous = work.prover;
         }
         if let Some(w) = self.provers.iter().find(|w| !is_active(w.prover)) {
             return Err(Error::ProverNotActive { prover: w.prover });
@@ -104,9 +115,6 @@ impl Transcript {
         let mut contributions = 0u64;
         for work in &self.provers {
             let prover = work.prover;
-            if work.contributions.is_empty() {
-                return Err(Error::EmptyContributions { prover });
-            }
             let score = selection::score(prover, ctx.slot_seed);
             let mut cost = 0u64;
             for c in &work.contributions {
@@ -165,8 +173,6 @@ impl Transcript {
 pub struct VerifyContext {
     /// Hash of the block's header.
     pub block_hash: B256,
-    /// The block's slot.
-    pub slot: u64,
     /// Epoch of the slot.
     pub epoch: u64,
     /// `slotSeed(slot)`.
@@ -488,7 +494,6 @@ mod tests {
         let outputs = tree.job_outputs(slot.schedule()).unwrap();
         let ctx = VerifyContext {
             block_hash: B256::repeat_byte(0x42),
-            slot: 5,
             epoch: 1,
             slot_seed: seed,
             tx_root: tree.root(),
