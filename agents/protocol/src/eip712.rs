@@ -173,4 +173,29 @@ mod tests {
     fn genesis() {
         assert_eq!(genesis_hash(), keccak256("spn.genesis"));
     }
+
+    /// Values computed with `cast keccak` / `cast abi-encode` (foundry 1.7.1).
+    #[test]
+    fn matches_cast_vectors() {
+        assert_eq!(
+            genesis_hash(),
+            alloy_primitives::b256!(
+                "0529dd38026f8e597b60643bf2f0baa4882d457d9e5eef7eee929e3e9c2039c4"
+            )
+        );
+        let h = Header {
+            number: 5,
+            parentHash: B256::repeat_byte(1),
+            slot: 9,
+            proposer: address!("f39Fd6e51aad88F6F4ce6aB8827279cffFb92266"),
+            txRoot: B256::repeat_byte(2),
+            height: 11,
+        };
+        assert_eq!(
+            h.hash(),
+            alloy_primitives::b256!(
+                "0614347393ad8c1d8186d4ed3cb74e5b716d8fab55028c1b00f42abf2006d084"
+            )
+        );
+    }
 }

@@ -265,4 +265,33 @@ mod tests {
         );
         assert!(g < U256::from(1) << 224);
     }
+
+    /// Values computed with `cast keccak $(cast abi-encode ..)` and Python's hashlib.sha256.
+    #[test]
+    fn matches_external_vectors() {
+        assert_eq!(
+            slot_seed(U256::from(7), 9),
+            b256!("ae6299332bcd708cd60e3a8defa55de28078a50a4cf2b3de3a546253240ff9e1")
+        );
+        // keccak256(abi.encode(1, 31337, 0x..aa)) = f21cd9dc0bd3..., truncated to uint224.
+        assert_eq!(
+            genesis_epoch_seed(
+                U256::from(1),
+                U256::from(31337),
+                Address::with_last_byte(0xaa)
+            ),
+            U256::from_be_bytes(hex!(
+                "000000000bd3c73fcd58a65d253a79dfd3af852baad61c744ef79758423a51d4"
+            ))
+        );
+        assert_eq!(
+            score(
+                address!("f39Fd6e51aad88F6F4ce6aB8827279cffFb92266"),
+                B256::repeat_byte(1)
+            ),
+            U256::from_be_bytes(hex!(
+                "bd35f0453ed6ede85a6b1405b21810c16af78cd57890a6eb48cd1dd4c019527a"
+            ))
+        );
+    }
 }

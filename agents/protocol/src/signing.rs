@@ -345,4 +345,26 @@ mod tests {
             k.address()
         );
     }
+
+    /// Signatures produced by `cast wallet sign --data` (foundry 1.7.1) over the same typed data
+    /// with the same key: RFC 6979 makes them reproducible bit for bit.
+    #[test]
+    fn matches_cast_typed_data_signatures() {
+        let k = StakingKey::from_bytes(&ANVIL0).unwrap();
+        let d = eip712::domain(31337, address!("5FbDB2315678afecb367f032d93F642f64180aa3"));
+        let bh = B256::repeat_byte(0xab);
+        let j = k.sign_job_result(&d, bh, 682, B256::repeat_byte(0xcd));
+        let cast_j = alloy_primitives::hex!(
+            "edca2e177b506abe5b848c4437815e639950dbd97c418fe95ec2d4bb612a563a"
+            "565b0d3b08058bd3758bb410f02f3839baf1caffafcd8b56ea0d2c4c68003b4c"
+        );
+        assert_eq!(j.to_bytes(), cast_j); // v = 27: vs = s
+        assert_eq!(j.v(), 27);
+        let a = k.sign_attestation(&d, 77, bh);
+        let cast_a = alloy_primitives::hex!(
+            "7f9b67139103caae79aa1215e62b23254a640296aab62d771f0d68b90f020c9f"
+            "7f16f516e5b6300a824ab38751a6748d82ae0a611f6ce90212b098ea6b6546fd"
+        );
+        assert_eq!(a.to_bytes(), cast_a);
+    }
 }
