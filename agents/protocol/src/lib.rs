@@ -15,7 +15,7 @@ pub mod tree;
 pub use eip712::{Attestation, Header, JobResult};
 pub use error::{Error, Result};
 pub use params::Params;
-pub use schedule::{Member, Schedule, SlotSchedule};
+pub use schedule::{CostWeights, Member, Schedule, SlotSchedule};
 pub use signing::{CompactSignature, StakingKey};
 pub use time::Clock;
 pub use transcript::{

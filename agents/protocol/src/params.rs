@@ -7,7 +7,7 @@ use alloy_primitives::U256;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::schedule;
+use crate::schedule::{self, CostWeights};
 
 /// Largest `maxHeight` the Rollup accepts (`Params__Invalid("maxHeight above 24")`). Every job
 /// id then fits the `uint32 job` of `JobResult` with room to spare.
@@ -244,6 +244,18 @@ impl Params {
             return fail("proversReward", "the largest block reward must fit uint128");
         }
         Ok(())
+    }
+}
+
+impl Params {
+    /// The cost weights (`SortitionLib.CostWeights`).
+    pub fn cost_weights(&self) -> CostWeights {
+        CostWeights {
+            vm_proofs_per_tx: self.vm_proofs_per_tx,
+            vm_proof_cost: self.vm_proof_cost,
+            base_proof_cost: self.base_proof_cost,
+            merge_proof_cost: self.merge_proof_cost,
+        }
     }
 }
 

@@ -11,6 +11,7 @@
 use core::ops::Range;
 
 use alloy_primitives::{Address, B256, U256};
+use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
 use crate::params::Params;
@@ -32,28 +33,46 @@ pub struct Schedule {
     total_prover_cost: u64,
 }
 
-/// Rounds, per-round costs and total prover cost with overflow checks; `None` on overflow or a
-/// degenerate geometry. Used by [`Params::validate`] and [`Schedule::new`].
-pub(crate) fn checked_total_prover_cost(params: &Params, height: u8) -> Option<u64> {
-    checked_costs(params, u32::from(height)).map(|(_, total)| total)
+/// Cost weights of the simulated proofs in proof-seconds (`SortitionLib.CostWeights`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CostWeights {
+    /// VM proofs per transaction.
+    pub vm_proofs_per_tx: u64,
+    /// Proof-seconds of one VM proof.
+    pub vm_proof_cost: u64,
+    /// Proof-seconds of one base rollup proof.
+    pub base_proof_cost: u64,
+    /// Proof-seconds of one merge proof.
+    pub merge_proof_cost: u64,
 }
 
-fn checked_costs(params: &Params, n: u32) -> Option<(Vec<u64>, u64)> {
-    let m = u32::from(params.round_height);
-    if m == 0 || n == 0 || n > 63 {
+/// `totalProverCost` with overflow checks; `None` on overflow or a degenerate geometry.
+pub(crate) fn checked_total_prover_cost(params: &Params, height: u8) -> Option<u64> {
+    checked_costs(
+        &params.cost_weights(),
+        u32::from(height),
+        u32::from(params.round_height),
+    )
+    .map(|(_, total)| total)
+}
+
+/// Per-round job costs (`costs[r]`, r in `0..=K`, `costs[0] = 0`) and `totalProverCost`.
+fn checked_costs(w: &CostWeights, n: u32, m: u32) -> Option<(Vec<u64>, u64)> {
+    if m == 0 || n == 0 || n > MAX_GEOMETRY_HEIGHT {
         return None;
     }
     let k = n.div_ceil(m);
     let level = |r: u32| (r * m).min(n);
-    let leaf_cost = params
+    let leaf_cost = w
         .vm_proofs_per_tx
-        .checked_mul(params.vm_proof_cost)?
-        .checked_add(params.base_proof_cost)?;
+        .checked_mul(w.vm_proof_cost)?
+        .checked_add(w.base_proof_cost)?;
     let mut costs = vec![0u64; k as usize + 1];
     let mut total = 0u64;
     for r in 1..=k {
         let inputs = 1u64 << (level(r) - level(r - 1));
-        let merges = (inputs - 1).checked_mul(params.merge_proof_cost)?;
+        let merges = (inputs - 1).checked_mul(w.merge_proof_cost)?;
         let cost = if r == 1 {
             inputs.checked_mul(leaf_cost)?.checked_add(merges)?
         } else {
@@ -68,6 +87,9 @@ fn checked_costs(params: &Params, n: u32) -> Option<(Vec<u64>, u64)> {
     Some((costs, total))
 }
 
+/// Largest height [`Schedule::from_parts`] accepts: `2^n` leaves and every job id fit `u32`.
+pub const MAX_GEOMETRY_HEIGHT: u32 = 31;
+
 impl Schedule {
     /// The schedule of a block of `height` under `params`. Fails if the parameters are
     /// inconsistent or the height is outside `[minHeight, maxHeight]`.
@@ -80,12 +102,46 @@ impl Schedule {
                 max: params.max_height,
             });
         }
+        Self::from_parts(
+            height,
+            params.round_height,
+            params.redundancy,
+            params.neighbourhood,
+            params.cost_weights(),
+        )
+    }
+
+    /// The schedule of any geometry, as `SortitionLib` computes it from `(height, roundHeight)`
+    /// without the deployment's bounds (for differential tests). `height` in `1..=31`,
+    /// `round_height >= 1` (`height <= round_height` gives a single round: the root), and the
+    /// costs must fit `u64`.
+    pub fn from_parts(
+        height: u8,
+        round_height: u8,
+        redundancy: u64,
+        neighbourhood: u8,
+        costs: CostWeights,
+    ) -> Result<Self> {
         let n = u32::from(height);
-        let m = u32::from(params.round_height);
-        let (costs, total_prover_cost) = checked_costs(params, n).ok_or(Error::InvalidParam {
-            param: "maxHeight",
-            reason: "totalProverCost overflows uint64",
-        })?;
+        let m = u32::from(round_height);
+        if m == 0 {
+            return Err(Error::InvalidParam {
+                param: "roundHeight",
+                reason: "is zero",
+            });
+        }
+        if n == 0 || n > MAX_GEOMETRY_HEIGHT {
+            return Err(Error::HeightOutOfRange {
+                height,
+                min: 1,
+                max: MAX_GEOMETRY_HEIGHT as u8,
+            });
+        }
+        let (costs, total_prover_cost) =
+            checked_costs(&costs, n, m).ok_or(Error::InvalidParam {
+                param: "vmProofCost",
+                reason: "totalProverCost overflows uint64",
+            })?;
         let rounds = n.div_ceil(m);
         let mut offsets = vec![0u32; rounds as usize + 2];
         for r in 1..=rounds {
@@ -95,8 +151,8 @@ impl Schedule {
             height: n,
             round_height: m,
             rounds,
-            redundancy: params.redundancy,
-            neighbourhood: u32::from(params.neighbourhood),
+            redundancy,
+            neighbourhood: u32::from(neighbourhood),
             offsets,
             costs,
             total_prover_cost,
@@ -836,5 +892,35 @@ mod tests {
         let ss = SlotSchedule::build(&p, 8, B256::ZERO, 5, &[]).unwrap();
         assert_eq!(ss.unfilled_jobs().len() as u32, ss.schedule().prover_jobs());
         assert!(SlotSchedule::build(&p, 9, B256::ZERO, 5, &keys).is_err());
+    }
+
+    #[test]
+    fn from_parts_mirrors_sortition_lib_geometry() {
+        let w = Params::testnet().cost_weights();
+        // A single round: the root only, no committee work.
+        let s = Schedule::from_parts(2, 2, 2, 1, w).unwrap();
+        assert_eq!((s.rounds(), s.total_jobs(), s.prover_jobs()), (1, 1, 0));
+        assert_eq!(s.total_prover_cost(), 0);
+        assert_eq!(s.job_position(0).unwrap(), (1, 0));
+        let s = Schedule::from_parts(1, 3, 2, 1, w).unwrap();
+        assert_eq!((s.rounds(), s.jobs(1), s.subtree_height(1)), (1, 1, 1));
+        // Odd heights: the last round is shorter.
+        let s = Schedule::from_parts(7, 3, 2, 1, w).unwrap();
+        let levels: Vec<u32> = (0..=3).map(|r| s.level(r)).collect();
+        assert_eq!(levels, [0, 3, 6, 7]);
+        assert_eq!(s.total_jobs(), 16 + 2 + 1);
+        assert_eq!(s.cost(1), 8 * 25 + 7 * 2);
+        assert_eq!(s.cost(3), 2);
+        // The largest geometry still has u32 job ids.
+        let s = Schedule::from_parts(31, 1, 2, 1, w).unwrap();
+        assert_eq!(s.total_jobs(), (1u32 << 31) - 1);
+        assert!(Schedule::from_parts(32, 1, 2, 1, w).is_err());
+        assert!(Schedule::from_parts(0, 1, 2, 1, w).is_err());
+        assert!(Schedule::from_parts(5, 0, 2, 1, w).is_err());
+        let huge = CostWeights {
+            vm_proof_cost: u64::MAX / 2,
+            ..w
+        };
+        assert!(Schedule::from_parts(5, 2, 2, 1, huge).is_err());
     }
 }
