@@ -1,4 +1,4 @@
-//! Block header hashing and the EIP-712 messages stakers sign.
+//! Block header hashing and the EIP-712 messages stakers sign (MessagesLib).
 //!
 //! Domain: name `"SPN"`, version `"1"`, `chainId`, `verifyingContract` = the Rollup.
 //! Typehashes are derived by `sol!` from the struct definitions below, not written by hand.

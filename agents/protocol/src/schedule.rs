@@ -1,4 +1,4 @@
-//! The work schedule of a block (ScheduleLib): rounds, jobs, global job ids, each committee
+//! The work schedule of a block (SortitionLib, schedule half): rounds, jobs, global job ids, each committee
 //! member's job per round, neighbourhoods and the cost model; plus [`SlotSchedule`], the whole
 //! assignment of one slot computed from the staker set.
 //!

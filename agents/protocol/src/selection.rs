@@ -1,4 +1,4 @@
-//! Seeds, scores and selection thresholds (SelectionLib).
+//! Seeds, scores and selection thresholds (SortitionLib, selection half).
 //!
 //! Every staker has a public score per slot, `uint256(sha256(abi.encode(key, slotSeed)))`.
 //! Committees take the low end of the score range, sequencers the high end, each through an

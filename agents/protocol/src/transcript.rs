@@ -1,5 +1,5 @@
-//! The contribution transcript (TranscriptLib): its ABI encoding, a builder, the rewards tree
-//! and a pure mirror of the transcript verifier.
+//! The contribution transcript (TranscriptVerifier, and TreeLib's rewards tree): its ABI
+//! encoding, a builder, the rewards tree and a pure mirror of the transcript verifier.
 //!
 //! `abi.encode(Transcript)` with
 //! `struct Transcript { bytes32[] outputs; ProverWork[] provers; }`,

@@ -1,4 +1,4 @@
-//! The block's transaction tree and job outputs.
+//! The block's transaction tree and job outputs (TreeLib, positional half).
 //!
 //! Leaves are `keccak256(txBytes)`, empty leaves `bytes32(0)`, inner nodes
 //! `keccak256(abi.encodePacked(left, right))`. The output of round-r job j is the node at
