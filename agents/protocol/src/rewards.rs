@@ -43,14 +43,22 @@ impl BlockPayout {
 }
 
 /// The sequencer part before scaling: `sequencerBase + sequencerPerProver * min(distinctProvers, cap)`.
+///
+/// Saturates instead of wrapping; parameters that pass [`Params::validate`] never get near it
+/// (Solidity would revert).
 pub fn sequencer_due(params: &Params, distinct_provers: u64) -> U256 {
-    params.sequencer_base
-        + params.sequencer_per_prover * U256::from(distinct_provers.min(params.sequencer_bonus_cap))
+    let bonus_provers = U256::from(distinct_provers.min(params.sequencer_bonus_cap));
+    params
+        .sequencer_base
+        .saturating_add(params.sequencer_per_prover.saturating_mul(bonus_provers))
 }
 
-/// The full amount a proven block is due.
+/// The full amount a proven block is due (saturating, like [`sequencer_due`]).
 pub fn block_due(params: &Params, distinct_provers: u64) -> U256 {
-    params.submitter_reward + sequencer_due(params, distinct_provers) + params.provers_reward
+    params
+        .submitter_reward
+        .saturating_add(sequencer_due(params, distinct_provers))
+        .saturating_add(params.provers_reward)
 }
 
 /// The payout of a proven block from a pool holding `pool_balance`.
