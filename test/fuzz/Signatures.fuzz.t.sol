@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
+import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
+
+import {SPNTest} from "../utils/SPNTest.sol";
+import {MessagesLib} from "../../contracts/libraries/MessagesLib.sol";
+import {MessagesHarness} from "../harness/MessagesHarness.sol";
+
+/// @notice EIP-712 attestations and job results signed with random keys (docs/PROTOCOL.md §6): digests match the
+///         typed-data definition, compact (EIP-2098) signatures recover to the signer, and a signature made under any
+///         other domain (chain, rollup address, name or version) recovers to someone else.
+contract SignaturesFuzzTest is SPNTest {
+    MessagesHarness internal h;
+
+    bytes32 internal constant DOMAIN_TYPEHASH =
+        keccak256("EIP712Domain(string name,string version,uint256 chainId,address verifyingContract)");
+    /// @dev secp256k1 group order / 2: OZ rejects signatures with a larger s (malleability).
+    uint256 internal constant HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
+
+    function setUp() public {
+        _deploy();
+        h = new MessagesHarness();
+    }
+
+    function _key(uint256 seed) internal pure returns (uint256) {
+        return bound(seed, 1, SECP256K1_ORDER - 1);
+    }
+
+    function _domain(string memory name, string memory version, uint256 chainId, address verifying)
+        internal
+        pure
+        returns (bytes32)
+    {
+        return keccak256(abi.encode(DOMAIN_TYPEHASH, keccak256(bytes(name)), keccak256(bytes(version)), chainId, verifying));
+    }
+
+    function _recover(bytes32 digest, bytes32 r, bytes32 vs) internal pure returns (address signer, bool ok) {
+        (address s, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, r, vs);
+        return (s, err == ECDSA.RecoverError.NoError);
+    }
+
+    // ------------------------------------------------------------------------------------------ digests
+
+    function testFuzz_domainSeparator_isRollupDomain(uint64 chainId) public {
+        chainId = uint64(bound(chainId, 1, type(uint64).max));
+        vm.chainId(chainId);
+        assertEq(rollup.domainSeparator(), _domain("SPN", "1", chainId, address(rollup)), "name SPN, version 1");
+    }
+
+    function testFuzz_attestationDigest_matchesTypedData(bytes32 domain, uint64 slot, bytes32 hash) public view {
+        bytes32 structHash = keccak256(abi.encode(keccak256("Attestation(uint64 slot,bytes32 blockHash)"), slot, hash));
+        assertEq(h.attestationDigest(domain, slot, hash), MessageHashUtils.toTypedDataHash(domain, structHash));
+    }
+
+    function testFuzz_jobResultDigest_matchesTypedData(bytes32 domain, bytes32 hash, uint256 job, bytes32 output)
+        public
+        view
+    {
+        bytes32 structHash = keccak256(
+            abi.encode(keccak256("JobResult(bytes32 blockHash,uint32 job,bytes32 output)"), hash, uint32(job), output)
+        );
+        assertEq(h.jobResultDigest(domain, hash, job, output), MessageHashUtils.toTypedDataHash(domain, structHash));
+        assertTrue(h.jobResultDigestKeepsMemory(domain, hash, job, output), "scratch hashing clobbered memory");
+    }
+
+    function testFuzz_blockHash_matchesAbiEncoding(MessagesLib.Header memory hd) public view {
+        assertEq(
+            h.blockHash(hd),
+            keccak256(abi.encode(hd.number, hd.parentHash, hd.slot, hd.proposer, hd.txRoot, hd.height))
+        );
+    }
+
+    // ------------------------------------------------------------------------------------------ recovery
+
+    function testFuzz_attestationSignature_recoversToSigner(uint256 keySeed, uint64 slot, bytes32 hash) public view {
+        uint256 key = _key(keySeed);
+        bytes32 digest = h.attestationDigest(rollup.domainSeparator(), slot, hash);
+        (bytes32 r, bytes32 vs) = vm.signCompact(key, digest);
+        (address signer, bool ok) = _recover(digest, r, vs);
+        assertTrue(ok, "valid compact signature rejected");
+        assertEq(signer, vm.addr(key), "attestation recovers to another key");
+    }
+
+    function testFuzz_jobResultSignature_recoversToSigner(uint256 keySeed, bytes32 hash, uint32 job, bytes32 output)
+        public
+        view
+    {
+        uint256 key = _key(keySeed);
+        bytes32 digest = h.jobResultDigest(rollup.domainSeparator(), hash, job, output);
+        (bytes32 r, bytes32 vs) = vm.signCompact(key, digest);
+        (address signer, bool ok) = _recover(digest, r, vs);
+        assertTrue(ok);
+        assertEq(signer, vm.addr(key), "job result recovers to another key");
+        // The same signature does not recover to the signer for another job or another output.
+        bytes32 other = h.jobResultDigest(rollup.domainSeparator(), hash, uint32(job) ^ 1, output);
+        (address otherSigner,) = _recover(other, r, vs);
+        assertTrue(otherSigner != vm.addr(key), "signature transferable to another job");
+    }
+
+    /// @dev vm.sign's (v, r, s) packed as EIP-2098 (r, vs) is exactly vm.signCompact's output and recovers the same.
+    function testFuzz_signCompact_matchesPackedSign(uint256 keySeed, bytes32 digest) public pure {
+        uint256 key = _key(keySeed);
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, digest);
+        (bytes32 rc, bytes32 vs) = vm.signCompact(key, digest);
+        assertEq(rc, r);
+        assertEq(vs, bytes32(uint256(s) | (uint256(v - 27) << 255)), "EIP-2098 packing");
+        assertLe(uint256(s), HALF_ORDER, "forge signs with low s");
+        assertEq(ECDSA.recover(digest, v, r, s), ECDSA.recover(digest, rc, vs));
+    }
+
+    /// @dev The malleated twin (r, n - s, flipped v) of a valid signature is rejected, so a signature cannot be reused
+    ///      under a different encoding (distinctness is by recovered signer, never by signature bytes).
+    function testFuzz_signature_malleatedTwinRejected(uint256 keySeed, bytes32 digest) public pure {
+        uint256 key = _key(keySeed);
+        (uint8 v, bytes32 r, bytes32 s) = vm.sign(key, digest);
+        uint256 highS = SECP256K1_ORDER - uint256(s);
+        (, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, v == 27 ? 28 : 27, r, bytes32(highS));
+        assertTrue(err == ECDSA.RecoverError.InvalidSignatureS, "high-s twin accepted");
+    }
+
+    // ------------------------------------------------------------------------------------------ other domains
+
+    function testFuzz_attestation_otherChainFails(uint256 keySeed, uint64 slot, bytes32 hash, uint64 otherChain)
+        public
+    {
+        uint256 key = _key(keySeed);
+        vm.assume(otherChain != block.chainid && otherChain != 0);
+        bytes32 signedDomain = _domain("SPN", "1", otherChain, address(rollup));
+        (bytes32 r, bytes32 vs) = vm.signCompact(key, h.attestationDigest(signedDomain, slot, hash));
+        (address signer,) = _recover(h.attestationDigest(rollup.domainSeparator(), slot, hash), r, vs);
+        assertTrue(signer != vm.addr(key), "replayed from another chain");
+
+        // And the reverse: the rollup on the other chain does not accept a signature made for this one.
+        (r, vs) = vm.signCompact(key, h.attestationDigest(rollup.domainSeparator(), slot, hash));
+        vm.chainId(otherChain);
+        (signer,) = _recover(h.attestationDigest(rollup.domainSeparator(), slot, hash), r, vs);
+        assertTrue(signer != vm.addr(key), "replayed onto another chain");
+    }
+
+    function testFuzz_jobResult_otherDeploymentFails(
+        uint256 keySeed,
+        bytes32 hash,
+        uint32 job,
+        bytes32 output,
+        address otherRollup,
+        uint8 variant
+    ) public view {
+        uint256 key = _key(keySeed);
+        bytes32 ours = rollup.domainSeparator();
+        bytes32 theirs;
+        variant = uint8(bound(variant, 0, 2));
+        if (variant == 0) {
+            vm.assume(otherRollup != address(rollup));
+            theirs = _domain("SPN", "1", block.chainid, otherRollup);
+        } else if (variant == 1) {
+            theirs = _domain("SPN", "2", block.chainid, address(rollup));
+        } else {
+            theirs = _domain("Aztec", "1", block.chainid, address(rollup));
+        }
+        assertTrue(theirs != ours);
+        (bytes32 r, bytes32 vs) = vm.signCompact(key, h.jobResultDigest(theirs, hash, job, output));
+        (address signer,) = _recover(h.jobResultDigest(ours, hash, job, output), r, vs);
+        assertTrue(signer != vm.addr(key), "job result from another domain accepted");
+    }
+
+    /// @dev An attestation is not a job result: the two typed messages never share a digest for the same signature.
+    function testFuzz_attestation_notAJobResult(uint256 keySeed, uint64 slot, bytes32 hash) public view {
+        uint256 key = _key(keySeed);
+        bytes32 domain = rollup.domainSeparator();
+        (bytes32 r, bytes32 vs) = vm.signCompact(key, h.attestationDigest(domain, slot, hash));
+        (address signer,) = _recover(h.jobResultDigest(domain, hash, slot, bytes32(uint256(slot))), r, vs);
+        assertTrue(signer != vm.addr(key));
+    }
+}
