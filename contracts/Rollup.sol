@@ -89,9 +89,13 @@ contract Rollup is IRollup, EIP712 {
     uint256 internal immutable _sequencerPerProver;
     uint256 internal immutable _sequencerBonusCap;
     uint256 internal immutable _proversReward;
+    uint256 internal immutable _ring;
 
     Chain public chain;
-    mapping(uint256 number => BlockLog) internal _blocks;
+    /// @dev Ring buffer of proposals indexed by number % (proofWindow + 2): at most proofWindow + 1 blocks await a proof
+    ///      (older ones are pruned) plus the proven tip, so live entries are never overwritten and a proposal rewrites
+    ///      a used slot instead of allocating new storage.
+    mapping(uint256 index => BlockLog) internal _blocks;
     mapping(uint256 number => ProvenBlock) internal _proven;
     Checkpoints.Trace224 internal _seeds;
     RewardLib.Pool internal _pool;
@@ -108,6 +112,7 @@ contract Rollup is IRollup, EIP712 {
         epochDuration = c.staking.epochDuration();
         seedLookahead = c.seedLookahead;
         proofWindow = c.proofWindow;
+        _ring = c.proofWindow + 2;
         minHeight = c.minHeight;
         maxHeight = c.maxHeight;
         roundHeight = c.roundHeight;
@@ -130,7 +135,7 @@ contract Rollup is IRollup, EIP712 {
         _sequencerBonusCap = c.rewards.sequencerBonusCap;
         _proversReward = c.rewards.provers;
 
-        _blocks[0].blockHash = MessagesLib.GENESIS_HASH;
+        _proven[0].blockHash = MessagesLib.GENESIS_HASH;
         _seeds.push(0, uint224(uint256(keccak256(abi.encode(block.prevrandao, block.chainid, address(this))))));
         SortitionLib.sampleSeed(_seeds, currentEpoch(), seedLookahead);
     }
@@ -152,7 +157,7 @@ contract Rollup is IRollup, EIP712 {
         bytes32 replaced;
         (number, replaced) = _nextNumber(ctx, proposerScore);
 
-        bytes32 parentHash = _blocks[number - 1].blockHash;
+        bytes32 parentHash = _hashOf(number - 1);
         bytes32 hash = MessagesLib.blockHash(
             MessagesLib.Header({
                 number: uint64(number),
@@ -215,6 +220,7 @@ contract Rollup is IRollup, EIP712 {
         uint256 totalCost = SortitionLib.totalProverCost(header.height, roundHeight, costWeights());
         Payout memory p = RewardLib.payout(_pool, rewards(), w.distinctProvers, w.creditedCost, totalCost);
         _proven[number] = ProvenBlock({
+            blockHash: b.blockHash,
             rewardsRoot: w.rewardsRoot,
             proversPot: uint128(p.proversPot),
             totalProverCost: uint64(totalCost)
@@ -244,33 +250,30 @@ contract Rollup is IRollup, EIP712 {
     }
 
     /// @inheritdoc IRollup
-    function claim(address prover, ClaimItem[] calldata items) external returns (uint256 amount) {
-        uint256 provenTip = chain.provenTip;
-        mapping(uint256 => uint256) storage claimed = _claimed[prover];
+    function claim(address recipient, ClaimItem[] calldata items) external returns (uint256 amount) {
+        require(recipient != address(0), Errors.Rewards__ZeroRecipient());
+        mapping(uint256 => uint256) storage claimed = _claimed[msg.sender];
         // Consecutive blocks share a bitmap word: keep it in memory and write it once per word.
         uint256 wordIndex = type(uint256).max;
         uint256 word;
         for (uint256 i; i < items.length; ++i) {
-            ClaimItem calldata item = items[i];
-            uint256 number = item.blockNumber;
-            require(number > 0 && number <= provenTip, Errors.Rollup__BlockNotProven(number));
+            uint256 number = items[i].blockNumber;
             if (number >> 8 != wordIndex) {
                 if (wordIndex != type(uint256).max) claimed[wordIndex] = word;
                 wordIndex = number >> 8;
                 word = claimed[wordIndex];
             }
             uint256 bit = 1 << (number & 0xff);
-            require(word & bit == 0, Errors.Rewards__AlreadyClaimed(prover, number));
+            if (word & bit != 0) revert Errors.Rewards__AlreadyClaimed(msg.sender, number);
             word |= bit;
-
-            amount += _claimShare(prover, item);
+            // Only proven blocks have a rewards root; a leaf cannot verify against the empty root of any other number.
+            amount += _claimShare(msg.sender, items[i]);
         }
         if (wordIndex != type(uint256).max) claimed[wordIndex] = word;
         require(amount > 0, Errors.Rewards__ZeroAmount());
 
         RewardLib.settleClaim(_pool, amount);
-        address recipient = staking.getStaker(prover).withdrawer;
-        emit RewardsClaimed(prover, recipient, amount, items.length);
+        emit RewardsClaimed(msg.sender, recipient, amount, items.length);
         rewardToken.safeTransfer(recipient, amount);
     }
 
@@ -339,7 +342,7 @@ contract Rollup is IRollup, EIP712 {
         bytes32[] calldata siblings
     ) external {
         Inactivity storage rec = _evidenceRange(staker, header);
-        bytes32 hash = _blocks[header.number].blockHash;
+        bytes32 hash = _proven[header.number].blockHash;
         require(_eligibleFor(staker, header, job) && _outputInTree(header, job, output, siblings), Errors.Inactivity__InvalidEvidence(staker, header.number));
         bytes32 digest = MessagesLib.jobResultDigest(_domainSeparatorV4(), hash, job, output);
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature.r, signature.vs);
@@ -387,8 +390,15 @@ contract Rollup is IRollup, EIP712 {
         return _domainSeparatorV4();
     }
 
+    /// @notice Hash of block `number`: proven (permanent) or pending (until proven or pruned); the parent of the next
+    ///         proposal is `blockHashOf(pendingTip)`.
+    function blockHashOf(uint256 number) external view returns (bytes32) {
+        return _hashOf(number);
+    }
+
+    /// @notice Proposal record of an unproven block or of the proven tip (older entries are reused; see getProvenBlock).
     function getBlock(uint256 number) external view returns (BlockLog memory) {
-        return _blocks[number];
+        return _log(number);
     }
 
     function getProvenBlock(uint256 number) external view returns (ProvenBlock memory) {
@@ -453,7 +463,7 @@ contract Rollup is IRollup, EIP712 {
         returns (uint256 number, bytes32 replaced)
     {
         Chain memory c = chain;
-        BlockLog storage tip = _blocks[c.pendingTip];
+        BlockLog storage tip = _log(c.pendingTip);
         if (c.pendingTip > c.provenTip && tip.slot == ctx.slot) {
             // Among valid proposals of a slot the highest score wins; the incumbent has the same parent.
             uint256 incumbent = SortitionLib.score(tip.proposer, ctx.seed);
@@ -466,7 +476,7 @@ contract Rollup is IRollup, EIP712 {
     }
 
     function _append(uint256 number, bytes32 hash, bytes32 parentHash, ProposeArgs calldata args) internal {
-        _blocks[number] = BlockLog({blockHash: hash, slot: args.slot, proposer: msg.sender, height: args.height});
+        _blocks[number % _ring] = BlockLog({blockHash: hash, slot: args.slot, proposer: msg.sender, height: args.height});
         chain.pendingTip = uint64(number);
         emit BlockProposed(number, hash, args.slot, msg.sender, parentHash, args.txRoot, args.height);
     }
@@ -475,7 +485,7 @@ contract Rollup is IRollup, EIP712 {
     function _pruneIfDue(uint256 slot) internal returns (bool) {
         Chain memory c = chain;
         if (c.pendingTip == c.provenTip) return false;
-        if (slot <= uint256(_blocks[uint256(c.provenTip) + 1].slot) + proofWindow) return false;
+        if (slot <= uint256(_log(uint256(c.provenTip) + 1).slot) + proofWindow) return false;
         chain.pendingTip = c.provenTip;
         emit BlocksPruned(uint256(c.provenTip) + 1, c.pendingTip);
         return true;
@@ -506,8 +516,18 @@ contract Rollup is IRollup, EIP712 {
         if (inactive != count) revert Errors.Rollup__NotActive(signers[inactive], ctx.epoch);
     }
 
+    /// @dev Hash of a proven block, or of a pending one (from the ring).
+    function _hashOf(uint256 number) internal view returns (bytes32) {
+        return number <= chain.provenTip ? _proven[number].blockHash : _log(number).blockHash;
+    }
+
+    /// @dev The ring entry of an unproven block or of the proven tip.
+    function _log(uint256 number) internal view returns (BlockLog storage) {
+        return _blocks[number % _ring];
+    }
+
     function _checkHeader(MessagesLib.Header calldata header) internal view returns (BlockLog storage b) {
-        b = _blocks[header.number];
+        b = _log(header.number);
         bytes32 actual = MessagesLib.blockHash(header);
         require(actual == b.blockHash, Errors.Rollup__HeaderMismatch(b.blockHash, actual));
     }
@@ -516,7 +536,9 @@ contract Rollup is IRollup, EIP712 {
         require(
             header.number > 0 && header.number <= chain.provenTip, Errors.Rollup__BlockNotProven(header.number)
         );
-        _checkHeader(header);
+        bytes32 expected = _proven[header.number].blockHash;
+        bytes32 actual = MessagesLib.blockHash(header);
+        require(actual == expected, Errors.Rollup__HeaderMismatch(expected, actual));
     }
 
     /// @dev Evidence must be a proven block after the last strike and at most the pending one, inside the grace period.

@@ -186,7 +186,8 @@ contract Staking is IStaking {
 
     /* ------------------------------------------------------------------ INTERNALS */
 
-    function _isActive(Staker storage s, uint256 epoch) internal view returns (bool) {
+    /// @dev Takes a memory copy so the packed record costs one SLOAD.
+    function _isActive(Staker memory s, uint256 epoch) internal pure returns (bool) {
         return s.withdrawer != address(0) && s.activationEpoch <= epoch && epoch < s.exitEpoch;
     }
 

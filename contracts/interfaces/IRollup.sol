@@ -34,8 +34,9 @@ interface IRollup {
         uint8 height;
     }
 
-    /// @notice Per-block record written once when the block is proven.
+    /// @notice Per-block record written once when the block is proven; kept forever for claims and reports.
     struct ProvenBlock {
+        bytes32 blockHash;
         bytes32 rewardsRoot;
         uint128 proversPot;
         uint64 totalProverCost;
@@ -102,8 +103,11 @@ interface IRollup {
     /// @notice Adds `amount` reward tokens from msg.sender to the reward pool.
     function fund(uint256 amount) external;
 
-    /// @notice Pays `prover`'s B^Provers shares for many proven blocks to its withdrawer. Callable by anyone.
-    function claim(address prover, ClaimItem[] calldata items) external returns (uint256 amount);
+    /// @notice Pays msg.sender's (a staking key's) B^Provers shares for many proven blocks to `recipient`.
+    /// @dev Called by the staking key itself, like Aztec's coinbase: no Staking lookup, so a claim stays cheap. Each
+    ///      (prover, block) pays once (bitmap per prover and 256 blocks). Unproven numbers have no rewards root, so no
+    ///      leaf verifies for them.
+    function claim(address recipient, ClaimItem[] calldata items) external returns (uint256 amount);
 
     /// @notice Reports that `staker` was on the committee of the proven block `header` and is presumed inactive.
     function reportMissed(address staker, MessagesLib.Header calldata header) external;

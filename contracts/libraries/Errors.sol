@@ -40,7 +40,8 @@ library Errors {
     error Rollup__BlockNotProven(uint256 blockNumber);
 
     // ---------------------------------------------------------------- Transcript verifier
-    error Transcript__OnlyRollup(address caller);
+    /// @notice The packed transcript ends early or has trailing bytes (`at` is the offending calldata position).
+    error Transcript__Malformed(uint256 at, uint256 end);
     error Transcript__OutputsLength(uint256 expected, uint256 actual);
     error Transcript__OutputMismatch(uint256 round, uint256 job, bytes32 expected, bytes32 actual);
     error Transcript__ProversNotAscending(address previous, address next);
@@ -56,6 +57,7 @@ library Errors {
     error Rewards__AlreadyClaimed(address prover, uint256 blockNumber);
     error Rewards__InvalidProof(address prover, uint256 blockNumber);
     error Rewards__ZeroAmount();
+    error Rewards__ZeroRecipient();
 
     // ---------------------------------------------------------------- Inactivity
     error Inactivity__NotAssigned(address staker, uint256 blockNumber);

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+
 import {IRollup} from "../interfaces/IRollup.sol";
 
 /// @title RewardLib
@@ -18,21 +20,21 @@ library RewardLib {
         uint256 provers;
     }
 
-    /// @notice Reward pool accounting.
+    /// @notice Reward pool accounting, packed in two slots: a claim touches only the second.
     struct Pool {
         /// @dev Everything ever funded.
-        uint256 funded;
+        uint128 funded;
         /// @dev Available for future blocks.
-        uint256 balance;
+        uint128 balance;
         /// @dev Reserved for provers' claims of proven blocks.
-        uint256 outstanding;
+        uint128 outstanding;
         /// @dev Everything paid out (submitters, sequencers, claims).
-        uint256 paid;
+        uint128 paid;
     }
 
     function fund(Pool storage pool, uint256 amount) internal {
-        pool.funded += amount;
-        pool.balance += amount;
+        pool.funded += SafeCast.toUint128(amount);
+        pool.balance += SafeCast.toUint128(amount);
     }
 
     /// @notice Full reward due for a block with `distinctProvers` credited committee provers.
@@ -67,9 +69,10 @@ library RewardLib {
         p.sequencer = sequencer;
         p.proversPot = provers;
         p.proversReserved = totalCost == 0 ? 0 : provers * creditedCost / totalCost;
-        pool.balance = available - submitter - sequencer - p.proversReserved;
-        pool.outstanding += p.proversReserved;
-        pool.paid += submitter + sequencer;
+        // Every part is at most `available` (< 2^128), so the narrowing below cannot truncate.
+        pool.balance = uint128(available - submitter - sequencer - p.proversReserved);
+        pool.outstanding += uint128(p.proversReserved);
+        pool.paid += uint128(submitter + sequencer);
     }
 
     /// @notice A prover's share of a block's pot for `cost` credited cost weight (rounded down).
@@ -79,7 +82,7 @@ library RewardLib {
 
     /// @notice Books a claim paid out of the provers' reserve.
     function settleClaim(Pool storage pool, uint256 amount) internal {
-        pool.outstanding -= amount;
-        pool.paid += amount;
+        pool.outstanding -= SafeCast.toUint128(amount);
+        pool.paid += uint128(amount);
     }
 }

@@ -16,20 +16,27 @@ library TreeLib {
         }
     }
 
-    /// @notice Root of `count` consecutive positional nodes starting at calldata index `start` of `nodes`.
-    /// @dev `count` is a power of two. Hashes in place in a memory scratch array to avoid re-reading calldata.
-    function subtreeRoot(bytes32[] calldata nodes, uint256 start, uint256 count) internal pure returns (bytes32) {
-        if (count == 1) return nodes[start];
-        bytes32[] memory level = new bytes32[](count / 2);
-        for (uint256 i; i < count / 2; ++i) {
-            level[i] = node(nodes[start + 2 * i], nodes[start + 2 * i + 1]);
-        }
-        for (uint256 width = count / 2; width > 1; width /= 2) {
-            for (uint256 i; i < width / 2; ++i) {
-                level[i] = node(level[2 * i], level[2 * i + 1]);
+    /// @notice Root of `count` (a power of two) consecutive positional nodes stored at calldata offset `at`.
+    /// @dev Hashes pairs into `scratch` (at least count / 2 words, reused across calls to avoid memory growth).
+    function subtreeRootAt(uint256 at, uint256 count, bytes32[] memory scratch) internal pure returns (bytes32 root) {
+        assembly ("memory-safe") {
+            switch count
+            case 1 { root := calldataload(at) }
+            default {
+                let buf := add(scratch, 0x20)
+                let half := shr(1, count)
+                for { let i := 0 } lt(i, half) { i := add(i, 1) } {
+                    calldatacopy(0x00, add(at, shl(6, i)), 0x40)
+                    mstore(add(buf, shl(5, i)), keccak256(0x00, 0x40))
+                }
+                for { let width := half } gt(width, 1) { width := shr(1, width) } {
+                    for { let i := 0 } lt(i, shr(1, width)) { i := add(i, 1) } {
+                        mstore(add(buf, shl(5, i)), keccak256(add(buf, shl(6, i)), 0x40))
+                    }
+                }
+                root := mload(buf)
             }
         }
-        return level[0];
     }
 
     /// @notice Root of a positional tree reached from `leaf` at position `index` through `siblings` (bottom-up).
@@ -41,8 +48,14 @@ library TreeLib {
     }
 
     /// @notice The rewards leaf of one prover in one block: double-hashed against second-preimage attacks.
-    function rewardLeaf(address prover, uint256 cost) internal pure returns (bytes32) {
-        return keccak256(bytes.concat(keccak256(abi.encode(prover, cost))));
+    /// @dev keccak256(bytes.concat(keccak256(abi.encode(prover, cost)))), hashed in scratch space.
+    function rewardLeaf(address prover, uint256 cost) internal pure returns (bytes32 leaf) {
+        assembly ("memory-safe") {
+            mstore(0x00, and(prover, 0xffffffffffffffffffffffffffffffffffffffff))
+            mstore(0x20, cost)
+            mstore(0x00, keccak256(0x00, 0x40))
+            leaf := keccak256(0x00, 0x20)
+        }
     }
 
     /// @notice OZ-compatible root over `leaves` in order; an odd node is promoted unchanged. Overwrites `leaves`.

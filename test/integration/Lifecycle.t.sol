@@ -36,7 +36,8 @@ contract LifecycleTest is SPNTest {
             IRollup.ClaimItem[] memory items = new IRollup.ClaimItem[](1);
             items[0] = IRollup.ClaimItem({blockNumber: 1, cost: uint64(credits[i].cost), proof: _rewardProof(credits, i)});
             uint256 before = rewardToken.balanceOf(_withdrawerOf(credits[i].prover));
-            rollup.claim(credits[i].prover, items);
+            vm.prank(credits[i].prover);
+            rollup.claim(_withdrawerOf(credits[i].prover), items);
             assertEq(rewardToken.balanceOf(_withdrawerOf(credits[i].prover)) - before, 500e18 * credits[i].cost / total);
         }
     }

@@ -208,7 +208,7 @@ abstract contract SPNTest is Test {
         if (pendingTip > provenTip && rollup.getBlock(pendingTip).slot == slot) number = pendingTip;
         h = MessagesLib.Header({
             number: uint64(number),
-            parentHash: rollup.getBlock(number - 1).blockHash,
+            parentHash: rollup.blockHashOf(number - 1),
             slot: uint64(slot),
             proposer: proposer,
             txRoot: txRoot,
@@ -274,23 +274,59 @@ abstract contract SPNTest is Test {
         uint256[] memory owner = _assignJobs(h, offline);
         address[] memory provers = _distinctSorted(owner);
         credits = new Credit[](provers.length);
-        TranscriptVerifier.ProverWork[] memory work = new TranscriptVerifier.ProverWork[](provers.length);
+        ProverWork[] memory work = new ProverWork[](provers.length);
         for (uint256 p; p < provers.length; ++p) {
             (work[p], credits[p]) = _proverWork(provers[p], owner, outputs, h);
         }
-        proof = abi.encode(TranscriptVerifier.Transcript({outputs: outputs, provers: work}));
+        proof = _encodeTranscript(outputs, work);
+    }
+
+    /// @notice One signed job result and all of one prover's, as in the packed transcript (TranscriptLib).
+    struct Contribution {
+        uint32 job;
+        bytes32 r;
+        bytes32 vs;
+    }
+
+    struct ProverWork {
+        address prover;
+        Contribution[] contributions;
+    }
+
+    /// @notice The packed encoding TranscriptVerifier reads (contracts/libraries/TranscriptLib.sol).
+    function _encodeTranscript(bytes32[] memory outputs, ProverWork[] memory work)
+        internal
+        pure
+        returns (bytes memory proof)
+    {
+        uint256 size = 8 + 32 * outputs.length;
+        for (uint256 p; p < work.length; ++p) size += 22 + 68 * work[p].contributions.length;
+        proof = new bytes(size);
+        uint256 at = _put(proof, 0, abi.encodePacked(uint32(outputs.length), outputs, uint32(work.length)));
+        for (uint256 p; p < work.length; ++p) {
+            at = _put(proof, at, abi.encodePacked(work[p].prover, uint16(work[p].contributions.length)));
+            for (uint256 k; k < work[p].contributions.length; ++k) {
+                Contribution memory c = work[p].contributions[k];
+                at = _put(proof, at, abi.encodePacked(c.job, c.r, c.vs));
+            }
+        }
+    }
+
+    function _put(bytes memory buf, uint256 at, bytes memory part) private pure returns (uint256) {
+        for (uint256 i; i < part.length; ++i) buf[at + i] = part[i];
+        return at + part.length;
     }
 
     /// @notice `prover`'s signed contributions for every job `owner` gives it, and its credit.
     function _proverWork(address prover, uint256[] memory owner, bytes32[] memory outputs, MessagesLib.Header memory h)
         internal
         view
-        returns (TranscriptVerifier.ProverWork memory work, Credit memory credit)
+        returns (ProverWork memory work, Credit memory credit)
     {
         uint256 count;
         for (uint256 j; j < owner.length; ++j) if (owner[j] == uint160(prover) + 1) ++count;
         work.prover = prover;
-        work.contributions = new TranscriptVerifier.Contribution[](count);
+        work.contributions = new Contribution[](count);
         credit.prover = prover;
         credit.jobs = new uint256[](count);
         uint256 c;
@@ -306,12 +342,12 @@ abstract contract SPNTest is Test {
     function _signJob(address prover, MessagesLib.Header memory h, uint32 job, bytes32 output)
         internal
         view
-        returns (TranscriptVerifier.Contribution memory)
+        returns (Contribution memory)
     {
         bytes32 digest =
             MessagesLib.jobResultDigest(rollup.domainSeparator(), MessagesLib.blockHash(h), job, output);
         (bytes32 r, bytes32 vs) = vm.signCompact(keyOf[prover], digest);
-        return TranscriptVerifier.Contribution({job: job, r: r, vs: vs});
+        return Contribution({job: job, r: r, vs: vs});
     }
 
     /// @dev owner[job] = uint160(prover) + 1, or 0 when no online committee member may take the job. First pass: each
