@@ -1,0 +1,63 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {Test, console2} from "forge-std/Test.sol";
+
+import {StakingHandler} from "./handlers/StakingHandler.sol";
+
+/// @notice Stake conservation and the active-set bookkeeping of Staking under random deposits, exits, withdrawals,
+///         slashes and ejections (the handler sits in the rollup's seat).
+contract StakingInvariantsTest is Test {
+    StakingHandler internal handler;
+
+    function setUp() public {
+        handler = new StakingHandler();
+        bytes4[] memory selectors = new bytes4[](9);
+        selectors[0] = StakingHandler.deposit.selector;
+        selectors[1] = StakingHandler.depositAgain.selector;
+        selectors[2] = StakingHandler.initiateExit.selector;
+        selectors[3] = StakingHandler.withdraw.selector;
+        selectors[4] = StakingHandler.strangerActs.selector;
+        selectors[5] = StakingHandler.slash.selector;
+        selectors[6] = StakingHandler.eject.selector;
+        selectors[7] = StakingHandler.strangerSlashes.selector;
+        selectors[8] = StakingHandler.warp.selector;
+        targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
+        targetContract(address(handler));
+    }
+
+    /// @dev Staking's token balance == totalStaked == the sum of every key's stake (active, exiting, withdrawable), and
+    ///      every token ever deposited is in Staking, in the slash sink or withdrawn.
+    function invariant_stakeConservation() public view {
+        uint256 balance = handler.token().balanceOf(address(handler.staking()));
+        assertEq(balance, handler.staking().totalStaked(), "balance != totalStaked");
+        assertEq(handler.staking().totalStaked(), handler.sumOfStakes(), "totalStaked != sum of stakes");
+        assertEq(
+            handler.deposited(),
+            balance + handler.token().balanceOf(handler.SINK()) + handler.withdrawn(),
+            "deposited != staking + sink + withdrawn"
+        );
+        assertEq(handler.token().balanceOf(handler.SINK()), handler.slashed(), "sink != slashed");
+    }
+
+    /// @dev The checkpointed active count of every epoch from two back to D ahead equals the number of keys active in it.
+    function invariant_activeCountMatchesKeys() public view {
+        uint256 current = handler.staking().currentEpoch();
+        uint256 first = current > 2 ? current - 2 : 0;
+        for (uint256 e = first; e <= current + handler.staking().setChangeDelay(); ++e) {
+            assertEq(handler.staking().activeCount(e), handler.activeKeys(e), "activeCount != active keys");
+        }
+    }
+
+    function invariant_noUnexpectedSuccess() public view {
+        assertEq(handler.violations(), 0, handler.lastViolation());
+    }
+
+    /// @dev Coverage summary of each run (visible with -vv).
+    function afterInvariant() external view {
+        console2.log("keys", handler.keyCount());
+        console2.log("exits", handler.calls("initiateExit.ok"));
+        console2.log("withdrawals", handler.calls("withdraw.ok"));
+        console2.log("slashes", handler.calls("slash.ok"));
+    }
+}
