@@ -8,7 +8,7 @@ export SPN_FORGE := $(FORGE)
 export SPN_ANVIL := $(ANVIL)
 export SPN_SOLC  := $(CURDIR)/tools/solc
 
-.PHONY: install build test test-forge test-rust snapshot gas fmt clean
+.PHONY: install build test test-forge test-gas test-rust snapshot gas-report lint clean
 
 ## install: pinned toolchain and Solidity libraries from package-lock.json
 install: node_modules/.spn-installed
@@ -22,26 +22,35 @@ build: install
 	$(FORGE) build
 	cargo build --workspace --all-targets
 
-## test: install everything, then run every forge and cargo test
+## test: install everything, then run every forge and cargo test (the README's test command; CI runs it)
 test: install
 	$(FORGE) build
-	$(FORGE) test
+	$(MAKE) --no-print-directory test-forge test-gas
 	cargo test --workspace
 
+## test-forge: unit, fuzz, invariant, adversarial and integration tests
 test-forge: install
-	$(FORGE) test
+	$(FORGE) test --no-match-path 'test/gas/*'
+
+## test-gas: gas benchmarks, each call its own transaction; fails if snapshots/*.json differ or a target is missed
+test-gas: install
+	FORGE_SNAPSHOT_CHECK=true $(FORGE) test --match-path 'test/gas/*' --isolate -vv
 
 test-rust: install
 	$(FORGE) build
 	cargo test --workspace
 
-## snapshot: refresh the committed gas snapshots (snapshots/*.json)
+## snapshot: rewrite the committed gas snapshots (snapshots/*.json) after an intended gas change
 snapshot: install
-	FORGE_SNAPSHOT_CHECK=false $(FORGE) test --match-path 'test/gas/*' --isolate
+	rm -f snapshots/*.json
+	$(FORGE) test --match-path 'test/gas/*' --isolate -vv
 
-## gas: forge gas report for the SPN contracts
-gas: install
-	$(FORGE) test --gas-report
+## gas-report: forge's per-function gas report over the whole suite
+gas-report: install
+	$(FORGE) test --no-match-path 'test/gas/*' --gas-report
+
+lint: install
+	$(FORGE) lint contracts
 
 forge anvil cast:
 	@echo $(NODE_BIN)/$@-linux-amd64/bin/$@
