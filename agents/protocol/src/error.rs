@@ -179,13 +179,25 @@ pub enum Error {
         /// Global job id.
         job: u32,
     },
-    /// ABI decoding failed.
-    #[error("abi decoding failed: {0}")]
-    AbiDecode(String),
-}
-
-impl From<alloy_sol_types::Error> for Error {
-    fn from(e: alloy_sol_types::Error) -> Self {
-        Self::AbiDecode(e.to_string())
-    }
+    /// `Transcript__Malformed`: the packed transcript ends before a read that needs `at` bytes, or
+    /// has trailing bytes after the last prover (then `at` is where they start). Positions count
+    /// from the proof's first byte; the contract reports calldata positions, both shifted by the
+    /// proof's calldata offset.
+    #[error("malformed transcript: position {at}, end {end}")]
+    Malformed {
+        /// End of the failed read, or start of the trailing bytes.
+        at: u64,
+        /// Length of the proof.
+        end: u64,
+    },
+    /// A transcript too large for the packed encoding's count fields.
+    #[error("{what}: {count} exceeds the packed encoding's limit {max}")]
+    EncodingOverflow {
+        /// The count that overflows (`outputCount`, `proverCount` or `contributionCount`).
+        what: &'static str,
+        /// Its value.
+        count: usize,
+        /// The largest value its field holds.
+        max: u64,
+    },
 }
