@@ -1,0 +1,445 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {RollupBase} from "./RollupBase.sol";
+import {Rollup} from "../../../contracts/Rollup.sol";
+import {IRollup} from "../../../contracts/interfaces/IRollup.sol";
+import {Errors} from "../../../contracts/libraries/Errors.sol";
+import {MessagesLib} from "../../../contracts/libraries/MessagesLib.sol";
+import {RewardLib} from "../../../contracts/libraries/RewardLib.sol";
+import {SortitionLib} from "../../../contracts/libraries/SortitionLib.sol";
+import {TreeLib} from "../../../contracts/libraries/TreeLib.sol";
+
+contract SubmitProofTest is RollupBase {
+    Blk internal b;
+    bytes internal proof;
+    Credit[] internal credits;
+    address internal submitter = makeAddr("submitter");
+
+    function setUp() public override {
+        super.setUp();
+        b = _proposeNext(HEIGHT);
+        (bytes memory p, Credit[] memory c) = _transcript(b.header, b.outputs, new address[](0));
+        proof = p;
+        for (uint256 i; i < c.length; ++i) credits.push(c[i]);
+    }
+
+    function _submit(MessagesLib.Header memory h, bytes memory p) internal {
+        vm.prank(submitter);
+        rollup.submitProof(h, p);
+    }
+
+    function _rewardsRoot(Credit[] memory c) internal pure returns (bytes32) {
+        bytes32[] memory leaves = new bytes32[](c.length);
+        for (uint256 i; i < c.length; ++i) leaves[i] = TreeLib.rewardLeaf(c[i].prover, c[i].cost);
+        return TreeLib.commutativeRoot(leaves);
+    }
+
+    function _proverJobs() internal view returns (uint256) {
+        return SortitionLib.proverJobs(HEIGHT, rollup.roundHeight());
+    }
+
+    // ------------------------------------------------------------------ success
+
+    function test_submitProof_provesBlock() public {
+        _submit(b.header, proof);
+        assertEq(_provenTip(), 1);
+        assertEq(_pendingTip(), 1);
+        IRollup.ProvenBlock memory pb = rollup.getProvenBlock(1);
+        assertEq(pb.blockHash, MessagesLib.blockHash(b.header));
+        assertEq(pb.rewardsRoot, _rewardsRoot(credits));
+        assertEq(pb.proversPot, PROVERS_REWARD);
+        assertEq(pb.totalProverCost, _totalProverCost(HEIGHT));
+        assertEq(rollup.blockHashOf(1), MessagesLib.blockHash(b.header));
+    }
+
+    function test_submitProof_emitsBlockProven() public {
+        uint256 n = credits.length;
+        uint256 reserved = PROVERS_REWARD * _creditedCost(credits) / _totalProverCost(HEIGHT);
+        vm.expectEmit(address(rollup));
+        emit IRollup.BlockProven(
+            1,
+            MessagesLib.blockHash(b.header),
+            submitter,
+            _rewardsRoot(credits),
+            n,
+            _proverJobs() - _contributionCount(credits),
+            SUBMITTER_REWARD,
+            SEQUENCER_BASE + n * PER_PROVER,
+            reserved
+        );
+        _submit(b.header, proof);
+    }
+
+    function test_submitProof_paysSubmitterAndSequencerWithdrawer() public {
+        address seqWithdrawer = _withdrawerOf(b.header.proposer);
+        uint256 sequencerPart = SEQUENCER_BASE + credits.length * PER_PROVER;
+        _submit(b.header, proof);
+        assertEq(rewardToken.balanceOf(submitter), SUBMITTER_REWARD);
+        assertEq(rewardToken.balanceOf(seqWithdrawer), sequencerPart);
+        assertEq(rewardToken.balanceOf(b.header.proposer), 0, "the staking key gets nothing");
+    }
+
+    function test_submitProof_booksPool() public {
+        uint256 reserved = PROVERS_REWARD * _creditedCost(credits) / _totalProverCost(HEIGHT);
+        uint256 paid = SUBMITTER_REWARD + SEQUENCER_BASE + credits.length * PER_PROVER;
+        _submit(b.header, proof);
+        RewardLib.Pool memory p = rollup.pool();
+        assertEq(p.funded, POOL);
+        assertEq(p.balance, POOL - paid - reserved);
+        assertEq(p.outstanding, reserved);
+        assertEq(p.paid, paid);
+        assertEq(rewardToken.balanceOf(address(rollup)), uint256(p.balance) + p.outstanding);
+    }
+
+    function test_submitProof_acceptsOnLastSlotOfWindow() public {
+        _warpToSlot(b.header.slot + rollup.proofWindow());
+        _submit(b.header, proof);
+        assertEq(_provenTip(), 1);
+    }
+
+    function test_submitProof_acceptsEmptyTranscript() public {
+        (bytes memory empty, Credit[] memory none) = _transcript(b.header, b.outputs, stakers);
+        assertEq(none.length, 0);
+        vm.expectEmit(address(rollup));
+        emit IRollup.BlockProven(
+            1, MessagesLib.blockHash(b.header), submitter, bytes32(0), 0, _proverJobs(), SUBMITTER_REWARD, SEQUENCER_BASE, 0
+        );
+        _submit(b.header, empty);
+        assertEq(rollup.getProvenBlock(1).proversPot, PROVERS_REWARD, "pot recorded even with nobody to claim it");
+        assertEq(rollup.pool().outstanding, 0);
+    }
+
+    function test_submitProof_countsUnfilledJobs() public {
+        address[] memory offline = new address[](credits.length / 2);
+        for (uint256 i; i < offline.length; ++i) offline[i] = credits[2 * i].prover;
+        (bytes memory p, Credit[] memory c) = _transcript(b.header, b.outputs, offline);
+        uint256 unfilled = _proverJobs() - _contributionCount(c);
+        vm.expectEmit(address(rollup));
+        emit IRollup.BlockProven(
+            1,
+            MessagesLib.blockHash(b.header),
+            submitter,
+            _rewardsRoot(c),
+            c.length,
+            unfilled,
+            SUBMITTER_REWARD,
+            SEQUENCER_BASE + c.length * PER_PROVER,
+            PROVERS_REWARD * _creditedCost(c) / _totalProverCost(HEIGHT)
+        );
+        _submit(b.header, p);
+    }
+
+    function test_submitProof_acceptsReencodedTranscript() public {
+        bytes memory p = _encodeProof(b.outputs, _workOf(b.header, b.outputs, credits));
+        assertEq(p, proof, "UnitBase re-encoding matches the fixture");
+        _submit(b.header, p);
+    }
+
+    function test_submitProof_provesBlocksInOrder() public {
+        Blk memory second = _proposeNext(HEIGHT);
+        _submit(b.header, proof);
+        (bytes memory p,) = _transcript(second.header, second.outputs, new address[](0));
+        _submit(second.header, p);
+        assertEq(_provenTip(), 2);
+        assertEq(rollup.getProvenBlock(2).blockHash, MessagesLib.blockHash(second.header));
+    }
+
+    function test_submitProof_samplesSeed() public {
+        // The next epoch starts at most epochDuration (= proofWindow here) slots after the block's slot.
+        uint256 epoch = _epochOf(b.header.slot) + 1;
+        _warpToEpoch(epoch);
+        assertLe(rollup.currentSlot(), b.header.slot + rollup.proofWindow());
+        uint256 target = epoch + rollup.seedLookahead();
+        vm.prevrandao(bytes32(uint256(5)));
+        _submit(b.header, proof);
+        assertEq(rollup.epochSeed(target), uint224(uint256(keccak256(abi.encode(uint256(5), target)))));
+    }
+
+    // ------------------------------------------------------------------ reverts: block
+
+    function test_submitProof_revertsWhenNumberSkipsAhead() public {
+        _proposeNext(HEIGHT);
+        MessagesLib.Header memory h = b.header;
+        h.number = 2;
+        vm.expectRevert(abi.encodeWithSelector(Errors.Rollup__WrongBlockNumber.selector, 1, 2));
+        _submit(h, proof);
+    }
+
+    function test_submitProof_revertsWhenNumberIsGenesis() public {
+        MessagesLib.Header memory h = b.header;
+        h.number = 0;
+        vm.expectRevert(abi.encodeWithSelector(Errors.Rollup__WrongBlockNumber.selector, 1, 0));
+        _submit(h, proof);
+    }
+
+    function test_submitProof_revertsWhenAlreadyProven() public {
+        _submit(b.header, proof);
+        vm.expectRevert(abi.encodeWithSelector(Errors.Rollup__WrongBlockNumber.selector, 2, 1));
+        _submit(b.header, proof);
+    }
+
+    function test_submitProof_revertsWhenNothingPending() public {
+        _warpToSlot(b.header.slot + rollup.proofWindow() + 1);
+        rollup.prune();
+        vm.expectRevert(abi.encodeWithSelector(Errors.Rollup__WrongBlockNumber.selector, 1, 1));
+        _submit(b.header, proof);
+    }
+
+    function test_submitProof_revertsWhenHeaderDiffers() public {
+        MessagesLib.Header memory h = b.header;
+        h.txRoot = keccak256("forged");
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                Errors.Rollup__HeaderMismatch.selector, MessagesLib.blockHash(b.header), MessagesLib.blockHash(h)
+            )
+        );
+        _submit(h, proof);
+    }
+
+    function test_submitProof_revertsWhenHeightDiffers() public {
+        MessagesLib.Header memory h = b.header;
+        h.height = HEIGHT - 1;
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                Errors.Rollup__HeaderMismatch.selector, MessagesLib.blockHash(b.header), MessagesLib.blockHash(h)
+            )
+        );
+        _submit(h, proof);
+    }
+
+    function test_submitProof_revertsWhenDeadlinePassed() public {
+        uint256 last = b.header.slot + rollup.proofWindow();
+        _warpToSlot(last + 1);
+        vm.expectRevert(abi.encodeWithSelector(Errors.Rollup__DeadlinePassed.selector, last + 1, last));
+        _submit(b.header, proof);
+    }
+
+    // ------------------------------------------------------------------ reverts: transcript framing
+
+    function test_submitProof_revertsWhenProofEmpty() public {
+        uint256 at = _proofDataOffset();
+        vm.expectRevert(abi.encodeWithSelector(Errors.Transcript__Malformed.selector, at + 4, at));
+        _submit(b.header, "");
+    }
+
+    function test_submitProof_revertsWhenProofTruncated() public {
+        bytes memory p = proof;
+        assembly {
+            mstore(p, sub(mload(p), 1))
+        }
+        uint256 at = _proofDataOffset();
+        vm.expectRevert(abi.encodeWithSelector(Errors.Transcript__Malformed.selector, at + proof.length, at + p.length));
+        _submit(b.header, p);
+    }
+
+    function test_submitProof_revertsWhenProofHasTrailingBytes() public {
+        bytes memory p = bytes.concat(proof, bytes1(0));
+        uint256 at = _proofDataOffset();
+        vm.expectRevert(abi.encodeWithSelector(Errors.Transcript__Malformed.selector, at + proof.length, at + p.length));
+        _submit(b.header, p);
+    }
+
+    function test_submitProof_revertsWhenOutputMissing() public {
+        bytes32[] memory outputs = new bytes32[](b.outputs.length - 1);
+        for (uint256 i; i < outputs.length; ++i) outputs[i] = b.outputs[i];
+        (bytes memory p,) = _transcript(b.header, outputs, new address[](0));
+        vm.expectRevert(
+            abi.encodeWithSelector(Errors.Transcript__OutputsLength.selector, b.outputs.length, outputs.length)
+        );
+        _submit(b.header, p);
+    }
+
+    function test_submitProof_revertsWhenOutputExtra() public {
+        bytes32[] memory outputs = new bytes32[](b.outputs.length + 1);
+        for (uint256 i; i < b.outputs.length; ++i) outputs[i] = b.outputs[i];
+        (bytes memory p,) = _transcript(b.header, outputs, new address[](0));
+        vm.expectRevert(
+            abi.encodeWithSelector(Errors.Transcript__OutputsLength.selector, b.outputs.length, outputs.length)
+        );
+        _submit(b.header, p);
+    }
+
+    // ------------------------------------------------------------------ reverts: outputs
+
+    function test_submitProof_revertsWhenRoundOneOutputForged() public {
+        bytes32[] memory outputs = b.outputs;
+        outputs[0] = keccak256("forged");
+        (bytes memory p,) = _transcript(b.header, outputs, new address[](0));
+        bytes32 expected =
+            TreeLib.node(TreeLib.node(outputs[0], outputs[1]), TreeLib.node(outputs[2], outputs[3]));
+        uint256 firstRoundTwo = SortitionLib.jobs(1, HEIGHT, rollup.roundHeight());
+        vm.expectRevert(
+            abi.encodeWithSelector(Errors.Transcript__OutputMismatch.selector, 2, 0, expected, outputs[firstRoundTwo])
+        );
+        _submit(b.header, p);
+    }
+
+    function test_submitProof_revertsWhenRootDiffersFromTxRoot() public {
+        bytes32[] memory other = _outputs(_leaves(HEIGHT, 999), HEIGHT);
+        (bytes memory p,) = _transcript(b.header, other, new address[](0));
+        uint256 rounds = SortitionLib.rounds(HEIGHT, rollup.roundHeight());
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                Errors.Transcript__OutputMismatch.selector, rounds, 0, b.header.txRoot, other[other.length - 1]
+            )
+        );
+        _submit(b.header, p);
+    }
+
+    // ------------------------------------------------------------------ reverts: provers
+
+    function test_submitProof_revertsWhenProversDescending() public {
+        ProverWork[] memory work = _workOf(b.header, b.outputs, credits);
+        (work[0], work[1]) = (work[1], work[0]);
+        vm.expectRevert(
+            abi.encodeWithSelector(Errors.Transcript__ProversNotAscending.selector, work[0].prover, work[1].prover)
+        );
+        _submit(b.header, _encodeProof(b.outputs, work));
+    }
+
+    function test_submitProof_revertsWhenProverIsZeroAddress() public {
+        ProverWork[] memory work = _workOf(b.header, b.outputs, credits);
+        work[0].prover = address(0);
+        vm.expectRevert(
+            abi.encodeWithSelector(Errors.Transcript__ProversNotAscending.selector, address(0), address(0))
+        );
+        _submit(b.header, _encodeProof(b.outputs, work));
+    }
+
+    function test_submitProof_revertsWhenProverHasNoContribution() public {
+        ProverWork[] memory work = _workOf(b.header, b.outputs, credits);
+        work[1].contributions = new Contribution[](0);
+        vm.expectRevert(abi.encodeWithSelector(Errors.Transcript__EmptyContributions.selector, work[1].prover));
+        _submit(b.header, _encodeProof(b.outputs, work));
+    }
+
+    function test_submitProof_revertsWhenProverNotRegistered() public {
+        address fresh = _freshKeyBelow(b.header.slot, _roundThreshold(1, b.header));
+        ProverWork memory w = _single(fresh, fresh, b.header, b.outputs, _one(_ownJob(fresh, b.header, 1)));
+        vm.expectRevert(abi.encodeWithSelector(Errors.Transcript__ProverNotActive.selector, fresh));
+        _submit(b.header, _encodeProof(b.outputs, _works(w)));
+    }
+
+    function test_submitProof_revertsWhenProverNotActiveInBlockEpoch() public {
+        // A key registered now is a committee member by score only from its activation epoch on.
+        address late;
+        do {
+            _register(1);
+            late = stakers[stakers.length - 1];
+        } while (rollup.scoreOf(late, b.header.slot) >= _roundThreshold(1, b.header));
+        ProverWork memory w = _single(late, late, b.header, b.outputs, _one(_ownJob(late, b.header, 1)));
+        vm.expectRevert(abi.encodeWithSelector(Errors.Transcript__ProverNotActive.selector, late));
+        _submit(b.header, _encodeProof(b.outputs, _works(w)));
+    }
+
+    // ------------------------------------------------------------------ reverts: contributions
+
+    function test_submitProof_revertsWhenJobIsTheRoot() public {
+        uint256 root = _proverJobs();
+        ProverWork memory w = _single(credits[0].prover, credits[0].prover, b.header, b.outputs, _one(root));
+        vm.expectRevert(abi.encodeWithSelector(Errors.Transcript__JobOutOfRange.selector, root, root));
+        _submit(b.header, _encodeProof(b.outputs, _works(w)));
+    }
+
+    function test_submitProof_revertsWhenJobBeyondOutputs() public {
+        ProverWork memory w = _single(credits[0].prover, credits[0].prover, b.header, b.outputs, _one(0));
+        w.contributions[0].job = type(uint32).max;
+        vm.expectRevert(
+            abi.encodeWithSelector(Errors.Transcript__JobOutOfRange.selector, type(uint32).max, _proverJobs())
+        );
+        _submit(b.header, _encodeProof(b.outputs, _works(w)));
+    }
+
+    function test_submitProof_revertsWhenJobRepeatedByOneProver() public {
+        ProverWork[] memory work = _workOf(b.header, b.outputs, credits);
+        Contribution[] memory twice = new Contribution[](2);
+        twice[0] = work[0].contributions[0];
+        twice[1] = work[0].contributions[0];
+        work[0].contributions = twice;
+        vm.expectRevert(
+            abi.encodeWithSelector(Errors.Transcript__JobAlreadyContributed.selector, twice[0].job)
+        );
+        _submit(b.header, _encodeProof(b.outputs, work));
+    }
+
+    function test_submitProof_revertsWhenNotInRoundOneCommittee() public {
+        address outsider = _notInCommittee(b.header);
+        ProverWork memory w = _single(outsider, outsider, b.header, b.outputs, _one(_ownJob(outsider, b.header, 1)));
+        vm.expectRevert(abi.encodeWithSelector(Errors.Transcript__NotInCommittee.selector, outsider, 1));
+        _submit(b.header, _encodeProof(b.outputs, _works(w)));
+    }
+
+    function test_submitProof_revertsWhenNotInRoundTwoCommittee() public {
+        uint256 t1 = _roundThreshold(1, b.header);
+        uint256 t2 = _roundThreshold(2, b.header);
+        address member;
+        for (uint256 i; i < stakers.length; ++i) {
+            uint256 s = rollup.scoreOf(stakers[i], b.header.slot);
+            if (s < t1 && s >= t2) member = stakers[i];
+        }
+        require(member != address(0), "no round-1-only member");
+        uint256 job = SortitionLib.offset(2, HEIGHT, rollup.roundHeight()) + _ownJob(member, b.header, 2);
+        ProverWork memory w = _single(member, member, b.header, b.outputs, _one(job));
+        vm.expectRevert(abi.encodeWithSelector(Errors.Transcript__NotInCommittee.selector, member, 2));
+        _submit(b.header, _encodeProof(b.outputs, _works(w)));
+    }
+
+    function test_submitProof_revertsWhenOutsideNeighbourhood() public {
+        address member = _inCommittee(b.header);
+        uint256 own = _ownJob(member, b.header, 1);
+        uint256 d = rollup.neighbourhood();
+        uint256 far = own ^ (1 << d); // same position in the next neighbourhood over
+        ProverWork memory w = _single(member, member, b.header, b.outputs, _one(far));
+        vm.expectRevert(
+            abi.encodeWithSelector(Errors.Transcript__OutsideNeighbourhood.selector, member, 1, far, own)
+        );
+        _submit(b.header, _encodeProof(b.outputs, _works(w)));
+    }
+
+    function test_submitProof_revertsWhenSignedByAnotherKey() public {
+        address victim = credits[0].prover;
+        address signer = credits[1].prover;
+        keyOf[victim] = keyOf[signer];
+        (bytes memory p,) = _transcript(b.header, b.outputs, new address[](0));
+        vm.expectRevert(
+            abi.encodeWithSelector(Errors.Transcript__BadJobSignature.selector, victim, credits[0].jobs[0])
+        );
+        _submit(b.header, p);
+    }
+
+    function test_submitProof_revertsWhenSignatureIsZero() public {
+        ProverWork[] memory work = _workOf(b.header, b.outputs, credits);
+        work[0].contributions[0].r = bytes32(0);
+        work[0].contributions[0].vs = bytes32(0);
+        vm.expectRevert(
+            abi.encodeWithSelector(Errors.Transcript__BadJobSignature.selector, work[0].prover, credits[0].jobs[0])
+        );
+        _submit(b.header, _encodeProof(b.outputs, work));
+    }
+
+    function test_submitProof_revertsWhenSignatureOverOtherOutput() public {
+        ProverWork[] memory work = _workOf(b.header, b.outputs, credits);
+        uint256 job = credits[0].jobs[0];
+        work[0].contributions[0] = _signResult(credits[0].prover, MessagesLib.blockHash(b.header), job, keccak256("x"));
+        vm.expectRevert(abi.encodeWithSelector(Errors.Transcript__BadJobSignature.selector, work[0].prover, job));
+        _submit(b.header, _encodeProof(b.outputs, work));
+    }
+}
+
+/// @notice The sequencer's bonus stops growing at `sequencerBonusCap` distinct provers.
+contract SubmitProofBonusCapTest is RollupBase {
+    function _rollupConfig() internal view override returns (Rollup.Config memory c) {
+        c = super._rollupConfig();
+        c.rewards.sequencerBonusCap = 2;
+    }
+
+    function test_submitProof_capsSequencerBonus() public {
+        Blk memory b = _proposeNext(HEIGHT);
+        (bytes memory p, Credit[] memory c) = _transcript(b.header, b.outputs, new address[](0));
+        assertGt(c.length, 2);
+        address w = _withdrawerOf(b.header.proposer);
+        rollup.submitProof(b.header, p);
+        assertEq(rewardToken.balanceOf(w), SEQUENCER_BASE + 2 * PER_PROVER);
+    }
+}
