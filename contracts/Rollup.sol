@@ -175,6 +175,11 @@ contract Rollup is IRollup, EIP712 {
     }
 
     /// @inheritdoc IRollup
+    function sampleSeed() external {
+        _sampleSeed(currentSlot());
+    }
+
+    /// @inheritdoc IRollup
     function prune() external {
         uint256 slot = currentSlot();
         _sampleSeed(slot);
@@ -294,10 +299,12 @@ contract Rollup is IRollup, EIP712 {
         uint256 slot = currentSlot();
         _sampleSeed(slot);
         Inactivity storage rec = _inactivity[staker];
+        // A pending report whose grace is over becomes a strike first; its stake penalty is applied last.
+        (uint256 struckBlock, uint256 strikes) = (0, 0);
         if (rec.pendingBlock != 0) {
             uint256 graceEnd = uint256(rec.pendingSlot) + graceSlots;
             require(slot > graceEnd, Errors.Inactivity__ReportPending(staker, rec.pendingBlock));
-            _finalise(staker, rec);
+            (struckBlock, strikes) = _strike(rec);
         }
         _checkProvenHeader(header);
         require(
@@ -315,6 +322,7 @@ contract Rollup is IRollup, EIP712 {
         rec.pendingBlock = header.number;
         rec.pendingSlot = uint64(slot);
         emit MissReported(staker, header.number, msg.sender);
+        if (struckBlock != 0) _bleed(staker, struckBlock, strikes);
     }
 
     /// @inheritdoc IRollup
@@ -594,12 +602,24 @@ contract Rollup is IRollup, EIP712 {
     /// @dev A strike; from the `strikeThreshold`-th consecutive one on, a penalty doubling with each further strike,
     ///      and ejection once the remaining stake is below the floor.
     function _finalise(address staker, Inactivity storage rec) internal {
-        uint256 blockNumber = rec.pendingBlock;
-        uint32 strikes = rec.strikes + 1;
-        rec.strikes = strikes;
+        (uint256 blockNumber, uint256 strikes) = _strike(rec);
+        _bleed(staker, blockNumber, strikes);
+    }
+
+    /// @dev State half of a finalisation: one more consecutive strike, the pending report consumed.
+    function _strike(Inactivity storage rec) internal returns (uint256 blockNumber, uint256 strikes) {
+        blockNumber = rec.pendingBlock;
+        strikes = uint256(rec.strikes) + 1;
+        rec.strikes = uint32(strikes);
         rec.lastAppearance = uint64(blockNumber);
         rec.pendingBlock = 0;
         rec.pendingSlot = 0;
+    }
+
+    /// @dev External half, called after every state write of the entry point: from the `strikeThreshold`-th
+    ///      consecutive strike on, a penalty doubling with each further strike, and ejection once the remaining stake
+    ///      is below the floor.
+    function _bleed(address staker, uint256 blockNumber, uint256 strikes) internal {
         uint256 penalty = InactivityLib.penalty(strikes, strikeThreshold, penaltyBase);
         uint256 slashed;
         bool ejected;

@@ -94,6 +94,11 @@ interface IRollup {
     /// @dev Attestation signatures must recover to strictly ascending addresses (which makes them distinct).
     function propose(ProposeArgs calldata args, Signature[] calldata attestations) external returns (uint256 number);
 
+    /// @notice Records the seed of epoch `currentEpoch + seedLookahead` if no call has done so yet this epoch.
+    /// @dev Every state-changing entry point samples; agents call this in an epoch without rollup transactions so the
+    ///      seed of a future epoch is never an old, already-known sample.
+    function sampleSeed() external;
+
     /// @notice Drops the oldest unproven block and everything on top of it once its proof window has passed.
     function prune() external;
 
