@@ -1,0 +1,118 @@
+//! Rust bindings of the SPN contracts, generated at compile time by alloy's `sol!` from the forge
+//! artifacts in `out/` (ABI, creation and deployed bytecode). Nothing generated is committed: run
+//! `make build` (which runs `forge build`) before building this crate.
+//!
+//! Each contract lives in its own module because every artifact brings the structs it uses
+//! (`MessagesLib.Header`, `IRollup.Signature`, ...) along: `rollup::MessagesLib::Header` and
+//! `staking::...` are distinct Rust types with the same ABI encoding.
+//!
+//! ```
+//! use alloy_primitives::U256;
+//! use alloy_sol_types::SolCall;
+//! use spn_bindings::{rollup::IRollup, Rollup};
+//!
+//! let data = Rollup::blockHashOfCall { number: U256::from(1) }.abi_encode();
+//! assert_eq!(data.len(), 4 + 32);
+//! let _creation_code = &Rollup::BYTECODE;
+//! let _record = IRollup::ProvenBlock::default(); // structs sit in their Solidity scope
+//! ```
+//!
+//! Feature `harness` adds the test harnesses of `test/harness/` (differential tests only).
+
+#[cfg(spn_missing_artifacts)]
+compile_error!(concat!(
+    "spn-bindings: forge artifacts are missing (",
+    env!("SPN_MISSING_ARTIFACTS"),
+    "). Run `make build` (it runs `forge build`) in the repository root first."
+));
+
+/// Bindings of one artifact `out/<file>` in their own module.
+macro_rules! bindings {
+    ($(#[$doc:meta])* $module:ident :: $contract:ident = $file:literal) => {
+        $(#[$doc])*
+        #[cfg(not(spn_missing_artifacts))]
+        #[allow(missing_docs, unreachable_pub, clippy::all, clippy::pedantic)]
+        pub mod $module {
+            alloy_sol_types::sol!(
+                #[sol(all_derives)]
+                $contract,
+                concat!(env!("CARGO_MANIFEST_DIR"), "/../../out/", $file)
+            );
+        }
+    };
+}
+
+bindings!(
+    /// `contracts/Rollup.sol`: proposals, proofs, rewards, inactivity.
+    rollup::Rollup = "Rollup.sol/Rollup.json"
+);
+bindings!(
+    /// `contracts/Staking.sol`: stakes, activation and exit, the active count.
+    staking::Staking = "Staking.sol/Staking.json"
+);
+bindings!(
+    /// `contracts/TranscriptVerifier.sol`: the packed transcript verifier.
+    transcript_verifier::TranscriptVerifier = "TranscriptVerifier.sol/TranscriptVerifier.json"
+);
+bindings!(
+    /// `contracts/devnet/TestToken.sol`: a freely mintable ERC-20.
+    test_token::TestToken = "TestToken.sol/TestToken.json"
+);
+bindings!(
+    /// `contracts/libraries/Errors.sol`: every custom error (`Errors::ErrorsErrors` decodes revert data).
+    errors::Errors = "Errors.sol/Errors.json"
+);
+
+#[cfg(not(spn_missing_artifacts))]
+pub use {
+    errors::Errors, rollup::Rollup, staking::Staking, test_token::TestToken,
+    transcript_verifier::TranscriptVerifier,
+};
+
+/// The harness contracts of `test/harness/` (library internals behind external functions).
+#[cfg(feature = "harness")]
+pub mod harness {
+    bindings!(
+        /// `test/harness/SortitionHarness.sol`.
+        sortition::SortitionHarness = "SortitionHarness.sol/SortitionHarness.json"
+    );
+    bindings!(
+        /// `test/harness/TreeHarness.sol`.
+        tree::TreeHarness = "TreeHarness.sol/TreeHarness.json"
+    );
+    bindings!(
+        /// `test/harness/MessagesHarness.sol`.
+        messages::MessagesHarness = "MessagesHarness.sol/MessagesHarness.json"
+    );
+    bindings!(
+        /// `test/harness/RewardHarness.sol`.
+        reward::RewardHarness = "RewardHarness.sol/RewardHarness.json"
+    );
+    bindings!(
+        /// `test/harness/InactivityHarness.sol`.
+        inactivity::InactivityHarness = "InactivityHarness.sol/InactivityHarness.json"
+    );
+    bindings!(
+        /// `test/harness/rust/DiffHarness.sol`: TranscriptLib and OZ ECDSA recovery, OZ MerkleProof.
+        signature::SignatureHarness = "DiffHarness.sol/SignatureHarness.json"
+    );
+    bindings!(
+        /// `test/harness/rust/DiffHarness.sol`: the Rollup's EIP-712 domain.
+        domain::DomainHarness = "DiffHarness.sol/DomainHarness.json"
+    );
+    bindings!(
+        /// `test/harness/rust/DiffHarness.sol`: the seed checkpoints.
+        seed::SeedHarness = "DiffHarness.sol/SeedHarness.json"
+    );
+    bindings!(
+        /// `test/harness/rust/DiffHarness.sol`: TimeLib.
+        time::TimeHarness = "DiffHarness.sol/TimeHarness.json"
+    );
+
+    #[cfg(not(spn_missing_artifacts))]
+    pub use {
+        domain::DomainHarness, inactivity::InactivityHarness, messages::MessagesHarness,
+        reward::RewardHarness, seed::SeedHarness, signature::SignatureHarness,
+        sortition::SortitionHarness, time::TimeHarness, tree::TreeHarness,
+    };
+}
