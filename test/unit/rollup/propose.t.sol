@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {RollupBase} from "./RollupBase.sol";
+import {Staking} from "../../../contracts/Staking.sol";
 import {IRollup} from "../../../contracts/interfaces/IRollup.sol";
 import {Errors} from "../../../contracts/libraries/Errors.sol";
 import {MessagesLib} from "../../../contracts/libraries/MessagesLib.sol";
@@ -363,5 +364,94 @@ contract ProposeBeforeActivationTest is RollupBase {
         uint256 slot = rollup.currentSlot();
         vm.expectRevert(abi.encodeWithSelector(Errors.Rollup__NoActiveStakers.selector, _epochOf(slot)));
         _propose(stakers[0], IRollup.ProposeArgs({slot: uint64(slot), txRoot: ROOT, height: HEIGHT}), new IRollup.Signature[](0));
+    }
+}
+
+/// @notice The proposal ring (proofWindow + 2 entries) at its fullest: proofWindow + 1 pending blocks on consecutive
+///         slots, all provable in order, and a further proposal prunes them all instead of overwriting a live entry.
+///         Long epochs keep every scanned slot's seed fixed before the scan.
+contract ProposeRingTest is RollupBase {
+    uint256 internal first;
+
+    function _stakingConfig() internal view override returns (Staking.Config memory c) {
+        c = super._stakingConfig();
+        c.epochDuration = 32;
+    }
+
+    function setUp() public override {
+        super.setUp();
+        rollup.sampleSeed();
+        uint256 count = rollup.proofWindow() + 1;
+        uint256 end = (rollup.currentEpoch() + 2) * rollup.epochDuration() - count - 1;
+        for (uint256 s = rollup.currentSlot(); s < end; ++s) {
+            uint256 k;
+            while (k < count && _bestSequencer(s + k) != address(0) && _attesters(s + k).length >= rollup.attestationQuorum()) {
+                ++k;
+            }
+            if (k == count) {
+                first = s;
+                return;
+            }
+        }
+        revert("no run of usable slots");
+    }
+
+    function _fill() internal returns (MessagesLib.Header[] memory hs, bytes32[][] memory outs) {
+        uint256 count = rollup.proofWindow() + 1;
+        hs = new MessagesLib.Header[](count);
+        outs = new bytes32[][](count);
+        for (uint256 i; i < count; ++i) {
+            _warpToSlot(first + i);
+            bytes32[] memory leaves;
+            (hs[i], leaves) = _proposeBlock(first + i, 3);
+            outs[i] = _outputs(leaves, 3);
+        }
+    }
+
+    function test_propose_ringHoldsProofWindowPlusOnePendingBlocks() public {
+        (MessagesLib.Header[] memory hs, bytes32[][] memory outs) = _fill();
+        assertEq(_pendingTip(), hs.length);
+        for (uint256 i; i < hs.length; ++i) {
+            assertEq(rollup.blockHashOf(i + 1), MessagesLib.blockHash(hs[i]));
+            if (i > 0) assertEq(hs[i].parentHash, MessagesLib.blockHash(hs[i - 1]));
+        }
+        // Every pending block is still provable, in order, before the first one's deadline.
+        for (uint256 i; i < hs.length; ++i) {
+            (bytes memory proof,) = _transcript(hs[i], outs[i], new address[](0));
+            rollup.submitProof(hs[i], proof);
+        }
+        assertEq(_provenTip(), hs.length);
+
+        // The next block reuses the ring entry of block 0 and links to the proven tip.
+        (uint256 slot, address seq) = _nextUsableSlot(first + hs.length, rollup.attestationQuorum());
+        _warpToSlot(slot);
+        (MessagesLib.Header memory next,) = _proposeBlock(slot, 3);
+        assertEq(next.number, hs.length + 1);
+        assertEq(next.parentHash, MessagesLib.blockHash(hs[hs.length - 1]));
+        assertEq(next.proposer, seq);
+        assertEq(rollup.blockHashOf(0), keccak256("spn.genesis"));
+        for (uint256 i; i < hs.length; ++i) assertEq(rollup.blockHashOf(i + 1), MessagesLib.blockHash(hs[i]));
+    }
+
+    function test_propose_ringNeverOverwritesALiveEntry() public {
+        (MessagesLib.Header[] memory hs,) = _fill();
+        // One slot later the oldest pending block has expired: proposing prunes all of them first.
+        uint256 slot = first + hs.length;
+        _warpToSlot(slot);
+        address seq = _bestSequencer(slot);
+        vm.skip(seq == address(0) || _attesters(slot).length < rollup.attestationQuorum());
+        MessagesLib.Header memory h = MessagesLib.Header({
+            number: 1,
+            parentHash: keccak256("spn.genesis"),
+            slot: uint64(slot),
+            proposer: seq,
+            txRoot: ROOT,
+            height: HEIGHT
+        });
+        IRollup.Signature[] memory sigs = _attestations(_attesters(slot), slot, MessagesLib.blockHash(h));
+        vm.expectEmit(address(rollup));
+        emit IRollup.BlocksPruned(1, hs.length);
+        vm.prank(seq);
+        assertEq(rollup.propose(IRollup.ProposeArgs({slot: uint64(slot), txRoot: ROOT, height: HEIGHT}), sigs), 1);
     }
 }

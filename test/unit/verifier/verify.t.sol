@@ -1,0 +1,112 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {UnitBase} from "../UnitBase.sol";
+import {TranscriptVerifier} from "../../../contracts/TranscriptVerifier.sol";
+import {IProofVerifier} from "../../../contracts/interfaces/IProofVerifier.sol";
+import {IRollup} from "../../../contracts/interfaces/IRollup.sol";
+import {Errors} from "../../../contracts/libraries/Errors.sol";
+import {MessagesLib} from "../../../contracts/libraries/MessagesLib.sol";
+import {SortitionLib} from "../../../contracts/libraries/SortitionLib.sol";
+import {TreeLib} from "../../../contracts/libraries/TreeLib.sol";
+
+/// @notice TranscriptVerifier's own entry points, called directly: it is stateless, so anyone may call it.
+contract VerifyTest is UnitBase {
+    Blk internal b;
+
+    function setUp() public {
+        _setUpNetwork();
+        b = _proposeNext(HEIGHT);
+    }
+
+    function _ctx(MessagesLib.Header memory h) internal view returns (IProofVerifier.VerifyContext memory) {
+        uint256 epoch = _epochOf(h.slot);
+        return IProofVerifier.VerifyContext({
+            blockHash: MessagesLib.blockHash(h),
+            txRoot: h.txRoot,
+            slotSeed: rollup.slotSeed(h.slot),
+            domainSeparator: rollup.domainSeparator(),
+            staking: staking,
+            epoch: epoch,
+            activeCount: staking.activeCount(epoch),
+            height: h.height,
+            roundHeight: rollup.roundHeight(),
+            redundancy: rollup.redundancy(),
+            neighbourhood: rollup.neighbourhood(),
+            costs: rollup.costWeights()
+        });
+    }
+
+    function test_verify_returnsWhatTheRollupRecords() public {
+        (bytes memory proof, Credit[] memory c) = _transcript(b.header, b.outputs, new address[](0));
+        IProofVerifier.VerifiedWork memory w = verifier.verify(_ctx(b.header), proof);
+
+        bytes32[] memory leaves = new bytes32[](c.length);
+        for (uint256 i; i < c.length; ++i) leaves[i] = TreeLib.rewardLeaf(c[i].prover, c[i].cost);
+        assertEq(w.rewardsRoot, TreeLib.commutativeRoot(leaves));
+        assertEq(w.creditedCost, _creditedCost(c));
+        assertEq(w.distinctProvers, c.length);
+        assertEq(w.unfilledJobs, SortitionLib.proverJobs(HEIGHT, rollup.roundHeight()) - _contributionCount(c));
+
+        rollup.submitProof(b.header, proof);
+        assertEq(rollup.getProvenBlock(1).rewardsRoot, w.rewardsRoot);
+    }
+
+    function test_verify_emptyTranscriptLeavesEveryJobUnfilled() public view {
+        (bytes memory proof,) = _transcript(b.header, b.outputs, stakers);
+        IProofVerifier.VerifiedWork memory w = verifier.verify(_ctx(b.header), proof);
+        assertEq(w.rewardsRoot, bytes32(0));
+        assertEq(w.creditedCost, 0);
+        assertEq(w.distinctProvers, 0);
+        assertEq(w.unfilledJobs, SortitionLib.proverJobs(HEIGHT, rollup.roundHeight()));
+    }
+
+    function test_verify_rejectsContextOfAnotherDomain() public {
+        (bytes memory proof, Credit[] memory c) = _transcript(b.header, b.outputs, new address[](0));
+        IProofVerifier.VerifyContext memory ctx = _ctx(b.header);
+        ctx.domainSeparator = keccak256("another rollup");
+        vm.expectRevert(
+            abi.encodeWithSelector(Errors.Transcript__BadJobSignature.selector, c[0].prover, c[0].jobs[0])
+        );
+        verifier.verify(ctx, proof);
+    }
+
+    function test_verify_rejectsContextWithAnotherTxRoot() public {
+        (bytes memory proof,) = _transcript(b.header, b.outputs, new address[](0));
+        IProofVerifier.VerifyContext memory ctx = _ctx(b.header);
+        ctx.txRoot = keccak256("another root");
+        uint256 rounds = SortitionLib.rounds(HEIGHT, rollup.roundHeight());
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                Errors.Transcript__OutputMismatch.selector, rounds, 0, ctx.txRoot, b.outputs[b.outputs.length - 1]
+            )
+        );
+        verifier.verify(ctx, proof);
+    }
+
+    function test_verify_malformedPositionsAreAbsolute() public {
+        uint256 at = _proofDataOffset();
+        IProofVerifier.VerifyContext memory ctx = _ctx(b.header);
+        vm.expectRevert(abi.encodeWithSelector(Errors.Transcript__Malformed.selector, at + 4, at));
+        verifier.verify(ctx, "");
+    }
+
+    function test_schedule_matchesSortitionLib() public view {
+        TranscriptVerifier.Schedule memory s = verifier.schedule(_ctx(b.header));
+        uint256 m = rollup.roundHeight();
+        assertEq(s.rounds, 3);
+        assertEq(s.proverJobs, 20);
+        assertEq(s.leafMask, 63);
+        assertEq(s.levels.length, 4);
+        assertEq(s.offsets.length, 5);
+        for (uint256 r = 1; r <= s.rounds; ++r) {
+            assertEq(s.levels[r], SortitionLib.level(r, HEIGHT, m));
+            assertEq(s.offsets[r], SortitionLib.offset(r, HEIGHT, m));
+            assertEq(s.thresholds[r], _roundThreshold(r, b.header));
+            assertEq(s.costs[r], SortitionLib.jobCost(r, HEIGHT, m, rollup.costWeights()));
+        }
+        assertEq(s.offsets[4], SortitionLib.totalJobs(HEIGHT, m));
+        assertEq(s.costs[1], 106);
+        assertEq(s.costs[2], 6);
+    }
+}
