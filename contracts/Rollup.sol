@@ -60,6 +60,9 @@ contract Rollup is IRollup, EIP712 {
         uint64 provenTip;
     }
 
+    /// @notice Upper bound of the redundancy and of each cost weight.
+    uint256 public constant MAX_WEIGHT = type(uint32).max;
+
     IStaking public immutable staking;
     IProofVerifier public immutable verifier;
     IERC20 public immutable rewardToken;
@@ -648,10 +651,21 @@ contract Rollup is IRollup, EIP712 {
         require(c.maxHeight >= c.minHeight, Errors.Params__Invalid("maxHeight below minHeight"));
         require(c.maxHeight <= 24, Errors.Params__Invalid("maxHeight above 24"));
         require(c.redundancy > 0, Errors.Params__Invalid("redundancy is zero"));
+        // Bounds that keep redundancy * jobs and every cost sum far from overflow, and the stored total in 64 bits.
+        require(c.redundancy <= MAX_WEIGHT, Errors.Params__Invalid("redundancy above 2^32"));
         require(c.attestationQuorum > 0, Errors.Params__Invalid("attestationQuorum is zero"));
         require(c.attestationTarget >= c.attestationQuorum, Errors.Params__Invalid("attestationTarget below quorum"));
         require(c.sequencerTarget > 0, Errors.Params__Invalid("sequencerTarget is zero"));
         require(c.costs.mergeProofCost > 0, Errors.Params__Invalid("mergeProofCost is zero"));
+        require(
+            c.costs.vmProofsPerTx <= MAX_WEIGHT && c.costs.vmProofCost <= MAX_WEIGHT
+                && c.costs.baseProofCost <= MAX_WEIGHT && c.costs.mergeProofCost <= MAX_WEIGHT,
+            Errors.Params__Invalid("cost weight above 2^32")
+        );
+        require(
+            SortitionLib.totalProverCost(c.maxHeight, c.roundHeight, c.costs) <= type(uint64).max,
+            Errors.Params__Invalid("totalProverCost above 2^64")
+        );
         require(c.strikeThreshold > 0, Errors.Params__Invalid("strikeThreshold is zero"));
         require(c.graceSlots > 0, Errors.Params__Invalid("graceSlots is zero"));
         uint256 stake = c.staking.stakeAmount();

@@ -444,40 +444,35 @@ contract SubmitProofBonusCapTest is RollupBase {
     }
 }
 
-/// @notice A redundancy the constructor accepts must not make every proof revert: committee thresholds saturate at
-///         2^255, so any redundancy of at least N / jobs means "everyone below half".
-contract HugeRedundancyTest is RollupBase {
-    function _rollupConfig() internal view override returns (Rollup.Config memory c) {
-        c = super._rollupConfig();
+/// @notice Parameters that would overflow the schedule or the stored cost are rejected at deployment, so every
+///         accepted parameter set can prove blocks (and totalProverCost is stored exactly in 64 bits).
+contract ParameterBoundsTest is RollupBase {
+    function _deployWith(Rollup.Config memory c) internal returns (bytes memory revertData) {
+        try new Rollup(c) {
+            return "";
+        } catch (bytes memory reason) {
+            return reason;
+        }
+    }
+
+    function test_constructor_rejectsRedundancyThatOverflowsTheSchedule() public {
+        Rollup.Config memory c = _rollupConfig();
         c.redundancy = type(uint256).max / 2;
+        assertEq(_deployWith(c), abi.encodeWithSelector(Errors.Params__Invalid.selector, "redundancy above 2^32"));
     }
 
-    /// @dev BUG: Rollup._validate accepts any redundancy > 0, but SortitionLib.roundThreshold computes
-    ///      `redundancy * jobs(round)` unchecked-for-overflow (checked arithmetic panics), so submitProof and
-    ///      reportMissed revert with Panic(0x11) for every block: the chain can never be proven and is pruned forever.
-    ///      Fix: bound redundancy in the constructor or saturate the product.
-    function test_submitProof_provesWithAnyAcceptedRedundancy() public {
-        vm.skip(true);
-        (Blk memory b,) = _proposeAndProve(HEIGHT);
-        assertEq(_provenTip(), 1);
-        assertEq(b.header.number, 1);
-    }
-}
-
-/// @notice Cost weights the constructor accepts must not be truncated when a proven block is recorded.
-contract HugeCostWeightsTest is RollupBase {
-    function _rollupConfig() internal view override returns (Rollup.Config memory c) {
-        c = super._rollupConfig();
+    function test_constructor_rejectsCostWeightsThatTruncateTheStoredTotal() public {
+        Rollup.Config memory c = _rollupConfig();
         c.costs.vmProofCost = uint256(1) << 62;
+        assertEq(_deployWith(c), abi.encodeWithSelector(Errors.Params__Invalid.selector, "cost weight above 2^32"));
+        c.costs.vmProofCost = type(uint32).max;
+        c.costs.vmProofsPerTx = type(uint32).max;
+        assertEq(
+            _deployWith(c), abi.encodeWithSelector(Errors.Params__Invalid.selector, "totalProverCost above 2^64")
+        );
     }
 
-    /// @dev BUG: submitProof stores `uint64(totalCost)` in ProvenBlock.totalProverCost without a range check (and
-    ///      ClaimItem.cost is a uint64), while the constructor accepts any cost weights. With large weights the stored
-    ///      denominator is silently truncated, so `share = pot * cost / totalProverCost` is wrong (it can exceed the
-    ///      pot) and provers whose credited cost exceeds 2^64 cannot claim at all. Fix: bound the weights in the
-    ///      constructor (totalProverCost(maxHeight) < 2^64) or SafeCast.
     function test_submitProof_recordsTotalProverCostExactly() public {
-        vm.skip(true);
         uint8 height = uint8(rollup.maxHeight());
         Blk memory b = _proposeNext(height);
         (bytes memory proof,) = _transcript(b.header, b.outputs, stakers);
