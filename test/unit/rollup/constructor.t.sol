@@ -175,6 +175,12 @@ contract RollupConstructorTest is UnitBase {
         _expectInvalid(c, "redundancy is zero");
     }
 
+    function test_constructor_revertsWhenRedundancyAbove2To32() public {
+        Rollup.Config memory c = _rollupConfig();
+        c.redundancy = uint256(type(uint32).max) + 1;
+        _expectInvalid(c, "redundancy above 2^32");
+    }
+
     function test_constructor_revertsWhenAttestationQuorumIsZero() public {
         Rollup.Config memory c = _rollupConfig();
         c.attestationQuorum = 0;
@@ -197,6 +203,47 @@ contract RollupConstructorTest is UnitBase {
         Rollup.Config memory c = _rollupConfig();
         c.costs.mergeProofCost = 0;
         _expectInvalid(c, "mergeProofCost is zero");
+    }
+
+    function test_constructor_revertsWhenVmProofsPerTxAbove2To32() public {
+        Rollup.Config memory c = _rollupConfig();
+        c.costs.vmProofsPerTx = uint256(type(uint32).max) + 1;
+        _expectInvalid(c, "cost weight above 2^32");
+    }
+
+    function test_constructor_revertsWhenVmProofCostAbove2To32() public {
+        Rollup.Config memory c = _rollupConfig();
+        c.costs.vmProofCost = uint256(type(uint32).max) + 1;
+        _expectInvalid(c, "cost weight above 2^32");
+    }
+
+    function test_constructor_revertsWhenBaseProofCostAbove2To32() public {
+        Rollup.Config memory c = _rollupConfig();
+        c.costs.baseProofCost = uint256(type(uint32).max) + 1;
+        _expectInvalid(c, "cost weight above 2^32");
+    }
+
+    function test_constructor_revertsWhenMergeProofCostAbove2To32() public {
+        Rollup.Config memory c = _rollupConfig();
+        c.costs.mergeProofCost = uint256(type(uint32).max) + 1;
+        _expectInvalid(c, "cost weight above 2^32");
+    }
+
+    function test_constructor_revertsWhenTotalProverCostAbove2To64() public {
+        Rollup.Config memory c = _rollupConfig();
+        c.costs.vmProofsPerTx = type(uint32).max;
+        c.costs.vmProofCost = type(uint32).max;
+        _expectInvalid(c, "totalProverCost above 2^64");
+    }
+
+    function test_constructor_acceptsLargestWeights() public {
+        Rollup.Config memory c = _rollupConfig();
+        c.redundancy = type(uint32).max;
+        c.costs.vmProofCost = type(uint32).max;
+        c.costs.mergeProofCost = type(uint32).max;
+        Rollup r = new Rollup(c);
+        assertEq(r.redundancy(), type(uint32).max);
+        assertLe(SortitionLib.totalProverCost(c.maxHeight, c.roundHeight, c.costs), type(uint64).max);
     }
 
     function test_constructor_revertsWhenStrikeThresholdIsZero() public {
