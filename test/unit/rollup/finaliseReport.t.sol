@@ -114,6 +114,8 @@ contract FinaliseReportBleedTest is InactivityBase {
         assertEq(staking.getStaker(staker).exitEpoch, type(uint32).max);
     }
 
+    /// @dev Spec doubt: StrikeFinalised reports `ejected = true` although Staking.eject is a no-op for a staker that is
+    ///      already exiting (here: ejected by the previous strike). The assertion pins the current behaviour.
     function test_finaliseReport_slashesWhatIsLeft() public {
         _strike(0); // 20k
         _strike(1); // 40k, ejected
