@@ -44,6 +44,9 @@ fn main() {
     }
     if !missing.is_empty() {
         println!("cargo::rustc-cfg=spn_missing_artifacts");
-        println!("cargo::rustc-env=SPN_MISSING_ARTIFACTS={}", missing.join(", "));
+        println!(
+            "cargo::rustc-env=SPN_MISSING_ARTIFACTS={}",
+            missing.join(", ")
+        );
     }
 }

@@ -19,7 +19,10 @@ fn selectors_follow_the_solidity_signatures() {
         Rollup::proposeCall::SELECTOR,
         sel("propose((uint64,bytes32,uint8),(bytes32,bytes32)[])")
     );
-    assert_eq!(Rollup::blockHashOfCall::SELECTOR, sel("blockHashOf(uint256)"));
+    assert_eq!(
+        Rollup::blockHashOfCall::SELECTOR,
+        sel("blockHashOf(uint256)")
+    );
     assert_eq!(
         Staking::firstInactiveCall::SELECTOR,
         sel("firstInactive(address[],uint256)")
@@ -45,7 +48,10 @@ fn artifacts_carry_bytecode() {
     ] {
         assert!(code.len() > 100);
     }
-    assert!(Rollup::DEPLOYED_BYTECODE.len() <= 24_576, "EIP-170 size limit");
+    assert!(
+        Rollup::DEPLOYED_BYTECODE.len() <= 24_576,
+        "EIP-170 size limit"
+    );
 }
 
 #[test]

@@ -1,0 +1,1032 @@
+//! Differential tests: every rule of `spn-protocol` against its Solidity twin, compiled
+//! in-process from `contracts/` and `test/harness/` and executed in revm, over seeded random
+//! inputs ([`iterations`] per rule). A mismatch panics with the rule, the seed
+//! (`SPN_DIFF_SEED=<seed>` replays it), the iteration and the input.
+
+use std::path::PathBuf;
+
+use alloy_primitives::{Address, Bytes, B256, U256};
+use rand::Rng;
+use spn_bindings::harness::{
+    domain, inactivity, messages, reward, seed, signature, sortition, time, tree,
+};
+use spn_differential::{contracts, iterations, repo_root, Arbitrary, Chain, Rules};
+use spn_protocol::schedule::{CostWeights, Schedule};
+use spn_protocol::signing::{self, CompactSignature, StakingKey, HALF_ORDER};
+use spn_protocol::{eip712, inactivity as inact, rewards, selection, time as ptime, transcript};
+use spn_protocol::{tree as ptree, Header, Params};
+
+const DEPLOYER: Address = Address::repeat_byte(0xde);
+
+fn work_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("spn-contracts")
+}
+
+/// A chain with the named contract deployed (no constructor arguments).
+fn deploy(name: &str) -> (Chain, Address) {
+    let code = contracts(&work_dir()).creation(name).clone();
+    let mut chain = Chain::new();
+    let at = chain.deploy(DEPLOYER, &code, &[]);
+    (chain, at)
+}
+
+fn u(x: u64) -> U256 {
+    U256::from(x)
+}
+
+fn report(rules: &[&Rules]) {
+    for r in rules {
+        println!(
+            "rule {:<40} {:>6} checks (seed {})",
+            r.name, r.checks, r.seed
+        );
+    }
+}
+
+// ------------------------------------------------------------------------------------ bytecode
+
+/// The bytecode compiled here is the bytecode of the forge artifacts the bindings come from: the
+/// ABI the tests (and agents) encode with belongs to the code that runs.
+#[test]
+fn bindings_match_the_sources() {
+    let c = contracts(&work_dir());
+    let pairs: [(&str, &Bytes); 8] = [
+        ("Rollup", &spn_bindings::Rollup::DEPLOYED_BYTECODE),
+        ("Staking", &spn_bindings::Staking::DEPLOYED_BYTECODE),
+        (
+            "TranscriptVerifier",
+            &spn_bindings::TranscriptVerifier::DEPLOYED_BYTECODE,
+        ),
+        ("TestToken", &spn_bindings::TestToken::DEPLOYED_BYTECODE),
+        (
+            "SortitionHarness",
+            &spn_bindings::harness::SortitionHarness::DEPLOYED_BYTECODE,
+        ),
+        (
+            "TreeHarness",
+            &spn_bindings::harness::TreeHarness::DEPLOYED_BYTECODE,
+        ),
+        (
+            "RewardHarness",
+            &spn_bindings::harness::RewardHarness::DEPLOYED_BYTECODE,
+        ),
+        (
+            "SignatureHarness",
+            &spn_bindings::harness::SignatureHarness::DEPLOYED_BYTECODE,
+        ),
+    ];
+    for (name, forge) in pairs {
+        assert!(
+            c.runtime(name) == forge,
+            "{name}: the forge artifact in out/ differs from {} compiled now: out/ is stale, run `make build`",
+            repo_root().join("contracts").display()
+        );
+    }
+}
+
+// ------------------------------------------------------------------------------------ sortition
+
+#[test]
+fn thresholds_and_scores() {
+    let (mut chain, h) = deploy("SortitionHarness");
+    let n = iterations();
+    let mut quantile = Rules::new("SortitionLib.quantile");
+    let mut committee = Rules::new("SortitionLib.committeeThreshold");
+    let mut floor = Rules::new("SortitionLib.sequencerFloor");
+    let mut score = Rules::new("SortitionLib.score");
+    let mut slot_seed = Rules::new("SortitionLib.slotSeed");
+    for i in 0..n {
+        let (target, active) = (quantile.rng.u256(), quantile.rng.u256());
+        let sol = chain.view(
+            h,
+            &sortition::SortitionHarness::quantileCall { target, n: active },
+        );
+        quantile.check(
+            i,
+            (target, active),
+            selection::quantile(target, active),
+            sol,
+        );
+
+        let (target, active) = (committee.rng.u256(), committee.rng.u256());
+        let sol = chain.view(
+            h,
+            &sortition::SortitionHarness::committeeThresholdCall { target, n: active },
+        );
+        committee.check(
+            i,
+            (target, active),
+            selection::committee_threshold(target, active),
+            sol,
+        );
+
+        let (target, active) = (floor.rng.u256(), floor.rng.u256());
+        let sol = chain.view(
+            h,
+            &sortition::SortitionHarness::sequencerFloorCall { target, n: active },
+        );
+        floor.check(
+            i,
+            (target, active),
+            selection::sequencer_floor(target, active),
+            sol,
+        );
+
+        let (key, seed) = (score.rng.address(), score.rng.b256());
+        let sol = chain.view(h, &sortition::SortitionHarness::scoreCall { key, seed });
+        let mut scorer = selection::Scorer::new(seed);
+        score.check(i, (key, seed), selection::score(key, seed), sol);
+        score.check(i, (key, seed), scorer.score(key), sol);
+
+        let (epoch_seed, slot) = (slot_seed.rng.u256(), slot_seed.rng.u64_edge());
+        let sol = chain.view(
+            h,
+            &sortition::SortitionHarness::slotSeedCall {
+                seedOfEpoch: epoch_seed,
+                slot: u(slot),
+            },
+        );
+        slot_seed.check(
+            i,
+            (epoch_seed, slot),
+            selection::slot_seed(epoch_seed, slot),
+            sol,
+        );
+    }
+    report(&[&quantile, &committee, &floor, &score, &slot_seed]);
+}
+
+/// One random geometry per iteration; every schedule function is compared once at random
+/// arguments inside its domain (rounds 0..=K+1, jobs below totalJobs).
+#[test]
+fn schedule_functions() {
+    let (mut chain, h) = deploy("SortitionHarness");
+    let mut r = Rules::new("SortitionLib schedule");
+    let mut count = [0usize; 13];
+    for i in 0..iterations() {
+        let rng = &mut r.rng;
+        let height: u8 = if rng.random_bool(0.8) {
+            rng.random_range(1..=24)
+        } else {
+            rng.random_range(25..=31)
+        };
+        let m: u8 = rng.random_range(1..=height.saturating_add(2).min(12));
+        let redundancy: u64 = rng.random_range(1..=8);
+        let d: u8 = rng.random_range(0..=40);
+        let w = CostWeights {
+            vm_proofs_per_tx: rng.random_range(0..1 << 12),
+            vm_proof_cost: rng.random_range(0..1 << 12),
+            base_proof_cost: rng.random_range(0..1 << 12),
+            merge_proof_cost: rng.random_range(0..1 << 12),
+        };
+        let s = Schedule::from_parts(height, m, redundancy, d, w).expect("geometry in range");
+        let k = s.rounds();
+        let round = rng.random_range(0..=k + 1);
+        let job = rng.random_range(0..s.total_jobs());
+        let score = rng.u256();
+        let active = rng.u64_edge() >> rng.random_range(0..64);
+        let cr = rng.random_range(1..=k);
+        let (a, b) = (rng.random::<u32>(), rng.random::<u32>());
+        let (a, b) = if rng.random_bool(0.5) {
+            (a >> 8, (a >> 8) ^ (b & 0xff))
+        } else {
+            (a, b)
+        };
+        let input = (height, m, redundancy, d, w, round, job, score, active, cr);
+        let (hh, mm) = (u(height.into()), u(m.into()));
+        let sw = sortition::SortitionLib::CostWeights {
+            vmProofsPerTx: u(w.vm_proofs_per_tx),
+            vmProofCost: u(w.vm_proof_cost),
+            baseProofCost: u(w.base_proof_cost),
+            mergeProofCost: u(w.merge_proof_cost),
+        };
+        use sortition::SortitionHarness as S;
+        let sol = chain.view(h, &S::roundsCall { height: hh, m: mm });
+        r.check(i, input, u(k.into()), sol);
+        let rr = u(round.into());
+        let sol = chain.view(
+            h,
+            &S::levelCall {
+                round: rr,
+                height: hh,
+                m: mm,
+            },
+        );
+        r.check(i, input, u(s.level(round).into()), sol);
+        let sol = chain.view(
+            h,
+            &S::jobsCall {
+                round: rr,
+                height: hh,
+                m: mm,
+            },
+        );
+        r.check(i, input, u(s.jobs(round).into()), sol);
+        let sol = chain.view(
+            h,
+            &S::offsetCall {
+                round: rr,
+                height: hh,
+                m: mm,
+            },
+        );
+        r.check(i, input, u(s.offset(round).into()), sol);
+        let sol = chain.view(h, &S::totalJobsCall { height: hh, m: mm });
+        r.check(i, input, u(s.total_jobs().into()), sol);
+        let sol = chain.view(h, &S::proverJobsCall { height: hh, m: mm });
+        r.check(i, input, u(s.prover_jobs().into()), sol);
+        let sol = chain.view(
+            h,
+            &S::roundOfCall {
+                job: u(job.into()),
+                height: hh,
+                m: mm,
+            },
+        );
+        let (jr, ji) = s.job_position(job).expect("job in range");
+        r.check(
+            i,
+            input,
+            (u(jr.into()), u(ji.into())),
+            (sol.round, sol.index),
+        );
+        let sol = chain.view(
+            h,
+            &S::pathLeafCall {
+                s: score,
+                height: hh,
+            },
+        );
+        r.check(i, input, u(s.leaf(score).into()), sol);
+        let sol = chain.view(
+            h,
+            &S::jobOnPathCall {
+                s: score,
+                round: rr,
+                height: hh,
+                m: mm,
+            },
+        );
+        r.check(i, input, u(s.job_of(score, round).into()), sol);
+        let sol = chain.view(
+            h,
+            &S::inNeighbourhoodCall {
+                job: u(a.into()),
+                ownJob: u(b.into()),
+                d: u(d.into()),
+            },
+        );
+        r.check(i, (input, a, b), s.in_neighbourhood(a, b), sol);
+        let sol = chain.view(
+            h,
+            &S::roundThresholdCall {
+                round: u(cr.into()),
+                height: hh,
+                m: mm,
+                redundancy: u(redundancy),
+                n: u(active),
+            },
+        );
+        r.check(i, input, s.committee_threshold(cr, active), sol);
+        let sol = chain.view(
+            h,
+            &S::jobCostCall {
+                round: u(cr.into()),
+                height: hh,
+                m: mm,
+                w: sw.clone(),
+            },
+        );
+        r.check(i, input, u(s.cost(cr)), sol);
+        let sol = chain.view(
+            h,
+            &S::totalProverCostCall {
+                height: hh,
+                m: mm,
+                w: sw,
+            },
+        );
+        r.check(i, input, u(s.total_prover_cost()), sol);
+        for c in &mut count {
+            *c += 1;
+        }
+    }
+    println!(
+        "schedule: rounds, level, jobs, offset, totalJobs, proverJobs, roundOf, pathLeaf, \
+         jobOnPath, inNeighbourhood, roundThreshold, jobCost, totalProverCost: {} inputs each",
+        count[0]
+    );
+    report(&[&r]);
+}
+
+// ------------------------------------------------------------------------------------ seeds
+
+/// The Rollup's seed checkpoints as this test models them from `spn-protocol`'s seed formulas.
+#[derive(Default)]
+struct SeedModel {
+    checkpoints: Vec<(u64, U256)>,
+}
+
+impl SeedModel {
+    fn push(&mut self, key: u64, value: U256) {
+        match self.checkpoints.last_mut() {
+            Some(last) if last.0 == key => last.1 = value,
+            _ => self.checkpoints.push((key, value)),
+        }
+    }
+
+    fn sample(&mut self, current_epoch: u64, lookahead: u64, prevrandao: B256) {
+        let target = current_epoch + lookahead;
+        if self.checkpoints.last().is_some_and(|c| c.0 >= target) {
+            return;
+        }
+        let value = selection::sampled_epoch_seed(U256::from_be_bytes(prevrandao.0), target);
+        self.push(target, value);
+    }
+
+    fn epoch_seed(&self, epoch: u64) -> U256 {
+        self.checkpoints
+            .iter()
+            .rev()
+            .find(|c| c.0 <= epoch)
+            .map_or(U256::ZERO, |c| c.1)
+    }
+}
+
+#[test]
+fn epoch_and_slot_seeds() {
+    let code = contracts(&work_dir()).creation("SeedHarness").clone();
+    let mut chain = Chain::new();
+    let mut genesis = Rules::new("Rollup genesis seed");
+    let mut sampled = Rules::new("SortitionLib.sampleSeed/epochSeed");
+    let mut slots = Rules::new("Rollup.slotSeed (checkpointed)");
+    let n = iterations();
+    // Genesis: one fresh harness per input (the push is at key 0).
+    for i in 0..n / 4 {
+        let prevrandao = genesis.rng.b256();
+        let chain_id = genesis.rng.random_range(1..u64::MAX >> 1);
+        chain.set_prevrandao(prevrandao);
+        chain.set_chain_id(chain_id);
+        let at = chain.deploy(DEPLOYER, &code, &[]);
+        chain
+            .call(DEPLOYER, at, &seed::SeedHarness::pushGenesisCall {})
+            .unwrap();
+        let sol = chain.view(at, &seed::SeedHarness::epochSeedCall { epoch: u(0) });
+        let rust = selection::genesis_epoch_seed(
+            U256::from_be_bytes(prevrandao.0),
+            U256::from(chain_id),
+            at,
+        );
+        genesis.check(i, (prevrandao, chain_id, at), rust, sol);
+    }
+    // Sampling: random walks of the current epoch on a few harnesses.
+    let per_walk = 250;
+    let mut i = 0;
+    while i < n {
+        let at = chain.deploy(DEPLOYER, &code, &[]);
+        let lookahead = sampled.rng.random_range(1..=4u64);
+        let mut model = SeedModel::default();
+        let mut epoch = 0u64;
+        for _ in 0..per_walk.min(n - i) {
+            epoch += sampled.rng.random_range(0..=3u64);
+            let prevrandao = sampled.rng.b256();
+            chain.set_prevrandao(prevrandao);
+            chain
+                .call(
+                    DEPLOYER,
+                    at,
+                    &seed::SeedHarness::sampleSeedCall {
+                        currentEpoch: u(epoch),
+                        lookahead: u(lookahead),
+                    },
+                )
+                .unwrap();
+            model.sample(epoch, lookahead, prevrandao);
+            let q = epoch + sampled.rng.random_range(0..=lookahead + 2);
+            let sol = chain.view(at, &seed::SeedHarness::epochSeedCall { epoch: u(q) });
+            sampled.check(
+                i,
+                (epoch, lookahead, prevrandao, q),
+                model.epoch_seed(q),
+                sol,
+            );
+            let slot = q * 32 + slots.rng.random_range(0..32u64);
+            let sol = chain.view(
+                at,
+                &seed::SeedHarness::slotSeedCall {
+                    epoch: u(q),
+                    slot: u(slot),
+                },
+            );
+            slots.check(
+                i,
+                (q, slot),
+                selection::slot_seed(model.epoch_seed(q), slot),
+                sol,
+            );
+            i += 1;
+        }
+    }
+    report(&[&genesis, &sampled, &slots]);
+}
+
+// ------------------------------------------------------------------------------------ time
+
+#[test]
+fn time_functions() {
+    let (mut chain, h) = deploy("TimeHarness");
+    let mut slot = Rules::new("TimeLib.slotAt");
+    let mut epoch = Rules::new("TimeLib.epochOf");
+    for i in 0..iterations() {
+        let rng = &mut slot.rng;
+        let (t, g) = (rng.u64_edge(), rng.u64_edge());
+        let d = if rng.random_bool(0.05) {
+            0
+        } else {
+            rng.u64_edge()
+        };
+        let sol = chain
+            .call(
+                DEPLOYER,
+                h,
+                &time::TimeHarness::slotAtCall {
+                    timestamp: u(t),
+                    genesisTime: u(g),
+                    slotDuration: u(d),
+                },
+            )
+            .ok();
+        slot.check(i, (t, g, d), ptime::slot_at(t, g, d).ok().map(u), sol);
+        let (s, e) = (epoch.rng.u64_edge(), epoch.rng.u64_edge() >> 32);
+        let sol = chain
+            .call(
+                DEPLOYER,
+                h,
+                &time::TimeHarness::epochOfCall {
+                    slot: u(s),
+                    epochDuration: u(e),
+                },
+            )
+            .ok();
+        epoch.check(i, (s, e), ptime::epoch_of(s, e).ok().map(u), sol);
+    }
+    report(&[&slot, &epoch]);
+}
+
+// ------------------------------------------------------------------------------------ trees
+
+#[test]
+fn tree_functions() {
+    let (mut chain, h) = deploy("TreeHarness");
+    let (mut schain, sig) = deploy("SignatureHarness");
+    let n = iterations();
+    let mut node = Rules::new("TreeLib.node");
+    let mut subtree = Rules::new("TreeLib.subtreeRootAt");
+    let mut path = Rules::new("TreeLib.rootFromPath");
+    let mut leaf = Rules::new("TreeLib.rewardLeaf");
+    let mut root = Rules::new("TreeLib.commutativeRoot");
+    let mut oz = Rules::new("OZ MerkleProof.verify(rewards_proof)");
+    use tree::TreeHarness as T;
+    for i in 0..n {
+        let (a, b) = (node.rng.b256(), node.rng.b256());
+        let sol = chain.view(h, &T::nodeCall { left: a, right: b });
+        node.check(i, (a, b), ptree::node_hash(a, b), sol);
+
+        let rng = &mut subtree.rng;
+        let count = 1usize << rng.random_range(0..=6);
+        let start = rng.random_range(0..=8usize);
+        let nodes: Vec<B256> = (0..start + count + rng.random_range(0..4))
+            .map(|_| rng.b256())
+            .collect();
+        let scratch = rng.random_range(0..=40usize);
+        let dirty = rng.b256();
+        let sol = chain.view(
+            h,
+            &T::subtreeRootCall {
+                nodes: nodes.clone(),
+                start: U256::from(start),
+                count: U256::from(count),
+                scratchWords: U256::from(scratch),
+                dirty,
+            },
+        );
+        let rust = ptree::subtree_root(&nodes[start..start + count]).unwrap();
+        subtree.check(i, (&nodes, start, count, scratch), rust, sol);
+
+        let rng = &mut path.rng;
+        let depth = rng.random_range(0..=24usize);
+        let siblings: Vec<B256> = (0..depth).map(|_| rng.b256()).collect();
+        let (l, index) = (rng.b256(), rng.u64_edge());
+        let sol = chain.view(
+            h,
+            &T::rootFromPathCall {
+                leaf: l,
+                index: u(index),
+                siblings: siblings.clone(),
+            },
+        );
+        path.check(
+            i,
+            (l, index, &siblings),
+            ptree::process_proof(l, index, &siblings),
+            sol,
+        );
+
+        let (prover, cost) = (leaf.rng.address(), leaf.rng.u64_edge());
+        let sol = chain.view(
+            h,
+            &T::rewardLeafCall {
+                prover,
+                cost: u(cost),
+            },
+        );
+        leaf.check(
+            i,
+            (prover, cost),
+            transcript::rewards_leaf(prover, cost),
+            sol,
+        );
+
+        let rng = &mut root.rng;
+        let len = if rng.random_bool(0.1) {
+            0
+        } else {
+            rng.random_range(1..=70usize)
+        };
+        let leaves: Vec<B256> = (0..len).map(|_| rng.b256()).collect();
+        let sol = chain.view(
+            h,
+            &T::commutativeRootCall {
+                leaves: leaves.clone(),
+            },
+        );
+        let rust_root = transcript::rewards_root(&leaves);
+        root.check(i, &leaves, rust_root, sol);
+        // The Rust proofs of that tree verify with OZ, and a wrong leaf does not.
+        if len > 0 {
+            let at = oz.rng.random_range(0..len);
+            let proof = transcript::rewards_proof(&leaves, at).unwrap();
+            let ok = schain.view(
+                sig,
+                &signature::SignatureHarness::ozVerifyCall {
+                    proof: proof.clone(),
+                    root: rust_root,
+                    leaf: leaves[at],
+                },
+            );
+            oz.check(i, (&leaves, at), true, ok);
+            let wrong = oz.rng.b256();
+            let bad = schain.view(
+                sig,
+                &signature::SignatureHarness::ozVerifyCall {
+                    proof: proof.clone(),
+                    root: rust_root,
+                    leaf: wrong,
+                },
+            );
+            oz.check(
+                i,
+                (&leaves, at, wrong),
+                transcript::verify_rewards_proof(&proof, rust_root, wrong),
+                bad,
+            );
+        }
+    }
+    report(&[&node, &subtree, &path, &leaf, &root, &oz]);
+}
+
+// ------------------------------------------------------------------------------------ EIP-712
+
+#[test]
+fn eip712_digests_and_header_hash() {
+    let (mut chain, h) = deploy("MessagesHarness");
+    let domain_code = contracts(&work_dir()).creation("DomainHarness").clone();
+    let mut header = Rules::new("MessagesLib.blockHash");
+    let mut separator = Rules::new("EIP712 domain separator (SPN, 1)");
+    let mut attestation = Rules::new("MessagesLib.attestationDigest");
+    let mut job = Rules::new("MessagesLib.jobResultDigest");
+    let n = iterations();
+    let mut domain_at = Address::ZERO;
+    let mut chain_id = spn_differential::CHAIN_ID;
+    for i in 0..n {
+        let rng = &mut header.rng;
+        let hd = Header {
+            number: rng.u64_edge(),
+            parentHash: rng.b256(),
+            slot: rng.u64_edge(),
+            proposer: rng.address(),
+            txRoot: rng.b256(),
+            height: rng.random(),
+        };
+        let sol = chain.view(
+            h,
+            &messages::MessagesHarness::blockHashCall {
+                h: messages::MessagesLib::Header {
+                    number: hd.number,
+                    parentHash: hd.parentHash,
+                    slot: hd.slot,
+                    proposer: hd.proposer,
+                    txRoot: hd.txRoot,
+                    height: hd.height,
+                },
+            },
+        );
+        header.check(i, &hd, hd.hash(), sol);
+
+        // A new chain id (and verifying contract) now and then; OZ rebuilds the separator.
+        if i % 8 == 0 {
+            chain_id = separator.rng.random_range(1..u64::MAX);
+            chain.set_chain_id(chain_id);
+            domain_at = chain.deploy(DEPLOYER, &domain_code, &[]);
+        }
+        let d = eip712::domain(chain_id, domain_at);
+        let sol = chain.view(domain_at, &domain::DomainHarness::domainSeparatorCall {});
+        separator.check(i, (chain_id, domain_at), d.separator(), sol);
+
+        let (slot, bh) = (attestation.rng.u64_edge(), attestation.rng.b256());
+        let sol = chain.view(
+            domain_at,
+            &domain::DomainHarness::attestationDigestCall {
+                slot: u(slot),
+                blockHash: bh,
+            },
+        );
+        attestation.check(
+            i,
+            (chain_id, domain_at, slot, bh),
+            eip712::attestation_digest(&d, slot, bh),
+            sol,
+        );
+        // The harness taking the separator as an argument agrees too.
+        let sol2 = chain.view(
+            h,
+            &messages::MessagesHarness::attestationDigestCall {
+                domainSeparator: d.separator(),
+                slot: u(slot),
+                hash: bh,
+            },
+        );
+        attestation.check(i, (d.separator(), slot, bh), sol, sol2);
+
+        let (bh, j, out) = (job.rng.b256(), job.rng.random::<u32>(), job.rng.b256());
+        let sol = chain.view(
+            domain_at,
+            &domain::DomainHarness::jobResultDigestCall {
+                blockHash: bh,
+                job: u(j.into()),
+                output: out,
+            },
+        );
+        job.check(
+            i,
+            (chain_id, domain_at, bh, j, out),
+            eip712::job_result_digest(&d, bh, j, out),
+            sol,
+        );
+        let sol2 = chain.view(
+            h,
+            &messages::MessagesHarness::jobResultDigestCall {
+                domainSeparator: d.separator(),
+                hash: bh,
+                job: u(j.into()),
+                output: out,
+            },
+        );
+        job.check(i, (d.separator(), bh, j, out), sol, sol2);
+    }
+    report(&[&header, &separator, &attestation, &job]);
+}
+
+// ------------------------------------------------------------------------------------ signatures
+
+/// secp256k1 group order.
+const ORDER: U256 = U256::from_be_bytes([
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe,
+    0xba, 0xae, 0xdc, 0xe6, 0xaf, 0x48, 0xa0, 0x3b, 0xbf, 0xd2, 0x5e, 0x8c, 0xd0, 0x36, 0x41, 0x41,
+]);
+
+#[test]
+fn signature_recovery() {
+    let (mut chain, h) = deploy("SignatureHarness");
+    let mut transcript_rule = Rules::new("TranscriptLib.recover");
+    let mut oz_rule = Rules::new("OZ ECDSA.tryRecover(hash, r, vs)");
+    let mut signer_rule = Rules::new("StakingKey signs as the contracts recover");
+    let d = eip712::domain(spn_differential::CHAIN_ID, Address::repeat_byte(0x11));
+    let mut kinds = [0usize; 8];
+    for i in 0..iterations() {
+        let rng = &mut transcript_rule.rng;
+        let key = loop {
+            if let Ok(k) = StakingKey::from_bytes(&rng.b256()) {
+                break k;
+            }
+        };
+        let digest = match rng.random_range(0..3) {
+            0 => rng.b256(),
+            1 => eip712::attestation_digest(&d, rng.random(), rng.b256()),
+            _ => eip712::job_result_digest(&d, rng.b256(), rng.random(), rng.b256()),
+        };
+        let good = key.sign_digest(digest);
+        let kind = rng.random_range(0..8);
+        kinds[kind] += 1;
+        let sig = match kind {
+            0..=2 => good,
+            // Flipped parity: someone else (or nobody).
+            3 => CompactSignature {
+                vs: good.vs ^ top_bit(),
+                ..good
+            },
+            // The malleable twin (high s), or s just above n/2.
+            4 => {
+                let s = if rng.random_bool(0.5) {
+                    ORDER - good.s()
+                } else {
+                    HALF_ORDER + U256::from(rng.random_range(1..4u64))
+                };
+                let mut vs = s;
+                vs.set_bit(255, good.y_parity());
+                CompactSignature {
+                    r: good.r,
+                    vs: B256::from(vs),
+                }
+            }
+            // r zero, r at or above the order, s zero.
+            5 => match rng.random_range(0..3) {
+                0 => CompactSignature {
+                    r: B256::ZERO,
+                    ..good
+                },
+                1 => CompactSignature {
+                    r: B256::from(ORDER + U256::from(rng.random_range(0..3u64))),
+                    ..good
+                },
+                _ => CompactSignature {
+                    r: good.r,
+                    vs: if good.y_parity() {
+                        top_bit()
+                    } else {
+                        B256::ZERO
+                    },
+                },
+            },
+            // Random r and vs: often no curve point.
+            6 => CompactSignature {
+                r: rng.b256(),
+                vs: rng.b256(),
+            },
+            // Another digest.
+            _ => key.sign_digest(rng.b256()),
+        };
+        let rust = signing::recover(digest, &sig);
+        let sol = chain.view(
+            h,
+            &signature::SignatureHarness::transcriptRecoverCall {
+                digest,
+                r: sig.r,
+                vs: sig.vs,
+            },
+        );
+        transcript_rule.check(
+            i,
+            (digest, sig, kind),
+            rust.clone().unwrap_or(Address::ZERO),
+            sol,
+        );
+        let oz = chain.view(
+            h,
+            &signature::SignatureHarness::ozTryRecoverCall {
+                digest,
+                r: sig.r,
+                vs: sig.vs,
+            },
+        );
+        let oz = (oz.err == 0).then_some(oz.signer);
+        oz_rule.check(i, (digest, sig, kind), rust.clone().ok(), oz);
+        if kind <= 2 {
+            signer_rule.check(i, (key.secret_bytes(), digest), Some(key.address()), oz);
+        }
+    }
+    println!(
+        "signature kinds (valid x3, parity, high s, bad r/s, random, other digest): {kinds:?}"
+    );
+    report(&[&transcript_rule, &oz_rule, &signer_rule]);
+}
+
+/// The word with only bit 255 set (the parity bit of `vs`).
+fn top_bit() -> B256 {
+    let mut w = B256::ZERO;
+    w[0] = 0x80;
+    w
+}
+
+// ------------------------------------------------------------------------------------ rewards
+
+fn params_with_rewards(rng: &mut impl Rng) -> Params {
+    let bits = rng.random_range(1..=100usize);
+    Params {
+        submitter_reward: rng.u256_bits(bits),
+        sequencer_base: rng.u256_bits(bits),
+        sequencer_per_prover: rng.u256_bits(bits),
+        sequencer_bonus_cap: rng.random_range(0..200),
+        provers_reward: rng.u256_bits(bits),
+        ..Params::testnet()
+    }
+}
+
+fn sol_rewards(p: &Params) -> reward::RewardLib::Rewards {
+    reward::RewardLib::Rewards {
+        submitter: p.submitter_reward,
+        sequencerBase: p.sequencer_base,
+        sequencerPerProver: p.sequencer_per_prover,
+        sequencerBonusCap: u(p.sequencer_bonus_cap),
+        provers: p.provers_reward,
+    }
+}
+
+#[test]
+fn reward_split() {
+    let (mut chain, h) = deploy("RewardHarness");
+    let mut due = Rules::new("RewardLib.due");
+    let mut payout = Rules::new("RewardLib.payout");
+    let mut share = Rules::new("RewardLib.share");
+    let mut underfunded = 0usize;
+    use reward::RewardHarness as R;
+    for i in 0..iterations() {
+        let p = params_with_rewards(&mut due.rng);
+        let provers = due.rng.random_range(0..300u64);
+        let sol = chain.view(
+            h,
+            &R::dueCall {
+                r: sol_rewards(&p),
+                distinctProvers: u(provers),
+            },
+        );
+        due.check(
+            i,
+            (
+                &p.submitter_reward,
+                &p.sequencer_base,
+                &p.sequencer_per_prover,
+                p.sequencer_bonus_cap,
+                &p.provers_reward,
+                provers,
+            ),
+            (
+                p.submitter_reward,
+                rewards::sequencer_due(&p, provers),
+                p.provers_reward,
+            ),
+            (sol.submitter, sol.sequencer, sol.provers),
+        );
+
+        // Payout from the harness's pool as it stands; fund it now and then (sometimes short).
+        let rng = &mut payout.rng;
+        let p = params_with_rewards(rng);
+        let provers = rng.random_range(0..300u64);
+        if rng.random_bool(0.6) {
+            let bits = rng.random_range(1..=102usize);
+            let amount = rng.u256_bits(bits);
+            chain
+                .call(DEPLOYER, h, &R::fundCall { amount })
+                .expect("fund");
+        }
+        let before = chain.view(h, &R::poolCall {});
+        let total: u64 = if rng.random_bool(0.05) {
+            0
+        } else {
+            rng.random_range(1..u64::MAX)
+        };
+        let credited = if total == 0 {
+            rng.random_range(0..100)
+        } else {
+            rng.random_range(0..=total)
+        };
+        let sol = chain
+            .call(
+                DEPLOYER,
+                h,
+                &R::payoutCall {
+                    r: sol_rewards(&p),
+                    distinctProvers: u(provers),
+                    creditedCost: u(credited),
+                    totalCost: u(total),
+                },
+            )
+            .expect("payout never reverts for funds");
+        let balance = U256::from(before.balance);
+        let pay = rewards::block_payout(&p, balance, provers);
+        underfunded += usize::from(balance < pay.due);
+        let reserved = rewards::reserved_for_provers(pay.provers, credited, total);
+        let input = (
+            balance,
+            &p.submitter_reward,
+            &p.sequencer_base,
+            &p.sequencer_per_prover,
+            p.sequencer_bonus_cap,
+            &p.provers_reward,
+            provers,
+            credited,
+            total,
+        );
+        payout.check(
+            i,
+            input,
+            (pay.submitter, pay.sequencer, pay.provers, reserved),
+            (
+                sol.submitter,
+                sol.sequencer,
+                sol.proversPot,
+                sol.proversReserved,
+            ),
+        );
+        let after = chain.view(h, &R::poolCall {});
+        payout.check(
+            i,
+            input,
+            (
+                balance - pay.submitter - pay.sequencer - reserved,
+                U256::from(before.outstanding) + reserved,
+                U256::from(before.paid) + pay.submitter + pay.sequencer,
+                U256::from(before.funded),
+            ),
+            (
+                U256::from(after.balance),
+                U256::from(after.outstanding),
+                U256::from(after.paid),
+                U256::from(after.funded),
+            ),
+        );
+
+        let rng = &mut share.rng;
+        let pot = rng.u256_bits(128);
+        let total: u64 = if rng.random_bool(0.03) {
+            0
+        } else {
+            rng.u64_edge().max(1)
+        };
+        let cost = if total == 0 {
+            rng.random()
+        } else {
+            rng.random_range(0..=total)
+        };
+        let sol = chain
+            .call(
+                DEPLOYER,
+                h,
+                &R::shareCall {
+                    pot,
+                    cost: u(cost),
+                    totalCost: u(total),
+                },
+            )
+            .ok();
+        share.check(
+            i,
+            (pot, cost, total),
+            rewards::claim_amount(pot, cost, total).ok(),
+            sol,
+        );
+    }
+    println!("payout: {underfunded} underfunded blocks");
+    report(&[&due, &payout, &share]);
+}
+
+// ------------------------------------------------------------------------------------ inactivity
+
+#[test]
+fn inactivity_penalty() {
+    let (mut chain, h) = deploy("InactivityHarness");
+    let mut r = Rules::new("InactivityLib.penalty");
+    for i in 0..iterations() {
+        let rng = &mut r.rng;
+        let threshold = if rng.random_bool(0.5) {
+            rng.random_range(0..10u64)
+        } else {
+            rng.u64_edge()
+        };
+        let strikes = match rng.random_range(0..3) {
+            0 => threshold.saturating_add(rng.random_range(0..300)),
+            1 => threshold.saturating_sub(rng.random_range(0..3)),
+            _ => rng.u64_edge(),
+        };
+        let base = if rng.random_bool(0.1) {
+            U256::ZERO
+        } else {
+            rng.u256()
+        };
+        let sol = chain.view(
+            h,
+            &inactivity::InactivityHarness::penaltyCall {
+                strikes: u(strikes),
+                threshold: u(threshold),
+                base,
+            },
+        );
+        r.check(
+            i,
+            (strikes, threshold, base),
+            inact::penalty(strikes, threshold, base),
+            sol,
+        );
+    }
+    report(&[&r]);
+}

@@ -1,0 +1,188 @@
+//! Devnet deployment through the bindings (creation bytecode of the forge artifacts), staker
+//! registration with deterministic keys, and the time warp to their activation.
+
+use alloy_primitives::{Address, Bytes, U256};
+use alloy_sol_types::SolConstructor;
+use spn_bindings::{rollup, staking, Rollup, Staking, TestToken, TranscriptVerifier};
+use spn_protocol::{Params, StakingKey};
+
+use crate::error::{Error, Result};
+use crate::keys;
+use crate::l1::{Deployment, Sender, L1};
+
+fn with_args(code: &Bytes, args: Vec<u8>) -> Bytes {
+    let mut v = code.to_vec();
+    v.extend_from_slice(&args);
+    v.into()
+}
+
+/// Deploys tokens, Staking, TranscriptVerifier and Rollup with `params`, links them and funds
+/// the reward pool with `pool` reward tokens (base units).
+pub async fn deploy(l1: &L1, deployer: &Sender, params: &Params, pool: U256) -> Result<Deployment> {
+    let (first_block, genesis) = l1.head().await?;
+    let token = |name: &str, sym: &str| {
+        with_args(
+            &TestToken::BYTECODE,
+            TestToken::constructorCall {
+                name_: name.into(),
+                symbol_: sym.into(),
+            }
+            .abi_encode(),
+        )
+    };
+    let stake_token = deployer.deploy("deploy stake token", token("SPN Stake", "STK")).await?;
+    let reward_token = deployer.deploy("deploy reward token", token("SPN Reward", "RWD")).await?;
+    let staking_addr = deployer
+        .deploy(
+            "deploy Staking",
+            with_args(
+                &Staking::BYTECODE,
+                Staking::constructorCall {
+                    c: staking::Staking::Config {
+                        stakeToken: stake_token,
+                        stakeAmount: params.stake_amount,
+                        slashSink: deployer.address(),
+                        genesisTime: U256::from(genesis),
+                        slotDuration: U256::from(params.slot_duration),
+                        epochDuration: U256::from(params.epoch_duration),
+                        setChangeDelay: U256::from(params.set_change_delay),
+                        withdrawalDelay: U256::from(params.withdrawal_delay),
+                    },
+                }
+                .abi_encode(),
+            ),
+        )
+        .await?;
+    let verifier = deployer
+        .deploy("deploy TranscriptVerifier", TranscriptVerifier::BYTECODE.clone())
+        .await?;
+    let u = U256::from;
+    let rollup_addr = deployer
+        .deploy(
+            "deploy Rollup",
+            with_args(
+                &Rollup::BYTECODE,
+                Rollup::constructorCall {
+                    c: rollup::Rollup::Config {
+                        staking: staking_addr,
+                        verifier,
+                        rewardToken: reward_token,
+                        seedLookahead: u(params.seed_lookahead),
+                        proofWindow: u(params.proof_window),
+                        minHeight: u(params.min_height.into()),
+                        maxHeight: u(params.max_height.into()),
+                        roundHeight: u(params.round_height.into()),
+                        redundancy: u(params.redundancy),
+                        neighbourhood: u(params.neighbourhood.into()),
+                        attestationTarget: u(params.attestation_target),
+                        attestationQuorum: u(params.attestation_quorum),
+                        sequencerTarget: u(params.sequencer_target),
+                        costs: rollup::SortitionLib::CostWeights {
+                            vmProofsPerTx: u(params.vm_proofs_per_tx),
+                            vmProofCost: u(params.vm_proof_cost),
+                            baseProofCost: u(params.base_proof_cost),
+                            mergeProofCost: u(params.merge_proof_cost),
+                        },
+                        rewards: rollup::RewardLib::Rewards {
+                            submitter: params.submitter_reward,
+                            sequencerBase: params.sequencer_base,
+                            sequencerPerProver: params.sequencer_per_prover,
+                            sequencerBonusCap: u(params.sequencer_bonus_cap),
+                            provers: params.provers_reward,
+                        },
+                        graceSlots: u(params.grace_slots),
+                        strikeThreshold: u(params.strike_threshold),
+                        penaltyBase: params.penalty_base,
+                        ejectionFloor: params.ejection_floor,
+                    },
+                }
+                .abi_encode(),
+            ),
+        )
+        .await?;
+    deployer
+        .send(
+            "Staking.setRollup",
+            staking_addr,
+            &Staking::setRollupCall { rollup_: rollup_addr },
+            None,
+        )
+        .await?;
+    if !pool.is_zero() {
+        let me = deployer.address();
+        deployer
+            .send("mint rewards", reward_token, &TestToken::mintCall { to: me, amount: pool }, None)
+            .await?;
+        deployer
+            .send(
+                "approve rewards",
+                reward_token,
+                &TestToken::approveCall { spender: rollup_addr, value: pool },
+                None,
+            )
+            .await?;
+        deployer
+            .send("fund", rollup_addr, &Rollup::fundCall { amount: pool }, None)
+            .await?;
+    }
+    Ok(Deployment {
+        chain_id: l1.chain_id(),
+        deployment_block: first_block,
+        rollup: rollup_addr,
+        staking: staking_addr,
+        verifier,
+        stake_token,
+        reward_token,
+    })
+}
+
+/// Gives `who` ether on anvil.
+pub async fn fund_eth(l1: &L1, who: Address, wei: U256) -> Result<()> {
+    let _: serde_json::Value = l1
+        .raw("anvil_setBalance", (who, format!("{wei:#x}")))
+        .await?;
+    Ok(())
+}
+
+/// Registers a staker: mints its stake (the test token lets anyone mint), approves and deposits
+/// from the staking key itself with the deterministic withdrawer.
+pub async fn register(l1: &L1, d: &Deployment, stake: U256, key: &StakingKey) -> Result<Address> {
+    let s = Sender::new(l1.clone(), key);
+    let me = key.address();
+    fund_eth(l1, me, U256::from(10u64).pow(U256::from(20))).await?;
+    s.send("mint stake", d.stake_token, &TestToken::mintCall { to: me, amount: stake }, None)
+        .await?;
+    s.send(
+        "approve stake",
+        d.stake_token,
+        &TestToken::approveCall { spender: d.staking, value: stake },
+        None,
+    )
+    .await?;
+    let withdrawer = keys::devnet_withdrawer(me);
+    s.send("deposit", d.staking, &Staking::depositCall { withdrawer }, None)
+        .await?;
+    Ok(withdrawer)
+}
+
+/// Moves anvil's clock to the first slot of `epoch` and mines a block there.
+pub async fn warp_to_epoch(l1: &L1, params: &Params, genesis: u64, epoch: u64) -> Result<()> {
+    let target = genesis + epoch * params.epoch_duration * params.slot_duration;
+    let (_, now) = l1.head().await?;
+    if target > now {
+        let _: serde_json::Value = l1.raw("evm_increaseTime", (target - now,)).await?;
+    }
+    let _: serde_json::Value = l1.raw("evm_mine", ()).await?;
+    Ok(())
+}
+
+/// Switches anvil to one block every `secs` seconds.
+pub async fn interval_mining(l1: &L1, secs: u64) -> Result<()> {
+    let _: serde_json::Value = l1.raw("evm_setIntervalMining", (secs,)).await?;
+    Ok(())
+}
+
+/// An error for an impossible devnet option.
+pub fn bad(msg: impl Into<String>) -> Error {
+    Error::Config(msg.into())
+}

@@ -1,0 +1,549 @@
+//! `spn devnet`: anvil from the project's install, the contracts, N registered stakers, one
+//! agent per online staker, a submitter and a transaction load, until N blocks are proven; then
+//! the provers claim and a report is produced.
+
+mod anvil;
+mod deploy;
+mod report;
+
+pub use anvil::{find_anvil, workspace_root, Anvil};
+pub use report::{BlockReport, GasStat, Report, Rewards, Stat};
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
+use alloy_sol_types::SolCall;
+use spn_bindings::{Rollup, Staking};
+use spn_protocol::{rewards, selection, transcript, Params, Transcript};
+
+use crate::agent::{fmt_tokens, short_hash, AgentConfig, AgentHandle, AgentParts, StakerAgent};
+use crate::cost::CostModel;
+use crate::error::{Error, Result};
+use crate::keys;
+use crate::l1::{ChainView, Deployment, L1Event, Sender, L1};
+use crate::metrics::{Faults, Metrics};
+use crate::net::InProcessBus;
+use crate::pool::{self, TxPool};
+use crate::submitter::Submitter;
+
+/// Provers that never run: a count or a fraction of the stakers.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Offline {
+    /// This many stakers (the last ones registered).
+    Count(u32),
+    /// This fraction of the stakers, rounded down.
+    Fraction(f64),
+}
+
+impl Offline {
+    /// Number of offline stakers out of `stakers`.
+    pub fn count(self, stakers: u32) -> u32 {
+        match self {
+            Offline::Count(c) => c.min(stakers),
+            Offline::Fraction(f) => ((stakers as f64) * f.clamp(0.0, 1.0)).floor() as u32,
+        }
+    }
+}
+
+impl std::str::FromStr for Offline {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        let s = s.trim();
+        if let Some(p) = s.strip_suffix('%') {
+            let v: f64 = p.parse().map_err(|_| format!("not a percentage: {s}"))?;
+            return Ok(Offline::Fraction(v / 100.0));
+        }
+        if s.contains('.') {
+            let v: f64 = s.parse().map_err(|_| format!("not a fraction: {s}"))?;
+            if !(0.0..=1.0).contains(&v) {
+                return Err(format!("fraction {v} outside 0..1"));
+            }
+            return Ok(Offline::Fraction(v));
+        }
+        s.parse::<u32>()
+            .map(Offline::Count)
+            .map_err(|_| format!("expected a count (8), a fraction (0.25) or a percentage (25%), got {s}"))
+    }
+}
+
+/// Everything `spn devnet` can be told.
+#[derive(Debug, Clone)]
+pub struct DevnetConfig {
+    /// Registered stakers.
+    pub stakers: u32,
+    /// Stop after this many proven blocks.
+    pub blocks: u64,
+    /// Fixed tree height n (otherwise the sequencer policy of §8.7).
+    pub height: Option<u8>,
+    /// Round height m (deployment parameter).
+    pub round_height: Option<u8>,
+    /// Redundancy R (deployment parameter).
+    pub redundancy: Option<u64>,
+    /// Neighbourhood d (deployment parameter).
+    pub neighbourhood: Option<u8>,
+    /// Stakers whose agents never run.
+    pub offline: Offline,
+    /// The simulated proving cost.
+    pub cost: CostModel,
+    /// Transactions per second posted to the pool.
+    pub tx_rate: f64,
+    /// anvil binary (else found in the project's install).
+    pub anvil: Option<PathBuf>,
+    /// anvil block time in seconds once the stakers are active.
+    pub block_time: u64,
+    /// Fault injection: the first k proposals withhold their body.
+    pub withhold: u32,
+    /// Fault injection: the first k complete blocks are never submitted (they get pruned).
+    pub skip_proofs: u32,
+    /// Give up after this long.
+    pub timeout: Option<Duration>,
+    /// Where to write the deployment file (default: `<repo>/deployments`).
+    pub deployments_dir: Option<PathBuf>,
+    /// Address of the transaction pool endpoint (port 0: any free port).
+    pub pool_addr: SocketAddr,
+}
+
+impl Default for DevnetConfig {
+    fn default() -> Self {
+        Self {
+            stakers: 32,
+            blocks: 10,
+            height: None,
+            round_height: None,
+            redundancy: None,
+            neighbourhood: None,
+            offline: Offline::Count(0),
+            cost: CostModel::default(),
+            tx_rate: 8.0,
+            anvil: None,
+            block_time: 1,
+            withhold: 0,
+            skip_proofs: 0,
+            timeout: None,
+            deployments_dir: None,
+            pool_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+        }
+    }
+}
+
+impl DevnetConfig {
+    /// The deployment parameters: the devnet defaults with the overrides applied.
+    pub fn params(&self) -> Result<Params> {
+        let mut p = Params::devnet();
+        if let Some(m) = self.round_height {
+            p.round_height = m;
+            p.min_height = p.min_height.max(m + 1);
+            p.max_height = p.max_height.max(p.min_height);
+        }
+        if let Some(r) = self.redundancy {
+            p.redundancy = r;
+        }
+        if let Some(d) = self.neighbourhood {
+            p.neighbourhood = d;
+        }
+        if let Some(n) = self.height {
+            if n < p.min_height {
+                return Err(Error::Config(format!(
+                    "--height {n} is below minHeight {} (= round height + 1)",
+                    p.min_height
+                )));
+            }
+            p.max_height = p.max_height.max(n);
+        }
+        p.validate()
+            .map_err(|e| Error::Config(format!("devnet parameters: {e}")))?;
+        if self.stakers == 0 {
+            return Err(Error::Config("--stakers must be at least 1".into()));
+        }
+        Ok(p)
+    }
+}
+
+/// Runs the devnet to completion and returns its report. anvil is stopped when this returns or
+/// when the future is dropped (Ctrl-C).
+pub async fn run(cfg: DevnetConfig) -> Result<Report> {
+    let started = Instant::now();
+    let params = cfg.params()?;
+    let bin = find_anvil(cfg.anvil.as_deref())?;
+    let anvil = Anvil::start(&bin, 31337).await?;
+    tracing::info!(target: "spn::devnet", "anvil {} at {}", bin.display(), anvil.url());
+    let out = run_on(&cfg, params, &anvil, started).await;
+    anvil.stop().await;
+    out
+}
+
+async fn run_on(cfg: &DevnetConfig, params: Params, anvil: &Anvil, started: Instant) -> Result<Report> {
+    let l1 = L1::connect(&anvil.url()).await?;
+    let deployer = Sender::new(
+        l1.clone(),
+        &keys::parse_key(keys::ANVIL_DEPLOYER_KEY, "anvil account 0")?,
+    );
+    let pool_tokens = U256::from(1_000_000u64) * U256::from(10u64).pow(U256::from(18));
+    let d = deploy::deploy(&l1, &deployer, &params, pool_tokens).await?;
+    let dir = cfg
+        .deployments_dir
+        .clone()
+        .or_else(|| workspace_root().map(|r| r.join("deployments")))
+        .unwrap_or_else(std::env::temp_dir);
+    let dep_path = dir.join(format!("{}.devnet-{}.json", d.chain_id, anvil.port()));
+    d.save(&dep_path)?;
+    tracing::info!(target: "spn::devnet", "deployed: rollup {} staking {} (deployment file {})", d.rollup, d.staking, dep_path.display());
+    let result = drive(cfg, &l1, &d, started).await;
+    let _ = std::fs::remove_file(&dep_path);
+    result
+}
+
+async fn drive(cfg: &DevnetConfig, l1: &L1, d: &Deployment, started: Instant) -> Result<Report> {
+    let (params, genesis) = l1.params(d).await?;
+    // Register the stakers (each from its own key) and warp to their activation epoch.
+    let keys: Vec<_> = (0..cfg.stakers as u64).map(keys::devnet_staker_key).collect();
+    let regs = keys
+        .iter()
+        .map(|k| deploy::register(l1, d, params.stake_amount, k));
+    futures::future::try_join_all(regs).await?;
+    let epoch = l1
+        .view(d.staking, Staking::currentEpochCall {})
+        .await?
+        .to::<u64>();
+    let active_from = epoch + params.set_change_delay;
+    deploy::warp_to_epoch(l1, &params, genesis, active_from).await?;
+    deploy::interval_mining(l1, cfg.block_time.max(1)).await?;
+    tracing::info!(target: "spn::devnet", "{} stakers registered, active from epoch {active_from}", cfg.stakers);
+
+    let view = ChainView::start(l1.clone(), d.clone(), params.clone(), genesis, Duration::from_millis(200)).await?;
+    let mut events = view.subscribe();
+    let metrics = Arc::new(Metrics::default());
+    let faults = Arc::new(Faults::new(cfg.withhold, cfg.skip_proofs));
+    let bus = InProcessBus::new();
+
+    // Transaction pool (shared by the in-process sequencers) and generated load over HTTP.
+    let txpool = Arc::new(TxPool::new(100_000));
+    let endpoint = pool::serve(txpool.clone(), cfg.pool_addr).await?;
+    tracing::info!(target: "spn::devnet", "transaction pool at http://{endpoint}/tx");
+    let load = tokio::spawn(generate_load(endpoint, cfg.tx_rate));
+
+    let offline = cfg.offline.count(cfg.stakers) as usize;
+    let online = keys.len() - offline;
+    let offline_keys: HashSet<Address> = keys[online..].iter().map(|k| k.address()).collect();
+    let mut handles: Vec<AgentHandle> = Vec::new();
+    let agent_cfg = AgentConfig {
+        height: cfg.height,
+        cost: cfg.cost,
+        ..AgentConfig::default()
+    };
+    for (i, k) in keys.iter().take(online).enumerate() {
+        let (net, inbox) = bus.join(format!("staker-{i}"));
+        handles.push(StakerAgent::spawn(AgentParts {
+            view: view.clone(),
+            key: k.clone(),
+            sender: Arc::new(Sender::new(l1.clone(), k)),
+            net,
+            inbox,
+            cfg: agent_cfg.clone(),
+            pool: Some(txpool.clone()),
+            metrics: metrics.clone(),
+            faults: faults.clone(),
+        }));
+    }
+    let submitter_key = keys::devnet_submitter_key();
+    deploy::fund_eth(l1, submitter_key.address(), U256::from(10u64).pow(U256::from(21))).await?;
+    let (net, inbox) = bus.join("submitter");
+    Submitter::spawn(
+        view.clone(),
+        Arc::new(Sender::new(l1.clone(), &submitter_key)),
+        net,
+        inbox,
+        metrics.clone(),
+        faults.clone(),
+    );
+    tracing::info!(target: "spn::devnet", "{online} agents online, {offline} offline; waiting for {} proven blocks", cfg.blocks);
+
+    let timeout = cfg.timeout.unwrap_or_else(|| {
+        Duration::from_secs(120 + cfg.blocks * params.slot_duration * 3 + 20 * u64::from(cfg.skip_proofs + cfg.withhold) * params.slot_duration)
+    });
+    let deadline = tokio::time::Instant::now() + timeout;
+    let mut acc = Accumulator::new(params.clone(), cfg.cost);
+    let mut timed_out = false;
+    while acc.proven.len() < cfg.blocks as usize {
+        let ev = tokio::select! {
+            ev = events.recv() => ev,
+            _ = tokio::time::sleep_until(deadline) => { timed_out = true; break; }
+        };
+        let Ok(ev) = ev else { continue };
+        acc.apply(&view, &metrics, ev).await;
+    }
+    load.abort();
+    if timed_out {
+        tracing::warn!(target: "spn::devnet", "timed out after {:?} with {} of {} blocks proven", timeout, acc.proven.len(), cfg.blocks);
+    }
+    // Final claims from every prover key, then let the follower see them.
+    let claims = handles.iter().map(|h| h.claim_now());
+    futures::future::join_all(claims).await;
+    let settle = tokio::time::Instant::now() + Duration::from_secs(3);
+    loop {
+        tokio::select! {
+            ev = events.recv() => if let Ok(ev) = ev { acc.apply(&view, &metrics, ev).await },
+            _ = tokio::time::sleep_until(settle) => break,
+        }
+    }
+
+    // Balances against the reward formulas of the protocol crate.
+    let mut expected: BTreeMap<Address, U256> = BTreeMap::new();
+    for b in acc.proven.values() {
+        let pay = rewards::block_payout(&params, U256::MAX, b.provers);
+        *expected.entry(b.proposer).or_default() += pay.sequencer;
+        for &(prover, cost) in &b.leaves {
+            *expected.entry(prover).or_default() += rewards::claim_amount(pay.provers, cost, b.total_cost)?;
+        }
+    }
+    let mut mismatches = Vec::new();
+    for k in &keys {
+        let w = view.staker(k.address()).map(|s| s.withdrawer).unwrap_or_default();
+        let have = l1.balance_of(d.reward_token, w).await?;
+        let want = expected.get(&k.address()).copied().unwrap_or_default();
+        if have != want {
+            mismatches.push(format!("{}: withdrawer holds {} but the formulas give {}", k.address(), fmt_tokens(have), fmt_tokens(want)));
+        }
+    }
+    let submitter_have = l1.balance_of(d.reward_token, submitter_key.address()).await?;
+    let submitter_want = params.submitter_reward * U256::from(acc.proven.len());
+    if submitter_have != submitter_want {
+        mismatches.push(format!("submitter holds {} but the formulas give {}", fmt_tokens(submitter_have), fmt_tokens(submitter_want)));
+    }
+    let offline_credited = acc
+        .credited
+        .iter()
+        .filter(|a| offline_keys.contains(*a))
+        .count();
+
+    Ok(acc.report(ReportInputs {
+        cfg,
+        params: &params,
+        metrics: &metrics,
+        offline: offline as u32,
+        offline_credited: offline_credited as u64,
+        mismatches,
+        timed_out,
+        elapsed: started.elapsed(),
+        rpc: l1.url().to_string(),
+    }))
+}
+
+/// Posts `rate` transactions per second of 64..256 bytes to the pool endpoint.
+async fn generate_load(endpoint: SocketAddr, rate: f64) {
+    if rate <= 0.0 {
+        return;
+    }
+    let client = alloy::transports::http::reqwest::Client::new();
+    let period = Duration::from_secs_f64(1.0 / rate);
+    let mut tick = tokio::time::interval(period);
+    let mut i = 0u64;
+    loop {
+        tick.tick().await;
+        let seed = keccak256(i.to_be_bytes());
+        let len = 64 + (seed[0] as usize) % 193;
+        let data: Vec<u8> = (0..len).map(|j| seed[j % 32] ^ (j as u8)).collect();
+        if let Err(e) = pool::post_tx(&client, endpoint, Bytes::from(data)).await {
+            tracing::debug!(target: "spn::devnet", "load: {e}");
+        }
+        i += 1;
+    }
+}
+
+#[derive(Debug, Clone)]
+struct ProvenInfo {
+    number: u64,
+    hash: B256,
+    slot: u64,
+    height: u8,
+    proposer: Address,
+    provers: u64,
+    unfilled: u64,
+    by_assigned: u64,
+    by_neighbour: u64,
+    prover_jobs: u64,
+    leaves: Vec<(Address, u64)>,
+    total_cost: u64,
+    latency: Option<f64>,
+    to_l1: f64,
+    critical_path: f64,
+}
+
+struct Accumulator {
+    params: Params,
+    cost: CostModel,
+    seen: HashMap<B256, (spn_protocol::Header, Instant)>,
+    pending: u64,
+    proposed: u64,
+    pruned: u64,
+    proven: BTreeMap<u64, ProvenInfo>,
+    credited: HashSet<Address>,
+    rewards: Rewards,
+}
+
+struct ReportInputs<'a> {
+    cfg: &'a DevnetConfig,
+    params: &'a Params,
+    metrics: &'a Metrics,
+    offline: u32,
+    offline_credited: u64,
+    mismatches: Vec<String>,
+    timed_out: bool,
+    elapsed: Duration,
+    rpc: String,
+}
+
+impl Accumulator {
+    fn new(params: Params, cost: CostModel) -> Self {
+        Self {
+            params,
+            cost,
+            seen: HashMap::new(),
+            pending: 0,
+            proposed: 0,
+            pruned: 0,
+            proven: BTreeMap::new(),
+            credited: HashSet::new(),
+            rewards: Rewards::default(),
+        }
+    }
+
+    async fn apply(&mut self, view: &ChainView, metrics: &Metrics, ev: L1Event) {
+        match ev {
+            L1Event::Proposed { header, hash, .. } => {
+                self.proposed += 1;
+                self.pending = header.number;
+                tracing::info!(target: "spn::devnet", "slot {}: block {} ({}) proposed by {} with n={}", header.slot, header.number, short_hash(hash), crate::agent::short(header.proposer), header.height);
+                self.seen.insert(hash, (header, Instant::now()));
+            }
+            L1Event::Pruned { to, .. } => {
+                let n = self.pending.saturating_sub(to);
+                self.pruned += n;
+                self.pending = to;
+                tracing::warn!(target: "spn::devnet", "{n} unproven block(s) pruned; pending tip back to {to}");
+            }
+            L1Event::Proven { number, hash, distinct_provers, unfilled_jobs, submitter_reward, sequencer_reward, provers_reserved, tx, .. } => {
+                self.rewards.submitter += submitter_reward;
+                self.rewards.sequencer += sequencer_reward;
+                self.rewards.provers_reserved += provers_reserved;
+                let Some((header, seen)) = self.seen.get(&hash).cloned() else { return };
+                let Ok(sched) = view.schedule(header.slot, header.height).await else { return };
+                let Ok(ctx) = view.slot_ctx(header.slot).await else { return };
+                let s = sched.schedule();
+                let (mut own, mut neighbour) = (0u64, 0u64);
+                let mut leaves = Vec::new();
+                if let Ok(input) = view.l1().tx_input(tx).await {
+                    if let Ok(t) = Rollup::submitProofCall::abi_decode(&input).map_err(|e| e.to_string()).and_then(|c| Transcript::decode(&c.proof).map_err(|e| e.to_string())) {
+                        for p in &t.provers {
+                            let score = selection::score(p.prover, ctx.seed);
+                            let mut cost = 0;
+                            for c in &p.contributions {
+                                let Ok((round, index)) = s.job_position(c.job) else { continue };
+                                if s.job_of(score, round) == index { own += 1 } else { neighbour += 1 }
+                                cost += s.job_cost(c.job).unwrap_or(0);
+                            }
+                            self.credited.insert(p.prover);
+                            leaves.push((p.prover, cost));
+                        }
+                        let hashes: Vec<B256> = leaves.iter().map(|&(p, c)| transcript::rewards_leaf(p, c)).collect();
+                        let _ = transcript::rewards_root(&hashes);
+                    }
+                }
+                let latency = metrics.tree_completed_at(&hash).map(|t| t.duration_since(seen).as_secs_f64());
+                let info = ProvenInfo {
+                    number,
+                    hash,
+                    slot: header.slot,
+                    height: header.height,
+                    proposer: header.proposer,
+                    provers: distinct_provers,
+                    unfilled: unfilled_jobs,
+                    by_assigned: own,
+                    by_neighbour: neighbour,
+                    prover_jobs: u64::from(s.prover_jobs()),
+                    leaves,
+                    total_cost: s.total_prover_cost(),
+                    latency,
+                    to_l1: seen.elapsed().as_secs_f64(),
+                    critical_path: self.cost.critical_path(s).as_secs_f64(),
+                };
+                tracing::info!(target: "spn::devnet",
+                    "block {number} ({}) proven: {} provers, jobs {} assigned + {} neighbour + {} unfilled of {}; tree {:.2}s (critical path {:.2}s), on L1 after {:.1}s; sequencer +{} submitter +{}",
+                    short_hash(hash), info.provers, own, neighbour, unfilled_jobs, info.prover_jobs,
+                    latency.unwrap_or(f64::NAN), info.critical_path, info.to_l1, fmt_tokens(sequencer_reward), fmt_tokens(submitter_reward));
+                self.proven.insert(number, info);
+            }
+            L1Event::Claimed { prover, amount, blocks, .. } => {
+                self.rewards.provers_claimed += amount;
+                self.rewards.claims += 1;
+                tracing::info!(target: "spn::devnet", "{} claimed {} for {blocks} block(s)", crate::agent::short(prover), fmt_tokens(amount));
+            }
+            L1Event::Replaced { .. } => {}
+        }
+    }
+
+    fn report(&self, i: ReportInputs<'_>) -> Report {
+        let blocks: Vec<BlockReport> = self
+            .proven
+            .values()
+            .map(|b| BlockReport {
+                number: b.number,
+                hash: b.hash,
+                slot: b.slot,
+                height: b.height,
+                provers: b.provers,
+                jobs: b.prover_jobs,
+                by_assigned: b.by_assigned,
+                by_neighbour: b.by_neighbour,
+                unfilled: b.unfilled,
+                tree_seconds: b.latency,
+                proven_after_seconds: b.to_l1,
+                critical_path_seconds: b.critical_path,
+            })
+            .collect();
+        let latencies: Vec<f64> = self.proven.values().filter_map(|b| b.latency).collect();
+        let critical: Vec<f64> = self.proven.values().map(|b| b.critical_path).collect();
+        let to_l1: Vec<f64> = self.proven.values().map(|b| b.to_l1).collect();
+        let gas = |op: &str| GasStat::of(&i.metrics.gas_of(op));
+        Report {
+            stakers: i.cfg.stakers,
+            offline_provers: i.offline,
+            offline_credited: i.offline_credited,
+            blocks_target: i.cfg.blocks,
+            blocks_proposed: self.proposed,
+            blocks_proven: self.proven.len() as u64,
+            blocks_pruned: self.pruned,
+            proposals_without_quorum: i.metrics.no_quorum_count(),
+            withheld_proposals: i.metrics.withheld_hashes().len() as u64,
+            jobs_total: self.proven.values().map(|b| b.prover_jobs).sum(),
+            jobs_by_assigned: self.proven.values().map(|b| b.by_assigned).sum(),
+            jobs_by_neighbour: self.proven.values().map(|b| b.by_neighbour).sum(),
+            jobs_unfilled: self.proven.values().map(|b| b.unfilled).sum(),
+            fallback_jobs: i.metrics.fallback_count(),
+            distinct_provers: self.credited.len() as u64,
+            proof_latency_seconds: Stat::of(&latencies),
+            critical_path_seconds: Stat::of(&critical).p50,
+            critical_path: Stat::of(&critical),
+            proven_on_l1_seconds: Stat::of(&to_l1),
+            time_scale: self.cost.time_scale,
+            gas: BTreeMap::from([
+                ("propose".to_string(), gas("propose")),
+                ("submitProof".to_string(), gas("submitProof")),
+                ("claim".to_string(), gas("claim")),
+            ]),
+            rewards: self.rewards.clone(),
+            balances_match: i.mismatches.is_empty(),
+            balance_mismatches: i.mismatches,
+            rejected_messages: i.metrics.rejected_count(),
+            timed_out: i.timed_out,
+            elapsed_seconds: i.elapsed.as_secs_f64(),
+            params: i.params.clone(),
+            l1_rpc: i.rpc,
+            blocks,
+        }
+    }
+}

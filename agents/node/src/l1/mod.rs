@@ -1,0 +1,386 @@
+//! L1 through alloy: the provider, view calls, transaction sending with nonce management, the
+//! deployment file, on-chain parameters and the event follower.
+
+mod deployment;
+mod follower;
+
+pub use deployment::Deployment;
+pub use follower::{ChainView, L1Event, StakerRecord};
+
+use std::time::Duration;
+
+use alloy::eips::Encodable2718;
+use alloy::network::{EthereumWallet, NetworkTransactionBuilder, TransactionBuilder};
+use alloy::providers::{Provider, RootProvider};
+use alloy::rpc::types::{Filter, Log, TransactionRequest};
+use alloy::signers::local::PrivateKeySigner;
+use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
+use alloy_sol_types::{SolCall, SolInterface};
+use spn_bindings::{Errors, Rollup, Staking};
+use spn_protocol::{Params, StakingKey};
+use tokio::sync::Mutex;
+
+use crate::error::{Error, Result};
+
+/// A connection to the L1 JSON-RPC endpoint.
+#[derive(Debug, Clone)]
+pub struct L1 {
+    provider: RootProvider,
+    url: String,
+    chain_id: u64,
+}
+
+/// What a mined transaction cost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TxOutcome {
+    /// Transaction hash.
+    pub hash: B256,
+    /// Gas used.
+    pub gas_used: u64,
+    /// Block it was mined in.
+    pub block: u64,
+    /// Created contract, for deployments.
+    pub contract: Option<Address>,
+}
+
+impl L1 {
+    /// Connects and reads the chain id; a refused connection or a bad URL is one clear error.
+    pub async fn connect(url: &str) -> Result<Self> {
+        let unreachable = |reason: String| Error::RpcUnreachable {
+            url: url.to_string(),
+            reason,
+        };
+        let parsed: alloy::transports::http::reqwest::Url =
+            url.parse().map_err(|e| unreachable(format!("invalid URL ({e})")))?;
+        if !matches!(parsed.scheme(), "http" | "https") {
+            return Err(unreachable(format!(
+                "unsupported scheme `{}` (use http://)",
+                parsed.scheme()
+            )));
+        }
+        let provider = RootProvider::new_http(parsed);
+        let chain_id = tokio::time::timeout(Duration::from_secs(10), provider.get_chain_id())
+            .await
+            .map_err(|_| unreachable("no answer within 10 s".into()))?
+            .map_err(|e| unreachable(transport_reason(&e.to_string())))?;
+        Ok(Self {
+            provider,
+            url: url.to_string(),
+            chain_id,
+        })
+    }
+
+    /// The chain id.
+    pub fn chain_id(&self) -> u64 {
+        self.chain_id
+    }
+
+    /// The RPC URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// The underlying provider.
+    pub fn provider(&self) -> &RootProvider {
+        &self.provider
+    }
+
+    /// `eth_call` of a typed call at the latest block.
+    pub async fn view<C: SolCall>(&self, to: Address, call: C) -> Result<C::Return> {
+        let tx = TransactionRequest::default()
+            .with_to(to)
+            .with_input(call.abi_encode());
+        let out = self
+            .provider
+            .call(tx)
+            .await
+            .map_err(|e| Error::rpc(C::SIGNATURE, revert_reason(&e)))?;
+        C::abi_decode_returns(&out).map_err(|e| Error::rpc(C::SIGNATURE, e))
+    }
+
+    /// Number and timestamp of the latest block.
+    pub async fn head(&self) -> Result<(u64, u64)> {
+        let block = self
+            .provider
+            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+            .await
+            .map_err(|e| Error::rpc("eth_getBlockByNumber", e))?
+            .ok_or_else(|| Error::rpc("eth_getBlockByNumber", "no latest block"))?;
+        Ok((block.header.number, block.header.timestamp))
+    }
+
+    /// Logs of `addresses` in blocks `from..=to`.
+    pub async fn logs(&self, addresses: Vec<Address>, from: u64, to: u64) -> Result<Vec<Log>> {
+        let filter = Filter::new().address(addresses).from_block(from).to_block(to);
+        self.provider
+            .get_logs(&filter)
+            .await
+            .map_err(|e| Error::rpc("eth_getLogs", e))
+    }
+
+    /// Input data of a mined transaction.
+    pub async fn tx_input(&self, hash: B256) -> Result<Bytes> {
+        use alloy::consensus::Transaction as _;
+        let tx = self
+            .provider
+            .get_transaction_by_hash(hash)
+            .await
+            .map_err(|e| Error::rpc("eth_getTransactionByHash", e))?
+            .ok_or_else(|| Error::rpc("eth_getTransactionByHash", format!("{hash} unknown")))?;
+        Ok(tx.input().clone())
+    }
+
+    /// A raw JSON-RPC request (anvil's `evm_*` and `anvil_*` methods).
+    pub async fn raw<P, R>(&self, method: &'static str, params: P) -> Result<R>
+    where
+        P: serde::Serialize + Clone + std::fmt::Debug + Send + Sync + Unpin + 'static,
+        R: serde::de::DeserializeOwned + std::fmt::Debug + Send + Sync + Unpin + 'static,
+    {
+        self.provider
+            .raw_request(method.into(), params)
+            .await
+            .map_err(|e| Error::rpc(method, e))
+    }
+
+    /// ERC-20 balance.
+    pub async fn balance_of(&self, token: Address, who: Address) -> Result<U256> {
+        self.view(token, spn_bindings::TestToken::balanceOfCall { account: who })
+            .await
+    }
+
+    /// Every protocol parameter, read from the deployed Rollup and Staking.
+    pub async fn params(&self, d: &Deployment) -> Result<(Params, u64)> {
+        let r = d.rollup;
+        let s = d.staking;
+        macro_rules! v {
+            ($to:expr, $call:ident) => {
+                self.view($to, Rollup::$call {}).await?
+            };
+        }
+        macro_rules! st {
+            ($call:ident) => {
+                self.view(s, Staking::$call {}).await?
+            };
+        }
+        let costs = v!(r, costWeightsCall);
+        let rewards = v!(r, rewardsCall);
+        let u = |x: U256| u64::try_from(x).unwrap_or(u64::MAX);
+        let u8_ = |x: U256| u8::try_from(x).unwrap_or(u8::MAX);
+        let params = Params {
+            slot_duration: u(st!(slotDurationCall)),
+            epoch_duration: u(st!(epochDurationCall)),
+            seed_lookahead: u(v!(r, seedLookaheadCall)),
+            set_change_delay: u(st!(setChangeDelayCall)),
+            withdrawal_delay: u(st!(withdrawalDelayCall)),
+            proof_window: u(v!(r, proofWindowCall)),
+            grace_slots: u(v!(r, graceSlotsCall)),
+            stake_amount: st!(stakeAmountCall),
+            sequencer_target: u(v!(r, sequencerTargetCall)),
+            attestation_target: u(v!(r, attestationTargetCall)),
+            attestation_quorum: u(v!(r, attestationQuorumCall)),
+            round_height: u8_(v!(r, roundHeightCall)),
+            min_height: u8_(v!(r, minHeightCall)),
+            max_height: u8_(v!(r, maxHeightCall)),
+            redundancy: u(v!(r, redundancyCall)),
+            neighbourhood: u8_(v!(r, neighbourhoodCall)),
+            vm_proofs_per_tx: u(costs.vmProofsPerTx),
+            vm_proof_cost: u(costs.vmProofCost),
+            base_proof_cost: u(costs.baseProofCost),
+            merge_proof_cost: u(costs.mergeProofCost),
+            submitter_reward: rewards.submitter,
+            sequencer_base: rewards.sequencerBase,
+            sequencer_per_prover: rewards.sequencerPerProver,
+            sequencer_bonus_cap: u(rewards.sequencerBonusCap),
+            provers_reward: rewards.provers,
+            strike_threshold: u(v!(r, strikeThresholdCall)),
+            penalty_base: v!(r, penaltyBaseCall),
+            ejection_floor: v!(r, ejectionFloorCall),
+        };
+        let genesis = u(st!(genesisTimeCall));
+        Ok((params, genesis))
+    }
+}
+
+/// A key that sends transactions, with its own nonce counter.
+///
+/// Nonces are assigned locally under a lock (so concurrent sends from one key never collide) and
+/// re-read from the node after any failed send.
+#[derive(Debug)]
+pub struct Sender {
+    l1: L1,
+    wallet: EthereumWallet,
+    address: Address,
+    nonce: Mutex<Option<u64>>,
+}
+
+impl Sender {
+    /// A sender for `key` over `l1`.
+    pub fn new(l1: L1, key: &StakingKey) -> Self {
+        let signer = PrivateKeySigner::from_bytes(&key.secret_bytes()).expect("valid key");
+        Self::from_signer(l1, signer)
+    }
+
+    /// A sender for an alloy signer.
+    pub fn from_signer(l1: L1, signer: PrivateKeySigner) -> Self {
+        let address = signer.address();
+        Self {
+            l1,
+            wallet: EthereumWallet::from(signer),
+            address,
+            nonce: Mutex::new(None),
+        }
+    }
+
+    /// The sending address.
+    pub fn address(&self) -> Address {
+        self.address
+    }
+
+    /// The L1 connection.
+    pub fn l1(&self) -> &L1 {
+        &self.l1
+    }
+
+    /// Sends a typed call to `to` and waits for it to be mined. With `gas` unset the gas is
+    /// estimated first, so a call that would revert fails here with the decoded reason and costs
+    /// nothing.
+    pub async fn send<C: SolCall>(
+        &self,
+        what: &str,
+        to: Address,
+        call: &C,
+        gas: Option<u64>,
+    ) -> Result<TxOutcome> {
+        self.send_raw(what, TxKind::Call(to), call.abi_encode().into(), gas)
+            .await
+    }
+
+    /// Deploys `code` (creation bytecode with constructor arguments).
+    pub async fn deploy(&self, what: &str, code: Bytes) -> Result<Address> {
+        let out = self.send_raw(what, TxKind::Create, code, None).await?;
+        out.contract.ok_or_else(|| Error::Tx {
+            what: what.into(),
+            reason: "no contract address in receipt".into(),
+        })
+    }
+
+    async fn send_raw(
+        &self,
+        what: &str,
+        to: TxKind,
+        input: Bytes,
+        gas: Option<u64>,
+    ) -> Result<TxOutcome> {
+        let fail = |reason: String| Error::Tx {
+            what: what.to_string(),
+            reason,
+        };
+        let p = self.l1.provider();
+        let mut tx = TransactionRequest::default()
+            .with_from(self.address)
+            .with_input(input)
+            .with_chain_id(self.l1.chain_id);
+        tx.to = Some(to);
+        let gas = match gas {
+            Some(g) => g,
+            None => {
+                let est = p
+                    .estimate_gas(tx.clone())
+                    .await
+                    .map_err(|e| fail(revert_reason(&e)))?;
+                est + est / 5 + 20_000
+            }
+        };
+        let fees = p
+            .estimate_eip1559_fees()
+            .await
+            .map_err(|e| fail(format!("fee estimate: {e}")))?;
+        tx = tx
+            .with_gas_limit(gas)
+            .with_max_fee_per_gas(fees.max_fee_per_gas * 2)
+            .with_max_priority_fee_per_gas(fees.max_priority_fee_per_gas);
+
+        let hash = {
+            let mut nonce = self.nonce.lock().await;
+            let n = match *nonce {
+                Some(n) => n,
+                None => p
+                    .get_transaction_count(self.address)
+                    .pending()
+                    .await
+                    .map_err(|e| fail(format!("nonce: {e}")))?,
+            };
+            let envelope = tx
+                .with_nonce(n)
+                .build(&self.wallet)
+                .await
+                .map_err(|e| fail(format!("signing: {e}")))?;
+            match p.send_raw_transaction(&envelope.encoded_2718()).await {
+                Ok(pending) => {
+                    *nonce = Some(n + 1);
+                    *pending.tx_hash()
+                }
+                Err(e) => {
+                    *nonce = None;
+                    return Err(fail(revert_reason(&e)));
+                }
+            }
+        };
+        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
+        loop {
+            if let Some(r) = p
+                .get_transaction_receipt(hash)
+                .await
+                .map_err(|e| fail(format!("receipt: {e}")))?
+            {
+                if !r.status() {
+                    return Err(fail(format!("reverted in block {:?} (tx {hash})", r.block_number)));
+                }
+                return Ok(TxOutcome {
+                    hash,
+                    gas_used: r.gas_used,
+                    block: r.block_number.unwrap_or_default(),
+                    contract: r.contract_address,
+                });
+            }
+            if tokio::time::Instant::now() > deadline {
+                *self.nonce.lock().await = None;
+                return Err(fail(format!("not mined within 60 s (tx {hash})")));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+}
+
+/// A readable reason from an RPC error: the decoded SPN custom error when the node returned revert
+/// data, the node's message otherwise.
+pub fn revert_reason<E: std::fmt::Display>(e: &alloy::transports::RpcError<E>) -> String {
+    if let Some(data) = e.as_error_resp().and_then(|p| p.as_revert_data()) {
+        return decode_revert(&data);
+    }
+    match e.as_error_resp() {
+        Some(p) => p.message.to_string(),
+        None => transport_reason(&e.to_string()),
+    }
+}
+
+/// Decodes revert data with every SPN error; falls back to hex.
+pub fn decode_revert(data: &[u8]) -> String {
+    match Errors::ErrorsErrors::abi_decode(data) {
+        Ok(err) => format!("{err:?}"),
+        Err(_) => format!("revert 0x{}", alloy_primitives::hex::encode(data)),
+    }
+}
+
+fn transport_reason(s: &str) -> String {
+    let lower = s.to_lowercase();
+    if lower.contains("connection refused") {
+        "connection refused".into()
+    } else if lower.contains("dns") || lower.contains("resolve") {
+        "host not found".into()
+    } else if lower.contains("timed out") || lower.contains("timeout") {
+        "timed out".into()
+    } else {
+        s.lines().next().unwrap_or(s).to_string()
+    }
+}

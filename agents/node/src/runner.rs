@@ -1,0 +1,147 @@
+//! Running one agent as its own process (`spn sequencer|prover|node|submitter`).
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use spn_protocol::StakingKey;
+
+use crate::agent::{AgentConfig, AgentParts, StakerAgent};
+use crate::cost::CostModel;
+use crate::error::{Error, Result};
+use crate::keys;
+use crate::l1::{ChainView, Deployment, Sender, L1};
+use crate::metrics::{Faults, Metrics};
+use crate::net::InProcessBus;
+use crate::pool::{self, TxPool};
+use crate::submitter::Submitter;
+
+/// Which agent a process runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    /// Sequencer only.
+    Sequencer,
+    /// Prover (and attester) only.
+    Prover,
+    /// Sequencer and prover of one staking key.
+    Node,
+    /// Submitter.
+    Submitter,
+}
+
+/// Configuration of a standalone agent (built by the CLI from flags, environment and TOML).
+#[derive(Debug, Clone)]
+pub struct NodeConfig {
+    /// Which agent.
+    pub role: Role,
+    /// L1 JSON-RPC URL.
+    pub rpc_url: String,
+    /// Explicit deployment file.
+    pub deployment: Option<PathBuf>,
+    /// Directory of `<chainId>.json` files.
+    pub deployments_dir: PathBuf,
+    /// Private key (hex or a file holding it).
+    pub key: Option<String>,
+    /// Transaction pool endpoint of a sequencer.
+    pub pool_addr: SocketAddr,
+    /// Simulated proving cost.
+    pub cost: CostModel,
+    /// Claim once this many blocks owe a share.
+    pub claim_batch: usize,
+}
+
+/// What a standalone agent starts from, after every input was checked.
+#[derive(Debug)]
+pub struct Prepared {
+    /// L1 connection.
+    pub l1: L1,
+    /// Deployment.
+    pub deployment: Deployment,
+    /// The key.
+    pub key: StakingKey,
+}
+
+/// Checks the inputs in the order that gives the clearest error: key, explicit deployment file,
+/// RPC, then the deployment file of the RPC's chain.
+pub async fn prepare(cfg: &NodeConfig) -> Result<Prepared> {
+    let key = match &cfg.key {
+        Some(k) => keys::parse_key(k, "--key / SPN_KEY")?,
+        None => {
+            return Err(Error::MalformedKey {
+                what: "key (--key / SPN_KEY)".into(),
+                reason: "missing: pass --key <hex or file> or set SPN_KEY".into(),
+            })
+        }
+    };
+    let explicit = match &cfg.deployment {
+        Some(p) => Some(Deployment::load(p)?),
+        None => None,
+    };
+    let l1 = L1::connect(&cfg.rpc_url).await?;
+    let deployment = match explicit {
+        Some(d) => d,
+        None => Deployment::load(&Deployment::default_path(&cfg.deployments_dir, l1.chain_id()))?,
+    };
+    if deployment.chain_id != l1.chain_id() {
+        return Err(Error::DeploymentInvalid {
+            path: cfg.deployment.clone().unwrap_or_default(),
+            reason: format!(
+                "chain id {} but the RPC is on chain {}",
+                deployment.chain_id,
+                l1.chain_id()
+            ),
+        });
+    }
+    Ok(Prepared { l1, deployment, key })
+}
+
+/// Runs a standalone agent until the process is stopped.
+pub async fn run(cfg: NodeConfig) -> Result<()> {
+    let p = prepare(&cfg).await?;
+    let (params, genesis) = p.l1.params(&p.deployment).await?;
+    let view = ChainView::start(p.l1.clone(), p.deployment.clone(), params, genesis, Duration::from_millis(500)).await?;
+    let metrics = Arc::new(Metrics::default());
+    let faults = Arc::new(Faults::default());
+    // The libp2p transport is not part of this build: a standalone agent has no peers yet.
+    let bus = InProcessBus::new();
+    tracing::warn!(target: "spn::net", "no peer-to-peer transport in this build: the agent follows L1 and acts alone (run `spn devnet` for a connected network)");
+    let sender = Arc::new(Sender::new(p.l1.clone(), &p.key));
+    tracing::info!(target: "spn", "{:?} {} on chain {} (rollup {})", cfg.role, p.key.address(), p.l1.chain_id(), p.deployment.rollup);
+    match cfg.role {
+        Role::Submitter => {
+            let (net, inbox) = bus.join("submitter");
+            Submitter::spawn(view, sender, net, inbox, metrics, faults);
+        }
+        role => {
+            let pool = if role != Role::Prover {
+                let pool = Arc::new(TxPool::new(100_000));
+                let addr = pool::serve(pool.clone(), cfg.pool_addr).await?;
+                tracing::info!(target: "spn", "transaction pool at http://{addr}/tx");
+                Some(pool)
+            } else {
+                None
+            };
+            let (net, inbox) = bus.join("self");
+            StakerAgent::spawn(AgentParts {
+                view,
+                key: p.key,
+                sender,
+                net,
+                inbox,
+                cfg: AgentConfig {
+                    sequencer: role != Role::Prover,
+                    prover: role != Role::Sequencer,
+                    claim_batch: cfg.claim_batch,
+                    cost: cfg.cost,
+                    ..AgentConfig::default()
+                },
+                pool,
+                metrics,
+                faults,
+            });
+        }
+    }
+    std::future::pending::<()>().await;
+    Ok(())
+}

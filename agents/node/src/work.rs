@@ -1,0 +1,129 @@
+//! What provers, proposers and submitters share about a block's proof tree: checking a job
+//! result against the schedule, and which results a job waits for.
+
+use std::ops::Range;
+
+use alloy_primitives::{Address, B256, U256};
+use spn_protocol::{selection, CompactSignature, Schedule};
+
+use crate::l1::ChainView;
+use crate::net::messages::{JobResultMsg, Reject};
+
+/// A checked job result.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Candidate {
+    /// Signer.
+    pub prover: Address,
+    /// Global job id.
+    pub job: u32,
+    /// Output.
+    pub output: B256,
+    /// Signature.
+    pub sig: CompactSignature,
+    /// Whether the verifier can credit it (a committee member in its neighbourhood), as opposed
+    /// to the proposer's fallback or root result.
+    pub credited: bool,
+    /// Whether the job is the signer's own (assigned) job.
+    pub own: bool,
+    /// Signer's score in the block's slot.
+    pub score: U256,
+}
+
+impl Candidate {
+    /// Merge order (§9.4): own job first, then neighbours; lowest score first.
+    pub fn merge_key(&self) -> (bool, U256) {
+        (!self.own, self.score)
+    }
+}
+
+/// Checks a job result of a block the L1 follower knows: job in range, signer eligible as the
+/// verifier checks it (active, in the round's committee, job in its neighbourhood) or the block's
+/// proposer, and the output equal to `outputs[job]` when the body is known.
+pub async fn check_job_result(
+    view: &ChainView,
+    m: &JobResultMsg,
+    outputs: Option<&[B256]>,
+) -> Result<Candidate, Reject> {
+    let header = view
+        .header(&m.block_hash)
+        .ok_or_else(|| "unknown block".to_string())?;
+    let sched = view
+        .schedule(header.slot, header.height)
+        .await
+        .map_err(|e| format!("no schedule: {e}"))?;
+    let s = sched.schedule();
+    if m.job >= s.total_jobs() {
+        return Err(format!("job {} >= totalJobs {}", m.job, s.total_jobs()));
+    }
+    if let Some(o) = outputs {
+        if o[m.job as usize] != m.output {
+            return Err(format!("wrong output for job {}", m.job));
+        }
+    }
+    let ctx = view
+        .slot_ctx(header.slot)
+        .await
+        .map_err(|e| format!("no slot context: {e}"))?;
+    let score = selection::score(m.prover, ctx.seed);
+    let mut c = Candidate {
+        prover: m.prover,
+        job: m.job,
+        output: m.output,
+        sig: m.sig,
+        credited: false,
+        own: false,
+        score,
+    };
+    if m.prover == header.proposer {
+        return Ok(c);
+    }
+    if m.job >= s.prover_jobs() {
+        return Err("root job signed by someone other than the proposer".into());
+    }
+    if !ctx.stakers.contains(&m.prover) {
+        return Err(format!("{} not active in epoch {}", m.prover, ctx.epoch));
+    }
+    let (round, index) = s.job_position(m.job).map_err(|e| e.to_string())?;
+    if !s.in_committee(score, round, sched.active_count()) {
+        return Err(format!("{} not in the round-{round} committee", m.prover));
+    }
+    let own_job = s.job_of(score, round);
+    if !s.in_neighbourhood(index, own_job) {
+        return Err(format!(
+            "job {index} of round {round} outside the neighbourhood of {own_job}"
+        ));
+    }
+    c.credited = true;
+    c.own = index == own_job;
+    Ok(c)
+}
+
+/// Global ids of the jobs whose outputs job `job` merges (empty for round 1, whose inputs are
+/// transactions).
+pub fn children(s: &Schedule, job: u32) -> Range<u32> {
+    let Ok((round, index)) = s.job_position(job) else {
+        return 0..0;
+    };
+    if round <= 1 {
+        return 0..0;
+    }
+    let h = s.subtree_height(round);
+    let first = s.offset(round - 1) + (index << h);
+    first..first + (1 << h)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use spn_protocol::Params;
+
+    #[test]
+    fn children_cover_the_previous_round() {
+        let s = Schedule::new(&Params::devnet(), 6).unwrap();
+        // n = 6, m = 2: round 1 has 16 jobs (0..16), round 2 has 4 (16..20), root 20.
+        assert_eq!(children(&s, 3), 0..0);
+        assert_eq!(children(&s, 16), 0..4);
+        assert_eq!(children(&s, 19), 12..16);
+        assert_eq!(children(&s, 20), 16..20);
+    }
+}
