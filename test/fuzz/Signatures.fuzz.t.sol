@@ -7,6 +7,8 @@ import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/Messa
 import {SPNTest} from "../utils/SPNTest.sol";
 import {MessagesLib} from "../../contracts/libraries/MessagesLib.sol";
 import {MessagesHarness} from "../harness/MessagesHarness.sol";
+import {TranscriptLibHarness} from "../harness/TranscriptLibHarness.sol";
+import {Test} from "forge-std/Test.sol";
 
 /// @notice EIP-712 attestations and job results signed with random keys (docs/PROTOCOL.md §6): digests match the
 ///         typed-data definition, compact (EIP-2098) signatures recover to the signer, and a signature made under any
@@ -172,5 +174,55 @@ contract SignaturesFuzzTest is SPNTest {
         (bytes32 r, bytes32 vs) = vm.signCompact(key, h.attestationDigest(domain, slot, hash));
         (address signer,) = _recover(h.jobResultDigest(domain, hash, slot, bytes32(uint256(slot))), r, vs);
         assertTrue(signer != vm.addr(key));
+    }
+}
+
+/// @notice TranscriptLib.recover (the verifier's hot-path ecrecover) agrees with OpenZeppelin's ECDSA.tryRecover on
+///         valid signatures, their malleated twins, and arbitrary bytes.
+contract TranscriptRecoverFuzzTest is Test {
+    TranscriptLibHarness internal h;
+
+    function setUp() public {
+        h = new TranscriptLibHarness();
+    }
+
+    function testFuzz_recover_matchesOzOnValidSignatures(uint256 keySeed, bytes32 digest) public view {
+        uint256 key = bound(keySeed, 1, SECP256K1_ORDER - 1);
+        (bytes32 r, bytes32 vs) = vm.signCompact(key, digest);
+        assertEq(h.recover(digest, r, vs), vm.addr(key), "valid signature not recovered");
+        assertEq(h.recover(digest, r, vs), h.ozRecover(digest, r, vs));
+    }
+
+    function testFuzz_recover_matchesOzOnArbitraryBytes(bytes32 digest, bytes32 r, bytes32 vs) public view {
+        assertEq(h.recover(digest, r, vs), h.ozRecover(digest, r, vs));
+    }
+
+    /// @dev s just above and below secp256k1n / 2, with both parities: the boundary OZ enforces.
+    function testFuzz_recover_matchesOzAtHighSBoundary(uint256 keySeed, bytes32 digest, uint8 delta, bool flip)
+        public
+        view
+    {
+        uint256 key = bound(keySeed, 1, SECP256K1_ORDER - 1);
+        (bytes32 r,) = vm.signCompact(key, digest);
+        uint256 s = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0 + uint256(delta) - 128;
+        bytes32 vs = bytes32(s | (flip ? 1 << 255 : 0));
+        assertEq(h.recover(digest, r, vs), h.ozRecover(digest, r, vs));
+    }
+
+    /// @dev Zero r or zero s never recovers anyone, in either implementation.
+    function testFuzz_recover_zeroComponentsRejected(bytes32 digest, bytes32 other, bool zeroR) public view {
+        (bytes32 r, bytes32 vs) = zeroR ? (bytes32(0), other) : (other, bytes32(0));
+        assertEq(h.recover(digest, r, vs), address(0));
+        assertEq(h.ozRecover(digest, r, vs), address(0));
+    }
+
+    /// @dev Every compactly encodable high s (secp256k1n / 2 < s < 2^255) is rejected by both, whatever r and parity.
+    function testFuzz_recover_highSRejected(uint256 keySeed, bytes32 digest, uint256 sSeed, bool flip) public view {
+        uint256 key = bound(keySeed, 1, SECP256K1_ORDER - 1);
+        (bytes32 r,) = vm.signCompact(key, digest);
+        uint256 s = bound(sSeed, 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A1, (1 << 255) - 1);
+        bytes32 vs = bytes32(s | (flip ? 1 << 255 : 0));
+        assertEq(h.recover(digest, r, vs), address(0), "high s recovered");
+        assertEq(h.ozRecover(digest, r, vs), address(0));
     }
 }
