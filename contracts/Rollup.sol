@@ -62,6 +62,9 @@ contract Rollup is IRollup, EIP712 {
 
     /// @notice Upper bound of the redundancy and of each cost weight.
     uint256 public constant MAX_WEIGHT = type(uint32).max;
+    /// @notice Upper bound of each reward amount: keeps a block's due and its scaled parts far below 2^256 and the
+    ///         pool's 128-bit counters.
+    uint256 public constant MAX_REWARD = type(uint96).max;
 
     IStaking public immutable staking;
     IProofVerifier public immutable verifier;
@@ -628,10 +631,7 @@ contract Rollup is IRollup, EIP712 {
         bool ejected;
         if (penalty > 0) {
             slashed = staking.slash(staker, penalty);
-            if (staking.stakeOf(staker) < ejectionFloor) {
-                staking.eject(staker);
-                ejected = true;
-            }
+            if (staking.stakeOf(staker) < ejectionFloor) ejected = staking.eject(staker);
         }
         emit StrikeFinalised(staker, blockNumber, strikes, slashed, ejected);
     }
@@ -665,6 +665,12 @@ contract Rollup is IRollup, EIP712 {
         require(
             SortitionLib.totalProverCost(c.maxHeight, c.roundHeight, c.costs) <= type(uint64).max,
             Errors.Params__Invalid("totalProverCost above 2^64")
+        );
+        RewardLib.Rewards memory r = c.rewards;
+        require(
+            r.submitter <= MAX_REWARD && r.sequencerBase <= MAX_REWARD && r.sequencerPerProver <= MAX_REWARD
+                && r.provers <= MAX_REWARD && r.sequencerBonusCap <= MAX_WEIGHT,
+            Errors.Params__Invalid("reward above 2^96 or bonus cap above 2^32")
         );
         require(c.strikeThreshold > 0, Errors.Params__Invalid("strikeThreshold is zero"));
         require(c.graceSlots > 0, Errors.Params__Invalid("graceSlots is zero"));

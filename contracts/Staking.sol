@@ -75,7 +75,7 @@ contract Staking is IStaking {
 
     /// @inheritdoc IStaking
     function setRollup(address rollup_) external {
-        require(msg.sender == _deployer, Errors.Staking__OnlyRollup(msg.sender));
+        require(msg.sender == _deployer, Errors.Staking__NotDeployer(_deployer, msg.sender));
         require(rollup == address(0), Errors.Staking__RollupAlreadySet());
         require(rollup_ != address(0), Errors.Staking__ZeroAddress());
         rollup = rollup_;
@@ -143,10 +143,11 @@ contract Staking is IStaking {
     }
 
     /// @inheritdoc IStaking
-    function eject(address key) external onlyRollup {
+    function eject(address key) external onlyRollup returns (bool ejected) {
         Staker storage s = _registered(key);
-        if (s.exitEpoch != NOT_EXITING) return;
+        if (s.exitEpoch != NOT_EXITING) return false;
         _exit(key, s, true);
+        return true;
     }
 
     /* ------------------------------------------------------------------ VIEWS */

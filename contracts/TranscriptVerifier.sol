@@ -109,6 +109,9 @@ contract TranscriptVerifier is IProofVerifier {
         Schedule memory s
     ) internal view returns (Tally memory t) {
         uint256 proverCount = TranscriptLib.readCount(rd);
+        // Each prover takes at least one header and one contribution: reject a count the bytes cannot hold before
+        // allocating for it.
+        TranscriptLib.require_(rd, proverCount * (TranscriptLib.PROVER_HEADER_BYTES + TranscriptLib.CONTRIBUTION_BYTES));
         t.keys = new address[](proverCount);
         t.leaves = new bytes32[](proverCount);
         t.taken = new uint256[]((s.proverJobs >> 8) + 1);

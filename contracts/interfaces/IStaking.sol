@@ -38,8 +38,9 @@ interface IStaking {
     /// @notice Moves up to `amount` of `key`'s stake to the slash sink; rollup only. Returns the amount moved.
     function slash(address key, uint256 amount) external returns (uint256 slashed);
 
-    /// @notice Forces `key` out of the active set after the usual delay; rollup only. No-op if already exiting.
-    function eject(address key) external;
+    /// @notice Forces `key` out of the active set after the usual delay; rollup only. Returns false (and does nothing)
+    ///         if the key is already exiting.
+    function eject(address key) external returns (bool ejected);
 
     /// @notice Sets the rollup once; callable once by the deployer.
     function setRollup(address rollup) external;

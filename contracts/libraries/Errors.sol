@@ -19,6 +19,7 @@ library Errors {
     error Staking__AlreadyWithdrawn(address key);
     error Staking__OnlyRollup(address caller);
     error Staking__RollupAlreadySet();
+    error Staking__NotDeployer(address expected, address actual);
 
     // ---------------------------------------------------------------- Rollup: proposals
     error Rollup__WrongSlot(uint256 expected, uint256 actual);
@@ -68,5 +69,4 @@ library Errors {
     error Inactivity__GraceOver(uint256 currentSlot, uint256 graceEndSlot);
     error Inactivity__EvidenceBlockOutOfRange(uint256 blockNumber, uint256 after_, uint256 upTo);
     error Inactivity__InvalidEvidence(address staker, uint256 blockNumber);
-    error Inactivity__StakerEjected(address staker);
 }

@@ -96,6 +96,12 @@ library TranscriptLib {
         }
     }
 
+    /// @notice Requires at least `size` unread bytes without consuming them.
+    function require_(Reader memory rd, uint256 size) internal pure {
+        uint256 needed = rd.cursor + size;
+        require(needed <= rd.end, Errors.Transcript__Malformed(needed, rd.end));
+    }
+
     function _take(Reader memory rd, uint256 size) private pure returns (uint256 at) {
         at = rd.cursor;
         uint256 next = at + size;

@@ -114,8 +114,7 @@ contract FinaliseReportBleedTest is InactivityBase {
         assertEq(staking.getStaker(staker).exitEpoch, type(uint32).max);
     }
 
-    /// @dev Spec doubt: StrikeFinalised reports `ejected = true` although Staking.eject is a no-op for a staker that is
-    ///      already exiting (here: ejected by the previous strike). The assertion pins the current behaviour.
+    /// @dev A staker already exiting (ejected by the previous strike) is not ejected again, and the event says so.
     function test_finaliseReport_slashesWhatIsLeft() public {
         _strike(0); // 20k
         _strike(1); // 40k, ejected
@@ -123,7 +122,7 @@ contract FinaliseReportBleedTest is InactivityBase {
         _warpToSlot(_graceEnd() + 1);
         uint32 exitEpoch = staking.getStaker(staker).exitEpoch;
         vm.expectEmit(address(rollup));
-        emit IRollup.StrikeFinalised(staker, headers[2].number, 3, 40_000e18, true);
+        emit IRollup.StrikeFinalised(staker, headers[2].number, 3, 40_000e18, false);
         rollup.finaliseReport(staker);
         assertEq(staking.stakeOf(staker), 0);
         assertEq(staking.getStaker(staker).exitEpoch, exitEpoch, "an ejected staker is not ejected again");

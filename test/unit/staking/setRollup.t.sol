@@ -25,11 +25,10 @@ contract SetRollupTest is StakingBase {
         assertEq(fresh.slash(alice, 1), 0);
     }
 
-    /// @dev The deployer check reuses Staking__OnlyRollup (no dedicated error exists).
     function test_setRollup_revertsWhenCallerIsNotDeployer() public {
         address stranger = makeAddr("stranger");
         vm.prank(stranger);
-        vm.expectRevert(abi.encodeWithSelector(Errors.Staking__OnlyRollup.selector, stranger));
+        vm.expectRevert(abi.encodeWithSelector(Errors.Staking__NotDeployer.selector, address(this), stranger));
         fresh.setRollup(address(rollup));
     }
 
