@@ -111,6 +111,23 @@ contract LifecycleInvariantsTest is Test {
         }
     }
 
+    /// @dev The chain the contracts hold is the ghost chain: heads ordered, the proven tip never moves back, every
+    ///      unproven block and the proven tip are intact in the proposal ring buffer with strictly increasing slots,
+    ///      and each block's parent is the block below it.
+    function invariant_chainConsistent() public view {
+        (uint64 pendingTip, uint64 provenTip) = rollup.chain();
+        assertLe(provenTip, pendingTip, "provenTip above pendingTip");
+        assertEq(provenTip, handler.maxProvenTip(), "proven tip moved back");
+        assertLe(pendingTip - provenTip, rollup.proofWindow() + 1, "more unproven blocks than the window allows");
+        for (uint256 n = provenTip; n <= pendingTip; ++n) {
+            if (n == 0) continue;
+            assertEq(rollup.getBlock(n).blockHash, handler.liveHash(n), "ring entry overwritten");
+            assertEq(rollup.blockHashOf(n), handler.liveHash(n), "blockHashOf != live block");
+            assertEq(handler.liveHeader(n).parentHash, handler.liveHash(n - 1), "parent link broken");
+            if (n > 1) assertGt(handler.liveHeader(n).slot, handler.liveHeader(n - 1).slot, "slots not increasing");
+        }
+    }
+
     /// @dev Every expectation of the handler held (valid calls succeeded with the booked effects, invalid ones reverted).
     function invariant_handlerExpectations() public view {
         assertEq(handler.violations(), 0, handler.lastViolation());

@@ -63,6 +63,7 @@ contract LifecycleHandler is SPNTest {
     uint256 public donated;
 
     // ------------------------------------------------------------------ outcomes
+    uint256 public maxProvenTip;
     uint256 public proposedEvents;
     uint256 public proposalsWithoutQuorum;
     uint256 public prunedBlocksProven;
@@ -109,6 +110,9 @@ contract LifecycleHandler is SPNTest {
         vm.warp(ghostTime);
         calls[name]++;
         _;
+        (, uint256 provenTip) = _chain();
+        if (provenTip < maxProvenTip) _violation("proven tip went backwards");
+        maxProvenTip = provenTip;
     }
 
     function _violation(string memory what) internal {
@@ -852,6 +856,10 @@ contract LifecycleHandler is SPNTest {
 
     function withdrawerOf(address key) external pure returns (address) {
         return _withdrawerOf(key);
+    }
+
+    function liveHeader(uint256 number) external view returns (MessagesLib.Header memory) {
+        return _live[number];
     }
 
     function liveHash(uint256 number) external view returns (bytes32) {
