@@ -1,1 +1,111 @@
-fn main(){}
+//! The `spn` binary.
+
+mod cli;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use cli::{Cli, Commands};
+use spn_node::runner::{self, Role};
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    let argv = match cli::merge_config(std::env::args_os().collect()) {
+        Ok(a) => a,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let cli = match Cli::try_parse_from(argv) {
+        Ok(c) => c,
+        Err(e) => {
+            use clap::error::ErrorKind;
+            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            // One line: clap's first line names the problem ("error: unexpected argument '--x' found").
+            eprintln!("{} (see `spn --help`)", cli::one_line(&e.render().to_string()));
+            return ExitCode::from(2);
+        }
+    };
+    let filter = EnvFilter::try_new(&cli.log).unwrap_or_else(|_| EnvFilter::new("info"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(true)
+        .compact()
+        .init();
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    rt.block_on(run(cli))
+}
+
+async fn shutdown() {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+            .expect("signal handler");
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = tokio::signal::ctrl_c().await;
+}
+
+async fn run(cli: Cli) -> ExitCode {
+    let result = match cli.command {
+        Commands::Devnet(args) => {
+            let cfg = args.config();
+            // Dropping the devnet future (on a signal) kills anvil (kill_on_drop).
+            tokio::select! {
+                r = spn_node::devnet::run(cfg) => r.map(|report| {
+                    if args.json {
+                        println!("{}", serde_json::to_string_pretty(&report).expect("serialisable"));
+                    } else {
+                        println!("{}", report.table());
+                    }
+                    report.blocks_proven >= report.blocks_target
+                }),
+                _ = shutdown() => {
+                    eprintln!("interrupted: devnet stopped, anvil killed");
+                    return ExitCode::from(130);
+                }
+            }
+        }
+        Commands::Sequencer(a) => agent(a.config(Role::Sequencer)).await,
+        Commands::Prover(a) => agent(a.config(Role::Prover)).await,
+        Commands::Node(a) => agent(a.config(Role::Node)).await,
+        Commands::Submitter(a) => agent(a.config(Role::Submitter)).await,
+    };
+    match result {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => {
+            eprintln!("error: the devnet did not prove the requested number of blocks");
+            ExitCode::FAILURE
+        }
+        Err(e) => {
+            eprintln!("error: {}", cli::one_line(&e.to_string()));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn agent(cfg: runner::NodeConfig) -> spn_node::Result<bool> {
+    tokio::select! {
+        r = runner::run(cfg) => r.map(|_| true),
+        _ = shutdown() => Ok(true),
+    }
+}

@@ -64,8 +64,9 @@ impl Default for AgentConfig {
 /// Commands from the process running the agent.
 #[derive(Debug)]
 pub enum Command {
-    /// Claim every outstanding share now; answers with the amount claimed.
-    ClaimNow(oneshot::Sender<U256>),
+    /// Once the agent has seen block `upto` proven, claim every outstanding share; answers with
+    /// the amount claimed.
+    ClaimNow(u64, oneshot::Sender<U256>),
 }
 
 #[derive(Debug)]
@@ -139,6 +140,10 @@ pub struct StakerAgent {
     unclaimed: Vec<IRollup::ClaimItem>,
     claiming: bool,
     claim_waiters: Vec<oneshot::Sender<U256>>,
+    claim_upto: Option<u64>,
+    claim_paid: U256,
+    preparing: usize,
+    proven_seen: u64,
 }
 
 /// Handle to a running agent.
@@ -150,10 +155,10 @@ pub struct AgentHandle {
 }
 
 impl AgentHandle {
-    /// Claims every outstanding share; returns the amount paid (0 if nothing was owed).
-    pub async fn claim_now(&self) -> U256 {
+    /// Claims every outstanding share once block `upto` is seen proven; returns the amount paid.
+    pub async fn claim_now(&self, upto: u64) -> U256 {
         let (tx, rx) = oneshot::channel();
-        if self.commands.send(Command::ClaimNow(tx)).is_err() {
+        if self.commands.send(Command::ClaimNow(upto, tx)).is_err() {
             return U256::ZERO;
         }
         rx.await.unwrap_or_default()
@@ -219,6 +224,10 @@ impl StakerAgent {
             unclaimed: Vec::new(),
             claiming: false,
             claim_waiters: Vec::new(),
+            claim_upto: None,
+            claim_paid: U256::ZERO,
+            preparing: 0,
+            proven_seen: 0,
         };
         tokio::spawn(agent.run());
         AgentHandle {
@@ -247,9 +256,10 @@ impl StakerAgent {
                 Some(m) = self.inbox.recv() => self.on_message(m).await,
                 Some(i) = self.rx.recv() => self.on_internal(i).await,
                 cmd = self.commands.recv() => match cmd {
-                    Some(Command::ClaimNow(reply)) => {
+                    Some(Command::ClaimNow(upto, reply)) => {
                         self.claim_waiters.push(reply);
-                        self.claim();
+                        self.claim_upto = Some(self.claim_upto.unwrap_or(0).max(upto));
+                        self.check_claim_request();
                     }
                     None => break,
                 },
@@ -374,7 +384,7 @@ impl StakerAgent {
         let body = Arc::new(txs);
         if self.faults.take_withhold() {
             tracing::warn!(target: "spn::sequencer", agent = %self.short(), "slot {slot}: fault injection: withholding the body of block {number} ({})", short_hash(hash));
-            self.metrics.withheld(hash);
+            self.metrics.withheld(hash, slot);
         } else {
             self.net.serve_body(hash, body.clone());
         }
@@ -686,11 +696,14 @@ impl StakerAgent {
                 self.net.forget_bodies(&dropped);
             }
             L1Event::Proven { hash, number, tx, rewards_root, .. } => {
+                self.proven_seen = self.proven_seen.max(number);
                 if let Some(w) = self.blocks.remove(&hash) {
                     if w.in_committee {
+                        self.preparing += 1;
                         self.prepare_claim(w, number, tx, rewards_root);
                     }
                 }
+                self.check_claim_request();
                 // Keep bodies of recent blocks only.
                 if self.bodies.len() > 64 {
                     let old: Vec<B256> = self
@@ -959,14 +972,27 @@ impl StakerAgent {
         });
     }
 
-    fn claim(&mut self) {
-        if self.claiming {
+    /// Answers a pending `ClaimNow` once every share up to its block is prepared and claimed.
+    fn check_claim_request(&mut self) {
+        let Some(upto) = self.claim_upto else {
+            return;
+        };
+        if self.proven_seen < upto || self.preparing > 0 || self.claiming {
             return;
         }
-        if self.unclaimed.is_empty() {
-            for w in self.claim_waiters.drain(..) {
-                let _ = w.send(U256::ZERO);
-            }
+        if !self.unclaimed.is_empty() {
+            self.claim();
+            return;
+        }
+        self.claim_upto = None;
+        let paid = std::mem::take(&mut self.claim_paid);
+        for w in self.claim_waiters.drain(..) {
+            let _ = w.send(paid);
+        }
+    }
+
+    fn claim(&mut self) {
+        if self.claiming || self.unclaimed.is_empty() {
             return;
         }
         self.claiming = true;
@@ -1015,25 +1041,24 @@ impl StakerAgent {
             Internal::ProveDone(hash, job) => self.prove_done(hash, job),
             Internal::Fallback(hash) => self.on_fallback(hash),
             Internal::Claimable(item) => {
+                self.preparing = self.preparing.saturating_sub(1);
                 if let Some(item) = item {
                     self.unclaimed.push(item);
                     if self.unclaimed.len() >= self.cfg.claim_batch.max(1) {
                         self.claim();
                     }
                 }
+                self.check_claim_request();
             }
             Internal::Claimed(r) => {
                 self.claiming = false;
-                let paid = match r {
-                    Ok(p) => p,
+                match r {
+                    Ok(p) => self.claim_paid += p,
                     Err(e) => {
                         tracing::warn!(target: "spn::prover", agent = %self.short(), "claim failed: {e}");
-                        U256::ZERO
                     }
-                };
-                for w in self.claim_waiters.drain(..) {
-                    let _ = w.send(paid);
                 }
+                self.check_claim_request();
             }
         }
     }

@@ -17,7 +17,7 @@ pub struct Metrics {
 struct Inner {
     gas: HashMap<&'static str, Vec<u64>>,
     tree_complete: HashMap<B256, Instant>,
-    withheld: Vec<B256>,
+    withheld: Vec<(B256, u64)>,
     no_quorum: u64,
     rejected_messages: u64,
     fallback_jobs: u64,
@@ -56,13 +56,13 @@ impl Metrics {
         self.inner.lock().unwrap().tree_complete.get(hash).copied()
     }
 
-    /// A proposal whose body was withheld.
-    pub fn withheld(&self, hash: B256) {
-        self.inner.lock().unwrap().withheld.push(hash);
+    /// A proposal of `slot` whose body was withheld.
+    pub fn withheld(&self, hash: B256, slot: u64) {
+        self.inner.lock().unwrap().withheld.push((hash, slot));
     }
 
-    /// Hashes of withheld proposals.
-    pub fn withheld_hashes(&self) -> Vec<B256> {
+    /// Hashes and slots of withheld proposals.
+    pub fn withheld_hashes(&self) -> Vec<(B256, u64)> {
         self.inner.lock().unwrap().withheld.clone()
     }
 

@@ -8,10 +8,10 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use alloy_primitives::{B256, U256};
+use alloy_primitives::B256;
 use alloy_sol_types::Eip712Domain;
 use spn_bindings::Rollup;
-use spn_protocol::{eip712, transcript, tree::BlockTree, Header, SlotSchedule, TranscriptBuilder};
+use spn_protocol::{eip712, transcript, Header, SlotSchedule, TranscriptBuilder};
 use tokio::sync::{broadcast, mpsc};
 
 use crate::agent::{short_hash, to_binding_header};
@@ -32,6 +32,8 @@ struct Track {
     done: HashSet<u32>,
     complete: bool,
     submitting: bool,
+    submitted: bool,
+    retry_at: Option<Instant>,
     skip: bool,
     body_tries: u32,
 }
@@ -168,6 +170,8 @@ impl Submitter {
                         done: HashSet::new(),
                         complete: false,
                         submitting: false,
+                        submitted: false,
+                        retry_at: None,
                         skip: false,
                         body_tries: 0,
                     },
@@ -236,7 +240,7 @@ impl Submitter {
         let Some(t) = self.tracks.get_mut(&hash) else {
             return;
         };
-        if !t.complete || t.submitting || t.skip {
+        if !t.complete || t.submitting || t.submitted || t.skip || t.retry_at.is_some_and(|r| Instant::now() < r) {
             return;
         }
         let Some(outputs) = t.outputs.clone() else {
@@ -372,8 +376,12 @@ impl Submitter {
             Internal::Submitted(hash, r) => {
                 if let Some(t) = self.tracks.get_mut(&hash) {
                     t.submitting = false;
-                    if let Err(e) = r {
-                        tracing::warn!(target: "spn::submitter", "proof of block {} not accepted: {e}", t.header.number);
+                    match r {
+                        Ok(_) => t.submitted = true,
+                        Err(e) => {
+                            t.retry_at = Some(Instant::now() + Duration::from_secs(2));
+                            tracing::warn!(target: "spn::submitter", "proof of block {} not accepted: {e}", t.header.number);
+                        }
                     }
                 }
             }
@@ -384,6 +392,3 @@ impl Submitter {
     }
 }
 
-/// Silences an unused-import lint for `BlockTree` and `U256` in some configurations.
-#[allow(dead_code)]
-fn _types(_: BlockTree, _: U256) {}

@@ -6,7 +6,7 @@ use alloy_sol_types::SolConstructor;
 use spn_bindings::{rollup, staking, Rollup, Staking, TestToken, TranscriptVerifier};
 use spn_protocol::{Params, StakingKey};
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::keys;
 use crate::l1::{Deployment, Sender, L1};
 
@@ -18,7 +18,7 @@ fn with_args(code: &Bytes, args: Vec<u8>) -> Bytes {
 
 /// Deploys tokens, Staking, TranscriptVerifier and Rollup with `params`, links them and funds
 /// the reward pool with `pool` reward tokens (base units).
-pub async fn deploy(l1: &L1, deployer: &Sender, params: &Params, pool: U256) -> Result<Deployment> {
+pub(super) async fn deploy(l1: &L1, deployer: &Sender, params: &Params, pool: U256) -> Result<Deployment> {
     let (first_block, genesis) = l1.head().await?;
     let token = |name: &str, sym: &str| {
         with_args(
@@ -137,7 +137,7 @@ pub async fn deploy(l1: &L1, deployer: &Sender, params: &Params, pool: U256) -> 
 }
 
 /// Gives `who` ether on anvil.
-pub async fn fund_eth(l1: &L1, who: Address, wei: U256) -> Result<()> {
+pub(super) async fn fund_eth(l1: &L1, who: Address, wei: U256) -> Result<()> {
     let _: serde_json::Value = l1
         .raw("anvil_setBalance", (who, format!("{wei:#x}")))
         .await?;
@@ -146,7 +146,7 @@ pub async fn fund_eth(l1: &L1, who: Address, wei: U256) -> Result<()> {
 
 /// Registers a staker: mints its stake (the test token lets anyone mint), approves and deposits
 /// from the staking key itself with the deterministic withdrawer.
-pub async fn register(l1: &L1, d: &Deployment, stake: U256, key: &StakingKey) -> Result<Address> {
+pub(super) async fn register(l1: &L1, d: &Deployment, stake: U256, key: &StakingKey) -> Result<Address> {
     let s = Sender::new(l1.clone(), key);
     let me = key.address();
     fund_eth(l1, me, U256::from(10u64).pow(U256::from(20))).await?;
@@ -166,7 +166,7 @@ pub async fn register(l1: &L1, d: &Deployment, stake: U256, key: &StakingKey) ->
 }
 
 /// Moves anvil's clock to the first slot of `epoch` and mines a block there.
-pub async fn warp_to_epoch(l1: &L1, params: &Params, genesis: u64, epoch: u64) -> Result<()> {
+pub(super) async fn warp_to_epoch(l1: &L1, params: &Params, genesis: u64, epoch: u64) -> Result<()> {
     let target = genesis + epoch * params.epoch_duration * params.slot_duration;
     let (_, now) = l1.head().await?;
     if target > now {
@@ -177,12 +177,8 @@ pub async fn warp_to_epoch(l1: &L1, params: &Params, genesis: u64, epoch: u64) -
 }
 
 /// Switches anvil to one block every `secs` seconds.
-pub async fn interval_mining(l1: &L1, secs: u64) -> Result<()> {
+pub(super) async fn interval_mining(l1: &L1, secs: u64) -> Result<()> {
     let _: serde_json::Value = l1.raw("evm_setIntervalMining", (secs,)).await?;
     Ok(())
 }
 
-/// An error for an impossible devnet option.
-pub fn bad(msg: impl Into<String>) -> Error {
-    Error::Config(msg.into())
-}

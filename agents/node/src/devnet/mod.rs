@@ -7,7 +7,7 @@ mod deploy;
 mod report;
 
 pub use anvil::{find_anvil, workspace_root, Anvil};
-pub use report::{BlockReport, GasStat, Report, Rewards, Stat};
+pub use report::{BlockReport, GasStat, Report, Rewards, Stat, Withheld};
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
@@ -266,7 +266,7 @@ async fn drive(cfg: &DevnetConfig, l1: &L1, d: &Deployment, started: Instant) ->
         Duration::from_secs(120 + cfg.blocks * params.slot_duration * 3 + 20 * u64::from(cfg.skip_proofs + cfg.withhold) * params.slot_duration)
     });
     let deadline = tokio::time::Instant::now() + timeout;
-    let mut acc = Accumulator::new(params.clone(), cfg.cost);
+    let mut acc = Accumulator::new(cfg.cost);
     let mut timed_out = false;
     while acc.proven.len() < cfg.blocks as usize {
         let ev = tokio::select! {
@@ -281,8 +281,11 @@ async fn drive(cfg: &DevnetConfig, l1: &L1, d: &Deployment, started: Instant) ->
         tracing::warn!(target: "spn::devnet", "timed out after {:?} with {} of {} blocks proven", timeout, acc.proven.len(), cfg.blocks);
     }
     // Final claims from every prover key, then let the follower see them.
-    let claims = handles.iter().map(|h| h.claim_now());
-    futures::future::join_all(claims).await;
+    let upto = acc.proven.keys().next_back().copied().unwrap_or(0);
+    let claims = handles.iter().map(|h| h.claim_now(upto));
+    if tokio::time::timeout(Duration::from_secs(60), futures::future::join_all(claims)).await.is_err() {
+        tracing::warn!(target: "spn::devnet", "final claims did not all finish within 60 s");
+    }
     let settle = tokio::time::Instant::now() + Duration::from_secs(3);
     loop {
         tokio::select! {
@@ -374,11 +377,11 @@ struct ProvenInfo {
 }
 
 struct Accumulator {
-    params: Params,
     cost: CostModel,
     seen: HashMap<B256, (spn_protocol::Header, Instant)>,
     pending: u64,
     proposed: u64,
+    proposed_list: Vec<Withheld>,
     pruned: u64,
     proven: BTreeMap<u64, ProvenInfo>,
     credited: HashSet<Address>,
@@ -398,13 +401,13 @@ struct ReportInputs<'a> {
 }
 
 impl Accumulator {
-    fn new(params: Params, cost: CostModel) -> Self {
+    fn new(cost: CostModel) -> Self {
         Self {
-            params,
             cost,
             seen: HashMap::new(),
             pending: 0,
             proposed: 0,
+            proposed_list: Vec::new(),
             pruned: 0,
             proven: BTreeMap::new(),
             credited: HashSet::new(),
@@ -416,6 +419,7 @@ impl Accumulator {
         match ev {
             L1Event::Proposed { header, hash, .. } => {
                 self.proposed += 1;
+                self.proposed_list.push(Withheld { hash, slot: header.slot });
                 self.pending = header.number;
                 tracing::info!(target: "spn::devnet", "slot {}: block {} ({}) proposed by {} with n={}", header.slot, header.number, short_hash(hash), crate::agent::short(header.proposer), header.height);
                 self.seen.insert(hash, (header, Instant::now()));
@@ -519,6 +523,8 @@ impl Accumulator {
             blocks_pruned: self.pruned,
             proposals_without_quorum: i.metrics.no_quorum_count(),
             withheld_proposals: i.metrics.withheld_hashes().len() as u64,
+            withheld: i.metrics.withheld_hashes().into_iter().map(|(hash, slot)| Withheld { hash, slot }).collect(),
+            proposed: self.proposed_list.clone(),
             jobs_total: self.proven.values().map(|b| b.prover_jobs).sum(),
             jobs_by_assigned: self.proven.values().map(|b| b.by_assigned).sum(),
             jobs_by_neighbour: self.proven.values().map(|b| b.by_neighbour).sum(),

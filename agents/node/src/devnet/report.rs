@@ -88,6 +88,15 @@ pub struct Rewards {
     pub claims: u64,
 }
 
+/// A block hash and its slot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Withheld {
+    /// Block hash.
+    pub hash: B256,
+    /// Slot.
+    pub slot: u64,
+}
+
 /// One proven block.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct BlockReport {
@@ -138,6 +147,10 @@ pub struct Report {
     pub proposals_without_quorum: u64,
     /// Proposals whose body was withheld (fault injection).
     pub withheld_proposals: u64,
+    /// Those proposals: block hash and slot.
+    pub withheld: Vec<Withheld>,
+    /// Every block hash that appeared in a `BlockProposed` event, with its slot.
+    pub proposed: Vec<Withheld>,
     /// Committee jobs of the proven blocks.
     pub jobs_total: u64,
     /// Credited to the assigned prover.

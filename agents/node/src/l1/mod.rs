@@ -62,7 +62,7 @@ impl L1 {
         let chain_id = tokio::time::timeout(Duration::from_secs(10), provider.get_chain_id())
             .await
             .map_err(|_| unreachable("no answer within 10 s".into()))?
-            .map_err(|e| unreachable(transport_reason(&e.to_string())))?;
+            .map_err(|e| unreachable(transport_reason(&error_chain(&e))))?;
         Ok(Self {
             provider,
             url: url.to_string(),
@@ -370,6 +370,18 @@ pub fn decode_revert(data: &[u8]) -> String {
         Ok(err) => format!("{err:?}"),
         Err(_) => format!("revert 0x{}", alloy_primitives::hex::encode(data)),
     }
+}
+
+/// An error and all its sources, joined.
+fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cur = e.source();
+    while let Some(c) = cur {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cur = c.source();
+    }
+    s
 }
 
 fn transport_reason(s: &str) -> String {

@@ -1,0 +1,324 @@
+//! Command-line interface: every flag also reads an `SPN_*` environment variable, and an
+//! optional TOML file (`--config`) supplies values neither gives.
+
+use std::ffi::OsString;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, CommandFactory, Parser, Subcommand};
+use spn_node::cost::CostModel;
+use spn_node::devnet::{DevnetConfig, Offline};
+use spn_node::runner::{NodeConfig, Role};
+
+/// SPN: staking proving network agents and a one-command devnet.
+#[derive(Debug, Parser)]
+#[command(name = "spn", version, args_override_self = true)]
+pub(crate) struct Cli {
+    /// TOML file with defaults for any flag (`[l1] rpc-url = ".."`, or `[devnet] stakers = 16`).
+    #[arg(long, env = "SPN_CONFIG", global = true)]
+    pub(crate) config: Option<PathBuf>,
+    /// Log filter (tracing `EnvFilter` syntax, e.g. `info` or `spn::prover=debug`).
+    #[arg(long, env = "SPN_LOG", default_value = "info", global = true)]
+    pub(crate) log: String,
+    /// What to run.
+    #[command(subcommand)]
+    pub(crate) command: Commands,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub(crate) enum Commands {
+    /// Local devnet: anvil, contracts, stakers, every agent; ends with a report.
+    Devnet(Box<DevnetArgs>),
+    /// A staking key's sequencer.
+    Sequencer(Box<AgentArgs>),
+    /// A staking key's prover (and attester).
+    Prover(Box<AgentArgs>),
+    /// A staking key's sequencer and prover together (what a staker runs).
+    Node(Box<AgentArgs>),
+    /// Assembles transcripts and submits proofs.
+    Submitter(Box<AgentArgs>),
+}
+
+impl Commands {
+    /// Subcommand names.
+    pub(crate) const NAMES: [&'static str; 5] = ["devnet", "sequencer", "prover", "node", "submitter"];
+}
+
+/// Flags of the standalone agents.
+#[derive(Debug, Args)]
+pub(crate) struct AgentArgs {
+    /// L1 JSON-RPC endpoint.
+    #[arg(long = "l1.rpc-url", env = "SPN_L1_RPC_URL", default_value = "http://127.0.0.1:8545")]
+    pub(crate) rpc_url: String,
+    /// Deployment file (default: <deployments-dir>/<chainId>.json).
+    #[arg(long, env = "SPN_DEPLOYMENT")]
+    pub(crate) deployment: Option<PathBuf>,
+    /// Directory of deployment files.
+    #[arg(long = "deployments-dir", env = "SPN_DEPLOYMENTS_DIR", default_value = "deployments")]
+    pub(crate) deployments_dir: PathBuf,
+    /// Staking key (or the submitter's key): 64 hex digits, or a file holding them.
+    #[arg(long, env = "SPN_KEY", hide_env_values = true)]
+    pub(crate) key: Option<String>,
+    /// Transaction pool endpoint of a sequencer (port 0: any free port).
+    #[arg(long = "pool.addr", env = "SPN_POOL_ADDR", default_value = "127.0.0.1:0")]
+    pub(crate) pool_addr: SocketAddr,
+    /// Wall-clock seconds per proof-second of the cost model.
+    #[arg(long = "time-scale", env = "SPN_TIME_SCALE", default_value_t = 0.02)]
+    pub(crate) time_scale: f64,
+    /// Claim rewards once this many proven blocks owe the key a share.
+    #[arg(long = "claim-batch", env = "SPN_CLAIM_BATCH", default_value_t = 4)]
+    pub(crate) claim_batch: usize,
+}
+
+impl AgentArgs {
+    /// The runner's configuration.
+    pub(crate) fn config(&self, role: Role) -> NodeConfig {
+        NodeConfig {
+            role,
+            rpc_url: self.rpc_url.clone(),
+            deployment: self.deployment.clone(),
+            deployments_dir: self.deployments_dir.clone(),
+            key: self.key.clone(),
+            pool_addr: self.pool_addr,
+            cost: CostModel {
+                time_scale: self.time_scale,
+                ..CostModel::default()
+            },
+            claim_batch: self.claim_batch,
+        }
+    }
+}
+
+/// Flags of `spn devnet`.
+#[derive(Debug, Args)]
+pub(crate) struct DevnetArgs {
+    /// Registered stakers (deterministic keys).
+    #[arg(long, env = "SPN_STAKERS", default_value_t = 32)]
+    pub(crate) stakers: u32,
+    /// Stop after this many proven blocks.
+    #[arg(long, env = "SPN_BLOCKS", default_value_t = 10)]
+    pub(crate) blocks: u64,
+    /// Fixed tree height n of every block (default: the sequencer policy, at most m + log2(N/2)).
+    #[arg(long, env = "SPN_HEIGHT")]
+    pub(crate) height: Option<u8>,
+    /// Round height m (a deployment parameter; devnet default 2).
+    #[arg(long = "round-height", env = "SPN_ROUND_HEIGHT")]
+    pub(crate) round_height: Option<u8>,
+    /// Redundancy R: committee seats per job (a deployment parameter; devnet default 2).
+    #[arg(long, env = "SPN_REDUNDANCY")]
+    pub(crate) redundancy: Option<u64>,
+    /// Neighbourhood d (a deployment parameter; devnet default 2).
+    #[arg(long, env = "SPN_NEIGHBOURHOOD")]
+    pub(crate) neighbourhood: Option<u8>,
+    /// Provers that never run: a count (8), a fraction (0.25) or a percentage (25%).
+    #[arg(long = "offline-provers", env = "SPN_OFFLINE_PROVERS", default_value = "0")]
+    pub(crate) offline_provers: Offline,
+    /// Wall-clock seconds per proof-second of the cost model.
+    #[arg(long = "time-scale", env = "SPN_TIME_SCALE", default_value_t = 0.02)]
+    pub(crate) time_scale: f64,
+    /// Transactions per second the load generator posts to the pool.
+    #[arg(long = "tx-rate", env = "SPN_TX_RATE", default_value_t = 8.0)]
+    pub(crate) tx_rate: f64,
+    /// anvil binary (default: the project's node_modules install).
+    #[arg(long, env = "SPN_ANVIL")]
+    pub(crate) anvil: Option<PathBuf>,
+    /// anvil block time in seconds.
+    #[arg(long = "block-time", env = "SPN_BLOCK_TIME", default_value_t = 1)]
+    pub(crate) block_time: u64,
+    /// Print the report as JSON on stdout.
+    #[arg(long, env = "SPN_JSON")]
+    pub(crate) json: bool,
+    /// Give up after this many seconds (default: from the number of blocks).
+    #[arg(long, env = "SPN_TIMEOUT")]
+    pub(crate) timeout: Option<u64>,
+    /// Where to write the devnet's deployment file (default: <repo>/deployments).
+    #[arg(long = "deployments-dir", env = "SPN_DEPLOYMENTS_DIR")]
+    pub(crate) deployments_dir: Option<PathBuf>,
+    /// Transaction pool endpoint (port 0: any free port).
+    #[arg(long = "pool.addr", env = "SPN_POOL_ADDR", default_value = "127.0.0.1:0")]
+    pub(crate) pool_addr: SocketAddr,
+    /// Fault injection: the first k proposals withhold their body (no quorum).
+    #[arg(long = "fault.withhold", env = "SPN_FAULT_WITHHOLD", default_value_t = 0)]
+    pub(crate) fault_withhold: u32,
+    /// Fault injection: the first k complete blocks are never submitted (they are pruned).
+    #[arg(long = "fault.skip-proofs", env = "SPN_FAULT_SKIP_PROOFS", default_value_t = 0)]
+    pub(crate) fault_skip_proofs: u32,
+}
+
+impl DevnetArgs {
+    /// The devnet's configuration.
+    pub(crate) fn config(&self) -> DevnetConfig {
+        DevnetConfig {
+            stakers: self.stakers,
+            blocks: self.blocks,
+            height: self.height,
+            round_height: self.round_height,
+            redundancy: self.redundancy,
+            neighbourhood: self.neighbourhood,
+            offline: self.offline_provers,
+            cost: CostModel {
+                time_scale: self.time_scale,
+                ..CostModel::default()
+            },
+            tx_rate: self.tx_rate,
+            anvil: self.anvil.clone(),
+            block_time: self.block_time,
+            withhold: self.fault_withhold,
+            skip_proofs: self.fault_skip_proofs,
+            timeout: self.timeout.map(Duration::from_secs),
+            deployments_dir: self.deployments_dir.clone(),
+            pool_addr: self.pool_addr,
+        }
+    }
+}
+
+/// Inserts the config file's values (for flags given neither on the command line nor in the
+/// environment) right after the subcommand. Precedence: command line, environment, file, default.
+pub(crate) fn merge_config(argv: Vec<OsString>) -> Result<Vec<OsString>, String> {
+    let args: Vec<String> = argv
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let mut config: Option<String> = None;
+    let mut sub_at = None;
+    let mut i = 1;
+    while i < args.len() {
+        let a = &args[i];
+        if a == "--config" || a == "--log" {
+            if a == "--config" {
+                config = args.get(i + 1).cloned();
+            }
+            i += 2;
+            continue;
+        }
+        if let Some(v) = a.strip_prefix("--config=") {
+            config = Some(v.to_string());
+        }
+        if sub_at.is_none() && Commands::NAMES.contains(&a.as_str()) {
+            sub_at = Some(i);
+        }
+        i += 1;
+    }
+    let config = config.or_else(|| std::env::var("SPN_CONFIG").ok());
+    let (Some(path), Some(at)) = (config, sub_at) else {
+        return Ok(argv);
+    };
+    let sub = args[at].clone();
+    let text = std::fs::read_to_string(&path)
+        .map_err(|e| format!("cannot read config file {path}: {e}"))?;
+    let table: toml::Table = text
+        .parse()
+        .map_err(|e: toml::de::Error| format!("config file {path} is not valid TOML: {}", one_line(&e.to_string())))?;
+    let mut values = Vec::new();
+    flatten("", &table, &sub, &mut values);
+    let cmd = Cli::command();
+    let sc = cmd.find_subcommand(&sub).expect("known subcommand");
+    let mut extra = Vec::new();
+    for (key, value) in values {
+        let Some(arg) = sc.get_arguments().find(|a| a.get_long() == Some(key.as_str())) else {
+            return Err(format!("unknown key `{key}` in config file {path} (for `spn {sub}`)"));
+        };
+        let flag = format!("--{key}");
+        let on_cli = args
+            .iter()
+            .any(|a| a == &flag || a.starts_with(&format!("{flag}=")));
+        let in_env = arg
+            .get_env()
+            .is_some_and(|e| std::env::var_os(e).is_some());
+        if on_cli || in_env {
+            continue;
+        }
+        match value {
+            toml::Value::Boolean(true) => extra.push(flag),
+            toml::Value::Boolean(false) => {}
+            toml::Value::String(s) => extra.push(format!("{flag}={s}")),
+            toml::Value::Integer(n) => extra.push(format!("{flag}={n}")),
+            toml::Value::Float(f) => extra.push(format!("{flag}={f}")),
+            other => return Err(format!("config key `{key}`: unsupported value {other}")),
+        }
+    }
+    let mut out: Vec<OsString> = argv[..=at].to_vec();
+    out.extend(extra.into_iter().map(OsString::from));
+    out.extend_from_slice(&argv[at + 1..]);
+    Ok(out)
+}
+
+/// `[l1] rpc-url` becomes `l1.rpc-url`; a table named after a subcommand applies to it only.
+fn flatten(prefix: &str, t: &toml::Table, sub: &str, out: &mut Vec<(String, toml::Value)>) {
+    for (k, v) in t {
+        match v {
+            toml::Value::Table(inner) if prefix.is_empty() && Commands::NAMES.contains(&k.as_str()) => {
+                if k == sub {
+                    flatten("", inner, sub, out);
+                }
+            }
+            toml::Value::Table(inner) => {
+                let p = format!("{prefix}{k}.");
+                flatten(&p, inner, sub, out);
+            }
+            _ => out.push((format!("{prefix}{k}"), v.clone())),
+        }
+    }
+}
+
+/// First line of a message.
+pub(crate) fn one_line(s: &str) -> String {
+    s.lines().next().unwrap_or("").trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(args: &[&str]) -> Result<Cli, clap::Error> {
+        Cli::try_parse_from(args)
+    }
+
+    #[test]
+    fn subcommands_and_defaults() {
+        let c = parse(&["spn", "devnet"]).unwrap();
+        let Commands::Devnet(d) = c.command else { panic!() };
+        assert_eq!((d.stakers, d.blocks, d.json), (32, 10, false));
+        assert_eq!(d.offline_provers, Offline::Count(0));
+        let c = parse(&["spn", "node", "--l1.rpc-url", "http://127.0.0.1:9", "--key", "ab"]).unwrap();
+        let Commands::Node(a) = c.command else { panic!() };
+        assert_eq!(a.rpc_url, "http://127.0.0.1:9");
+        assert!(parse(&["spn", "prover", "--bogus"]).is_err());
+        let c = parse(&["spn", "devnet", "--offline-provers", "25%"]).unwrap();
+        let Commands::Devnet(d) = c.command else { panic!() };
+        assert_eq!(d.offline_provers, Offline::Fraction(0.25));
+    }
+
+    #[test]
+    fn config_values_fill_missing_flags_only() {
+        let dir = std::env::temp_dir().join(format!("spn-cli-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("c.toml");
+        std::fs::write(&path, "[devnet]\nstakers = 16\njson = true\n[prover]\nclaim-batch = 9\n").unwrap();
+        let argv: Vec<OsString> = ["spn", "--config", path.to_str().unwrap(), "devnet", "--blocks", "3"]
+            .iter()
+            .map(OsString::from)
+            .collect();
+        let c = Cli::try_parse_from(merge_config(argv).unwrap()).unwrap();
+        let Commands::Devnet(d) = c.command else { panic!() };
+        assert_eq!((d.stakers, d.blocks, d.json), (16, 3, true));
+
+        let argv: Vec<OsString> = ["spn", "devnet", "--stakers", "8", "--config", path.to_str().unwrap()]
+            .iter()
+            .map(OsString::from)
+            .collect();
+        let c = Cli::try_parse_from(merge_config(argv).unwrap()).unwrap();
+        let Commands::Devnet(d) = c.command else { panic!() };
+        assert_eq!(d.stakers, 8, "the command line wins");
+
+        std::fs::write(&path, "bogus = 1\n").unwrap();
+        let argv: Vec<OsString> = ["spn", "devnet", "--config", path.to_str().unwrap()]
+            .iter()
+            .map(OsString::from)
+            .collect();
+        assert!(merge_config(argv).unwrap_err().contains("unknown key `bogus`"));
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}

@@ -1,0 +1,149 @@
+//! Bad input ends with one clear line on stderr and a non-zero exit.
+
+use std::io::{BufRead, BufReader};
+use std::process::Stdio;
+
+use super::{anvil_bin, run, spn, KEY};
+
+fn one_line(stderr: &str) -> &str {
+    let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 1, "expected one line on stderr, got:\n{stderr}");
+    lines[0]
+}
+
+#[test]
+fn unknown_flag() {
+    let mut c = spn();
+    c.args(["devnet", "--bogus"]);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 2);
+    let line = one_line(&err);
+    assert!(line.contains("unexpected argument '--bogus'"), "{line}");
+}
+
+#[test]
+fn malformed_key_from_flag_and_env() {
+    let mut c = spn();
+    c.args(["prover", "--key", "0x1234"]);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 1);
+    let line = one_line(&err);
+    assert_eq!(
+        line,
+        "error: malformed key (--key / SPN_KEY): expected 32 bytes (64 hex digits), got 4 hex digits"
+    );
+
+    let mut c = spn();
+    c.arg("node").env("SPN_KEY", "not-a-key");
+    let (code, _, err) = run(c);
+    assert_eq!(code, 1);
+    assert!(one_line(&err).starts_with("error: malformed key (--key / SPN_KEY)"), "{err}");
+}
+
+#[test]
+fn wrong_rpc_url() {
+    // Port 1 on loopback: nothing listens there.
+    let mut c = spn();
+    c.args(["node", "--key", KEY, "--l1.rpc-url", "http://127.0.0.1:1"]);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 1);
+    assert_eq!(
+        one_line(&err),
+        "error: cannot reach the L1 RPC at http://127.0.0.1:1: connection refused"
+    );
+    let mut c = spn();
+    c.args(["submitter", "--key", KEY, "--l1.rpc-url", "not a url"]);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 1);
+    assert!(one_line(&err).starts_with("error: cannot reach the L1 RPC at not a url: invalid URL"), "{err}");
+}
+
+#[test]
+fn missing_deployment_file_given_explicitly() {
+    let mut c = spn();
+    c.args(["sequencer", "--key", KEY, "--deployment", "/nonexistent/31337.json"]);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 1);
+    assert!(
+        one_line(&err).starts_with("error: deployment file /nonexistent/31337.json not found"),
+        "{err}"
+    );
+}
+
+#[test]
+fn missing_deployment_file_for_the_chain() {
+    let mut anvil = std::process::Command::new(anvil_bin())
+        .args(["--host", "127.0.0.1", "--port", "0"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start anvil");
+    let mut port = None;
+    for line in BufReader::new(anvil.stdout.take().unwrap()).lines() {
+        let line = line.unwrap();
+        if let Some(rest) = line.split("Listening on ").nth(1) {
+            port = rest.trim().rsplit(':').next().map(str::to_string);
+            break;
+        }
+    }
+    let port = port.expect("anvil port");
+    let dir = std::env::temp_dir().join(format!("spn-empty-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut c = spn();
+    c.args(["prover", "--key", KEY, "--l1.rpc-url", &format!("http://127.0.0.1:{port}")])
+        .arg("--deployments-dir")
+        .arg(&dir);
+    let (code, _, err) = run(c);
+    let _ = anvil.kill();
+    let _ = anvil.wait();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, 1);
+    let expected = format!("error: deployment file {}/31337.json not found", dir.display());
+    assert!(one_line(&err).starts_with(&expected), "{err}");
+}
+
+#[test]
+fn config_file_supplies_flags_and_rejects_unknown_keys() {
+    let dir = std::env::temp_dir().join(format!("spn-config-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("spn.toml");
+    std::fs::write(&path, format!("key = \"{KEY}\"\n[l1]\nrpc-url = \"http://127.0.0.1:1\"\n")).unwrap();
+    let mut c = spn();
+    c.arg("--config").arg(&path).arg("node");
+    let (code, _, err) = run(c);
+    assert_eq!(code, 1);
+    assert_eq!(
+        one_line(&err),
+        "error: cannot reach the L1 RPC at http://127.0.0.1:1: connection refused"
+    );
+
+    // The environment wins over the file.
+    let mut c = spn();
+    c.arg("--config").arg(&path).arg("node").env("SPN_KEY", "0x12");
+    let (code, _, err) = run(c);
+    assert_eq!(code, 1);
+    assert!(one_line(&err).starts_with("error: malformed key"), "{err}");
+
+    std::fs::write(&path, "stakerz = 3\n").unwrap();
+    let mut c = spn();
+    c.arg("devnet").env("SPN_CONFIG", &path);
+    let (code, _, err) = run(c);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, 2);
+    assert!(one_line(&err).contains("unknown key `stakerz`"), "{err}");
+}
+
+#[test]
+fn help_lists_every_subcommand() {
+    let mut c = spn();
+    c.arg("--help");
+    let (code, out, _) = run(c);
+    assert_eq!(code, 0);
+    for sub in ["devnet", "sequencer", "prover", "node", "submitter"] {
+        assert!(out.contains(sub), "{out}");
+    }
+    let mut c = spn();
+    c.args(["devnet", "--help"]);
+    let (_, out, _) = run(c);
+    assert!(out.contains("[env: SPN_STAKERS=]"), "{out}");
+}

@@ -1,0 +1,88 @@
+//! Whole devnet runs against a real anvil: `spn devnet --json` starts anvil on 127.0.0.1 at a
+//! free port, deploys, registers 32 stakers, runs every agent and stops anvil at the end.
+//! Devnets run one at a time (they are timed against the L1 clock on 2 cores).
+
+use std::sync::Mutex;
+
+use serde_json::Value;
+
+use super::{run, spn};
+
+static SERIAL: Mutex<()> = Mutex::new(());
+
+fn devnet(args: &[&str]) -> Value {
+    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let mut c = spn();
+    c.args(["devnet", "--json", "--stakers", "32"]).args(args);
+    let (code, out, err) = run(c);
+    let report: Value = serde_json::from_str(&out)
+        .unwrap_or_else(|e| panic!("no JSON report ({e}); exit {code}; stderr:\n{err}"));
+    assert_eq!(code, 0, "exit {code}; stderr:\n{err}\nreport:\n{out}");
+    // anvil is gone once the command returned.
+    let url = report["l1_rpc"].as_str().unwrap().trim_start_matches("http://").to_string();
+    assert!(std::net::TcpStream::connect(&url).is_err(), "anvil still listening at {url}");
+    report
+}
+
+fn u(v: &Value, k: &str) -> u64 {
+    v[k].as_u64().unwrap_or_else(|| panic!("{k} missing in {v}"))
+}
+
+#[test]
+fn full_lifecycle_pays_every_role_by_the_formulas() {
+    let r = devnet(&["--blocks", "3"]);
+    assert!(u(&r, "blocks_proposed") >= 3);
+    assert!(u(&r, "blocks_proven") >= 3);
+    assert_eq!(u(&r, "blocks_pruned"), 0);
+    assert!(u(&r, "distinct_provers") > 0);
+    assert_eq!(
+        u(&r, "jobs_total"),
+        u(&r, "jobs_by_assigned") + u(&r, "jobs_by_neighbour") + u(&r, "jobs_unfilled")
+    );
+    // Every withdrawer and the submitter hold exactly what spn-protocol's reward formulas give.
+    assert_eq!(r["balances_match"], Value::Bool(true), "{}", r["balance_mismatches"]);
+    assert_eq!(r["rewards"]["submitter"], "30.0000");
+    assert!(u(&r["rewards"], "claims") > 0);
+    for op in ["propose", "submitProof", "claim"] {
+        assert!(u(&r["gas"][op], "count") > 0, "no {op} gas in {}", r["gas"]);
+    }
+    for k in ["p50", "max"] {
+        assert!(r["proof_latency_seconds"][k].as_f64().unwrap() > 0.0);
+    }
+    assert!(r["critical_path_seconds"].as_f64().unwrap() > 0.0);
+    assert_eq!(u(&r, "rejected_messages"), 0);
+}
+
+#[test]
+fn offline_provers_are_covered_by_neighbourhood_fill() {
+    let r = devnet(&["--blocks", "3", "--offline-provers", "25%"]);
+    assert_eq!(u(&r, "offline_provers"), 8);
+    assert!(u(&r, "blocks_proven") >= 3);
+    assert!(u(&r, "jobs_by_neighbour") > 0, "{r}");
+    assert_eq!(u(&r, "offline_credited"), 0);
+    assert_eq!(r["balances_match"], Value::Bool(true), "{}", r["balance_mismatches"]);
+}
+
+#[test]
+fn withholding_sequencer_gets_no_quorum_and_the_next_slot_proceeds() {
+    let r = devnet(&["--blocks", "2", "--fault.withhold", "1"]);
+    assert_eq!(u(&r, "withheld_proposals"), 1);
+    assert!(u(&r, "proposals_without_quorum") >= 1);
+    let withheld = &r["withheld"][0];
+    let proposed = r["proposed"].as_array().unwrap();
+    assert!(
+        proposed.iter().all(|p| p["hash"] != withheld["hash"]),
+        "the withheld block reached L1"
+    );
+    let slot = u(withheld, "slot");
+    assert!(proposed.iter().any(|p| u(p, "slot") > slot), "no later block: {r}");
+    assert!(u(&r, "blocks_proven") >= 2);
+}
+
+#[test]
+fn unproven_block_is_pruned_and_the_chain_continues() {
+    let r = devnet(&["--blocks", "2", "--fault.skip-proofs", "1"]);
+    assert!(u(&r, "blocks_pruned") >= 1, "{r}");
+    assert!(u(&r, "blocks_proven") >= 2);
+    assert_eq!(r["balances_match"], Value::Bool(true), "{}", r["balance_mismatches"]);
+}
