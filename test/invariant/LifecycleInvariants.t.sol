@@ -143,7 +143,8 @@ contract LifecycleInvariantsTest is Test {
         console2.log("dead blocks", handler.deadCount(), "prunes", handler.calls("prune.ok"));
         console2.log("claims", handler.calls("claim.ok"), "claimed pairs", handler.claimedPairCount());
         console2.log("reports", handler.calls("inactivity.report"), "finalised", handler.calls("inactivity.finalise"));
-        console2.log("cleared", handler.calls("inactivity.clear"), "stakers", handler.stakerCount());
+        console2.log("cleared by reward", handler.calls("inactivity.clear"), "by job result", handler.calls("inactivity.clearJob"));
+        console2.log("stakers", handler.stakerCount());
         console2.log("exits", handler.calls("stake.exit"), "withdrawals", handler.calls("stake.withdraw"));
     }
 }

@@ -181,6 +181,10 @@ contract LifecycleHandler is SPNTest {
                 provenHash[hash] = true;
                 (,,, _lastSubmitterReward, _lastSequencerReward,) =
                     abi.decode(l.data, (bytes32, uint256, uint256, uint256, uint256, uint256));
+            } else if (t0 == IRollup.StrikeFinalised.selector) {
+                (, uint256 penalty, bool ejected) = abi.decode(l.data, (uint256, uint256, bool));
+                if (penalty > 0) calls["strike.penalty"]++;
+                if (ejected) calls["strike.ejected"]++;
             } else if (t0 == IRollup.RewardsClaimed.selector) {
                 (uint256 amount,) = abi.decode(l.data, (uint256, uint256));
                 claimedEventsTotal += amount;
@@ -805,11 +809,62 @@ contract LifecycleHandler is SPNTest {
         _processLogs();
     }
 
+    /// @dev Half the time with a rewards leaf (if the staker has one in range), otherwise with the staker's signed
+    ///      result for its own round-1 job of the reported block and the output's path to the transaction root.
     function _clear(uint256 seed) internal {
         for (uint256 i; i < stakers.length; ++i) {
             address staker = stakers[(seed % stakers.length + i) % stakers.length];
             IRollup.Inactivity memory rec = rollup.getInactivity(staker);
-            if (rec.pendingBlock != 0 && _clearWithEvidence(staker, rec)) return;
+            if (rec.pendingBlock == 0) continue;
+            if (seed % 2 == 0 && _clearWithEvidence(staker, rec)) return;
+            _clearWithJobResult(staker, rec);
+            return;
+        }
+    }
+
+    function _clearWithJobResult(address staker, IRollup.Inactivity memory rec) internal {
+        uint256 number = rec.pendingBlock;
+        MessagesLib.Header memory h = _live[number];
+        uint256 m = rollup.roundHeight();
+        // The reported staker is on the block's round-1 committee: its own round-1 job is always eligible.
+        uint256 job = SortitionLib.jobOnPath(SortitionLib.score(staker, _seedOf(h.slot)), 1, h.height, m);
+        (bytes32 output, bytes32[] memory siblings) = _pathOf(_leaves(h.height, _salt[number]), SortitionLib.level(1, h.height, m), job);
+        IRollup.Signature memory sig = _signCompact(
+            staker, MessagesLib.jobResultDigest(rollup.domainSeparator(), MessagesLib.blockHash(h), job, output)
+        );
+        bool open = rollup.currentSlot() <= uint256(rec.pendingSlot) + rollup.graceSlots();
+        vm.recordLogs();
+        if (open) {
+            rollup.clearWithJobResult(staker, h, uint32(job), output, sig, siblings);
+            calls["inactivity.clearJob"]++;
+            if (rollup.getInactivity(staker).pendingBlock != 0) _violation("clear left the report pending");
+        } else {
+            try rollup.clearWithJobResult(staker, h, uint32(job), output, sig, siblings) {
+                _violation("report cleared with a job result after its grace period");
+            } catch {}
+        }
+        _processLogs();
+    }
+
+    /// @dev The node at (`lvl`, `index`) of the positional tree over `leaves`, and its siblings up to the root.
+    function _pathOf(bytes32[] memory leaves, uint256 lvl, uint256 index)
+        internal
+        pure
+        returns (bytes32 node, bytes32[] memory siblings)
+    {
+        bytes32[] memory nodes = leaves;
+        uint256 height;
+        while ((1 << height) < leaves.length) ++height;
+        siblings = new bytes32[](height - lvl);
+        for (uint256 l; l < height; ++l) {
+            if (l == lvl) node = nodes[index];
+            if (l >= lvl) {
+                siblings[l - lvl] = nodes[index ^ 1];
+                index >>= 1;
+            }
+            bytes32[] memory up = new bytes32[](nodes.length / 2);
+            for (uint256 i; i < up.length; ++i) up[i] = keccak256(abi.encodePacked(nodes[2 * i], nodes[2 * i + 1]));
+            nodes = up;
         }
     }
 
