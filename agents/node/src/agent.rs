@@ -287,7 +287,7 @@ impl StakerAgent {
         self.best_seen.retain(|&s, _| s >= horizon);
         self.attested.retain(|&s, _| s >= horizon);
         self.held.retain(|(t, _)| t.elapsed() < Duration::from_secs(12));
-        if !self.cfg.sequencer {
+        if !self.cfg.sequencer || self.faults.halted() {
             return;
         }
         let p = self.view.params().clone();

@@ -1,7 +1,7 @@
 //! Counters the agents record for the devnet report, and the devnet's fault injection switches.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::Mutex;
 use std::time::Instant;
 
@@ -107,6 +107,7 @@ impl Metrics {
 pub struct Faults {
     withhold: AtomicU32,
     skip_proof: AtomicU32,
+    halt: AtomicBool,
 }
 
 impl Faults {
@@ -116,7 +117,18 @@ impl Faults {
         Self {
             withhold: AtomicU32::new(withhold),
             skip_proof: AtomicU32::new(skip_proof),
+            halt: AtomicBool::new(false),
         }
+    }
+
+    /// Stops new proposals and submissions (the devnet is winding down).
+    pub fn halt(&self) {
+        self.halt.store(true, Ordering::SeqCst);
+    }
+
+    /// Whether [`Self::halt`] was called.
+    pub fn halted(&self) -> bool {
+        self.halt.load(Ordering::SeqCst)
     }
 
     fn take(c: &AtomicU32) -> bool {

@@ -232,6 +232,9 @@ impl Submitter {
     }
 
     fn try_submit(&mut self) {
+        if self.faults.halted() {
+            return;
+        }
         let (_, proven) = self.view.tips();
         let next = proven + 1;
         let Some(hash) = self.view.hash_of(next) else {
@@ -299,6 +302,9 @@ impl Submitter {
     }
 
     fn on_tick(&mut self) {
+        if self.faults.halted() {
+            return;
+        }
         self.try_submit();
         let p = self.view.params().clone();
         let slot = self.view.current_slot();

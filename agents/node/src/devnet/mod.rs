@@ -280,7 +280,16 @@ async fn drive(cfg: &DevnetConfig, l1: &L1, d: &Deployment, started: Instant) ->
     if timed_out {
         tracing::warn!(target: "spn::devnet", "timed out after {:?} with {} of {} blocks proven", timeout, acc.proven.len(), cfg.blocks);
     }
-    // Final claims from every prover key, then let the follower see them.
+    // Stop proposing and submitting, let in-flight transactions land, then the final claims from
+    // every prover key; then let the follower see them.
+    faults.halt();
+    let settle = tokio::time::Instant::now() + Duration::from_secs(3);
+    loop {
+        tokio::select! {
+            ev = events.recv() => if let Ok(ev) = ev { acc.apply(&view, &metrics, ev).await },
+            _ = tokio::time::sleep_until(settle) => break,
+        }
+    }
     let upto = acc.proven.keys().next_back().copied().unwrap_or(0);
     let claims = handles.iter().map(|h| h.claim_now(upto));
     if tokio::time::timeout(Duration::from_secs(60), futures::future::join_all(claims)).await.is_err() {
@@ -424,11 +433,11 @@ impl Accumulator {
                 tracing::info!(target: "spn::devnet", "slot {}: block {} ({}) proposed by {} with n={}", header.slot, header.number, short_hash(hash), crate::agent::short(header.proposer), header.height);
                 self.seen.insert(hash, (header, Instant::now()));
             }
-            L1Event::Pruned { to, .. } => {
-                let n = self.pending.saturating_sub(to);
+            L1Event::Pruned { from, to } => {
+                let n = (to + 1).saturating_sub(from);
                 self.pruned += n;
-                self.pending = to;
-                tracing::warn!(target: "spn::devnet", "{n} unproven block(s) pruned; pending tip back to {to}");
+                self.pending = from.saturating_sub(1);
+                tracing::warn!(target: "spn::devnet", "blocks {from}..={to} pruned (unproven after the proof window); pending tip back to {}", self.pending);
             }
             L1Event::Proven { number, hash, distinct_provers, unfilled_jobs, submitter_reward, sequencer_reward, provers_reserved, tx, .. } => {
                 self.rewards.submitter += submitter_reward;

@@ -73,11 +73,11 @@ pub enum L1Event {
         /// Gas of the submission is not in the log; L1 block of the proof.
         l1_block: u64,
     },
-    /// `BlocksPruned`: the pending chain fell back to `to`.
+    /// `BlocksPruned`: blocks `from..=to` were dropped; the pending tip is `from - 1`.
     Pruned {
         /// First dropped number.
         from: u64,
-        /// New pending tip.
+        /// Last dropped number (the pending tip before pruning).
         to: u64,
     },
     /// `RewardsClaimed`.
@@ -260,8 +260,8 @@ impl ChainView {
                 }),
                 RollupEvents::BlocksPruned(p) => {
                     let (from, to) = (to_u64(p.fromNumber), to_u64(p.toNumber));
-                    i.pending_tip = to;
-                    i.hashes.retain(|&k, _| k <= to);
+                    i.pending_tip = from.saturating_sub(1);
+                    i.hashes.retain(|&k, _| k < from);
                     Some(L1Event::Pruned { from, to })
                 }
                 RollupEvents::BlockProven(p) => {
