@@ -185,7 +185,8 @@ contract StakingHandler is CommonBase, StdCheats, StdUtils {
         if (keys.length == 0) return;
         address key = _pick(seed);
         IStaking.Staker memory before = staking.getStaker(key);
-        staking.eject(key);
+        bool ejected = staking.eject(key);
+        if (ejected != (before.exitEpoch == type(uint32).max)) _violation("eject's result does not say whether it ejected");
         IStaking.Staker memory afterwards = staking.getStaker(key);
         if (before.exitEpoch != type(uint32).max) {
             if (afterwards.exitEpoch != before.exitEpoch) _violation("ejection moved an existing exit");
