@@ -8,7 +8,7 @@ export SPN_FORGE := $(FORGE)
 export SPN_ANVIL := $(ANVIL)
 export SPN_SOLC  := $(CURDIR)/tools/solc
 
-.PHONY: install build test test-forge test-gas test-rust snapshot gas-report lint clean
+.PHONY: install build test test-forge test-gas test-rust snapshot gas-report deploy-local lint clean
 
 ## install: pinned toolchain and Solidity libraries from package-lock.json
 install: node_modules/.spn-installed
@@ -48,6 +48,10 @@ snapshot: install
 ## gas-report: forge's per-function gas report over the whole suite
 gas-report: install
 	$(FORGE) test --no-match-path 'test/gas/*' --gas-report
+
+## deploy-local: deploy SPN to a running local anvil (RPC_URL, default http://127.0.0.1:8545), write deployments/31337.json
+deploy-local: install
+	$(FORGE) script script/Deploy.s.sol --rpc-url $(or $(RPC_URL),http://127.0.0.1:8545) --broadcast
 
 lint: install
 	$(FORGE) lint contracts

@@ -243,3 +243,21 @@ contract BenchClaimTest is BenchBase {
         }
     }
 }
+
+/// @notice Runtime sizes against EIP-170 (24,576 bytes): anvil and every L1 refuse larger contracts.
+contract BenchSizeTest is SPNTest {
+    uint256 internal constant EIP170_LIMIT = 24_576;
+
+    function setUp() public {
+        _deploy();
+    }
+
+    function test_size_contracts() public {
+        vm.snapshotValue("Rollup runtime bytes", address(rollup).code.length);
+        vm.snapshotValue("Staking runtime bytes", address(staking).code.length);
+        vm.snapshotValue("TranscriptVerifier runtime bytes", address(verifier).code.length);
+        assertLe(address(rollup).code.length, EIP170_LIMIT, "Rollup above EIP-170");
+        assertLe(address(staking).code.length, EIP170_LIMIT, "Staking above EIP-170");
+        assertLe(address(verifier).code.length, EIP170_LIMIT, "TranscriptVerifier above EIP-170");
+    }
+}
