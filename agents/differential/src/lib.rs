@@ -101,14 +101,15 @@ impl ForgeProfile {
     /// The solc settings these values give.
     pub fn settings(&self) -> SolcSettings {
         let mut settings = SolcSettings::default();
-        settings.optimizer = Optimizer {
+        let s = &mut settings.settings;
+        s.optimizer = Optimizer {
             enabled: Some(self.optimizer),
             runs: Some(self.optimizer_runs),
             details: None,
         };
-        settings.evm_version = Some(EvmVersion::from_str(&self.evm_version).expect("evm_version"));
-        settings.via_ir = Some(self.via_ir);
-        settings.metadata = Some(SettingsMetadata::from(
+        s.evm_version = Some(EvmVersion::from_str(&self.evm_version).expect("evm_version"));
+        s.via_ir = Some(self.via_ir);
+        s.metadata = Some(SettingsMetadata::from(
             BytecodeHash::from_str(&self.bytecode_hash).expect("bytecode_hash"),
         ));
         settings

@@ -13,6 +13,13 @@ use crate::schedule::{self, CostWeights};
 /// id then fits the `uint32 job` of `JobResult` with room to spare.
 pub const MAX_SUPPORTED_HEIGHT: u8 = 24;
 
+/// Largest redundancy, cost weight and sequencer bonus cap the Rollup accepts
+/// (`Rollup.MAX_WEIGHT = type(uint32).max`).
+pub const MAX_WEIGHT: u64 = u32::MAX as u64;
+
+/// Largest reward amount the Rollup accepts (`Rollup.MAX_REWARD = type(uint96).max`).
+pub const MAX_REWARD: U256 = U256::from_limbs([u64::MAX, u32::MAX as u64, 0, 0]);
+
 /// One token with 18 decimals.
 const TOKEN: u64 = 1_000_000_000_000_000_000;
 
@@ -149,12 +156,14 @@ impl Params {
         }
     }
 
-    /// Checks every consistency rule; the error names the first offending parameter.
+    /// Checks every consistency rule; the error names the first offending parameter
+    /// (`totalProverCost` when the costs of the largest block do not fit `uint64`).
     ///
     /// The rules and their order are those of the `Staking` and `Rollup` constructors
-    /// (`Params__Invalid`), followed by two checks of this crate's integer widths: the costs of
-    /// the largest block must fit `uint64` (the `cost` of a `ClaimItem`) and the largest block
-    /// reward must fit `uint128` (the stored provers pot).
+    /// (`Params__Invalid`): among them redundancy and cost weights at most `2^32 - 1`
+    /// ([`MAX_WEIGHT`]), `totalProverCost(maxHeight)` within `uint64` (the `cost` of a
+    /// `ClaimItem`), rewards at most `2^96 - 1` ([`MAX_REWARD`]) and the bonus cap at most
+    /// `2^32 - 1`.
     pub fn validate(&self) -> Result<()> {
         let fail = |param, reason| Err(Error::InvalidParam { param, reason });
         // ---- Staking
@@ -201,6 +210,9 @@ impl Params {
         if self.redundancy == 0 {
             return fail("redundancy", "is zero (committee targets would be zero)");
         }
+        if self.redundancy > MAX_WEIGHT {
+            return fail("redundancy", "above 2^32");
+        }
         if self.attestation_quorum == 0 {
             return fail("attestationQuorum", "is zero");
         }
@@ -216,6 +228,30 @@ impl Params {
                 "is zero (totalProverCost must be positive)",
             );
         }
+        let weights = [
+            ("vmProofsPerTx", self.vm_proofs_per_tx),
+            ("vmProofCost", self.vm_proof_cost),
+            ("baseProofCost", self.base_proof_cost),
+            ("mergeProofCost", self.merge_proof_cost),
+        ];
+        if let Some((name, _)) = weights.iter().find(|(_, w)| *w > MAX_WEIGHT) {
+            return fail(name, "cost weight above 2^32");
+        }
+        if schedule::checked_total_prover_cost(self, self.max_height).is_none() {
+            return fail("totalProverCost", "totalProverCost(maxHeight) above 2^64");
+        }
+        let rewards = [
+            ("submitterReward", self.submitter_reward),
+            ("sequencerBase", self.sequencer_base),
+            ("sequencerPerProver", self.sequencer_per_prover),
+            ("proversReward", self.provers_reward),
+        ];
+        if let Some((name, _)) = rewards.iter().find(|(_, r)| *r > MAX_REWARD) {
+            return fail(name, "reward above 2^96");
+        }
+        if self.sequencer_bonus_cap > MAX_WEIGHT {
+            return fail("sequencerBonusCap", "above 2^32");
+        }
         if self.strike_threshold == 0 {
             return fail("strikeThreshold", "is zero");
         }
@@ -230,18 +266,6 @@ impl Params {
         }
         if self.neighbourhood >= 32 {
             return fail("neighbourhood", "must be below 32");
-        }
-        // ---- integer widths of this crate
-        if schedule::checked_total_prover_cost(self, self.max_height).is_none() {
-            return fail("vmProofCost", "totalProverCost(maxHeight) overflows uint64");
-        }
-        let due = U256::from(self.sequencer_bonus_cap)
-            .checked_mul(self.sequencer_per_prover)
-            .and_then(|b| b.checked_add(self.submitter_reward))
-            .and_then(|d| d.checked_add(self.sequencer_base))
-            .and_then(|d| d.checked_add(self.provers_reward));
-        if due.is_none_or(|d| d > U256::from(u128::MAX)) {
-            return fail("proversReward", "the largest block reward must fit uint128");
         }
         Ok(())
     }
@@ -526,10 +550,56 @@ mod tests {
             ),
             (
                 Params {
+                    redundancy: MAX_WEIGHT + 1,
+                    ..base.clone()
+                },
+                "redundancy",
+            ),
+            (
+                Params {
+                    merge_proof_cost: MAX_WEIGHT + 1,
+                    ..base.clone()
+                },
+                "mergeProofCost",
+            ),
+            (
+                Params {
+                    vm_proofs_per_tx: MAX_WEIGHT,
+                    vm_proof_cost: MAX_WEIGHT,
+                    max_height: 24,
+                    ..base.clone()
+                },
+                "totalProverCost",
+            ),
+            (
+                Params {
                     provers_reward: U256::MAX,
                     ..base.clone()
                 },
                 "proversReward",
+            ),
+            (
+                Params {
+                    submitter_reward: MAX_REWARD + U256::from(1),
+                    provers_reward: U256::MAX,
+                    ..base.clone()
+                },
+                "submitterReward",
+            ),
+            (
+                Params {
+                    sequencer_bonus_cap: MAX_WEIGHT + 1,
+                    ..base.clone()
+                },
+                "sequencerBonusCap",
+            ),
+            (
+                Params {
+                    sequencer_bonus_cap: MAX_WEIGHT + 1,
+                    strike_threshold: 0,
+                    ..base.clone()
+                },
+                "sequencerBonusCap",
             ),
         ];
         // Accepted by the contracts, so accepted here too.
@@ -541,6 +611,20 @@ mod tests {
         }
         .validate()
         .unwrap();
+        Params {
+            redundancy: MAX_WEIGHT,
+            base_proof_cost: MAX_WEIGHT,
+            merge_proof_cost: MAX_WEIGHT,
+            submitter_reward: MAX_REWARD,
+            sequencer_base: MAX_REWARD,
+            sequencer_per_prover: MAX_REWARD,
+            provers_reward: MAX_REWARD,
+            sequencer_bonus_cap: MAX_WEIGHT,
+            ..base.clone()
+        }
+        .validate()
+        .unwrap();
+        assert_eq!(MAX_REWARD, (U256::from(1) << 96) - U256::from(1));
         for (p, name) in cases {
             assert_eq!(param_of(&p), name, "{p:?}");
         }

@@ -38,6 +38,9 @@ pub const OUTPUT_BYTES: usize = 32;
 pub const PROVER_HEADER_BYTES: usize = 22;
 /// Bytes of one contribution: job, `r`, `vs`.
 pub const CONTRIBUTION_BYTES: usize = 68;
+/// Fewest bytes a prover takes (a header and one contribution): the verifier requires
+/// `proverCount * MIN_PROVER_BYTES` unread bytes right after reading `proverCount`.
+pub const MIN_PROVER_BYTES: usize = PROVER_HEADER_BYTES + CONTRIBUTION_BYTES;
 
 /// One job result: global job id and the prover's compact signature over its `JobResult`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -146,6 +149,26 @@ impl<'a> Reader<'a> {
         })
     }
 
+    /// `require_`: at least `size` unread bytes, without consuming them.
+    fn require(&self, size: u64) -> Result<()> {
+        let needed = (self.cursor as u64).saturating_add(size);
+        if needed > self.end() {
+            return Err(Error::Malformed {
+                at: needed,
+                end: self.end(),
+            });
+        }
+        Ok(())
+    }
+
+    /// Reads `proverCount` and requires room for that many provers of one contribution each
+    /// (the verifier's bound before it allocates per prover).
+    fn read_prover_count(&mut self) -> Result<u64> {
+        let count = self.read_count()?;
+        self.require(count * MIN_PROVER_BYTES as u64)?;
+        Ok(count)
+    }
+
     /// `close`: the whole proof must be consumed.
     fn close(&self) -> Result<()> {
         if self.cursor != self.bytes.len() {
@@ -209,17 +232,16 @@ impl Transcript {
         Ok(out)
     }
 
-    /// Decodes a packed transcript. Checks the structure only (every read in bounds, nothing
-    /// trailing), failing with [`Error::Malformed`] as `TranscriptLib` would; the protocol rules
-    /// are [`verify_packed`]'s.
+    /// Decodes a packed transcript. Checks the structure only (every read in bounds, room for
+    /// `proverCount` provers of one contribution each right after the count, nothing trailing),
+    /// failing with [`Error::Malformed`] where the verifier would; the protocol rules are
+    /// [`verify_packed`]'s.
     pub fn decode(bytes: &[u8]) -> Result<Self> {
         let mut rd = Reader::new(bytes);
         let count = rd.read_count()?;
         let outputs = outputs_of(rd.take_many(count, OUTPUT_BYTES)?);
-        let prover_count = rd.read_count()?;
-        // Never trust a count for an allocation: each prover needs at least its header.
-        let room = (bytes.len() - rd.cursor) / PROVER_HEADER_BYTES;
-        let mut provers = Vec::with_capacity((prover_count as usize).min(room));
+        let prover_count = rd.read_prover_count()?;
+        let mut provers = Vec::with_capacity(prover_count as usize);
         for _ in 0..prover_count {
             let (prover, n) = rd.read_prover()?;
             let mut contributions = Vec::with_capacity(usize::from(n));
@@ -253,7 +275,8 @@ impl Transcript {
 ///
 /// Order: the schedule of `ctx.height` (this crate also requires the height to be within the
 /// parameters' bounds, which the Rollup checks at proposal time); `outputCount == totalJobs(n)`
-/// (before the outputs are read); the outputs, round by round, up to `txRoot`; then per prover,
+/// (before the outputs are read); the outputs, round by round, up to `txRoot`; room for
+/// `proverCount` provers of [`MIN_PROVER_BYTES`] each after the count; then per prover,
 /// as it is read: strictly above the previous one (the first above `address(0)`), at least one
 /// contribution, and per contribution as it is read: `job < offset(K)`, not contributed before,
 /// prover in that round's committee, job in its neighbourhood, signature recovers to the
@@ -280,9 +303,8 @@ pub fn verify_packed(
     let outputs = outputs_of(rd.take_many(count, OUTPUT_BYTES)?);
     tree::verify_outputs(&schedule, &outputs, ctx.tx_root)?;
 
-    let prover_count = rd.read_count()?;
-    let room = (proof.len() - rd.cursor) / PROVER_HEADER_BYTES;
-    let mut leaves = Vec::with_capacity((prover_count as usize).min(room));
+    let prover_count = rd.read_prover_count()?;
+    let mut leaves = Vec::with_capacity(prover_count as usize);
     let prover_jobs = schedule.prover_jobs();
     let mut taken = vec![false; prover_jobs as usize];
     let mut credited_cost = 0u64;
@@ -585,7 +607,7 @@ mod tests {
                 0..4 => 4,
                 4..68 => 68,
                 68..72 => 72,
-                72..94 => 94,
+                // After proverCount: room for one header and one contribution is required first.
                 _ => 162,
             };
             assert_eq!(
@@ -621,7 +643,17 @@ mod tests {
         assert_eq!(
             Transcript::decode(&huge),
             Err(Error::Malformed {
-                at: 162 + 22,
+                at: 72 + 90 * u64::from(u32::MAX),
+                end: len
+            })
+        );
+        // Two provers need 180 bytes after the count even if the first one is empty.
+        let mut two = enc.clone();
+        two[68..72].copy_from_slice(&[0, 0, 0, 2]);
+        assert_eq!(
+            Transcript::decode(&two),
+            Err(Error::Malformed {
+                at: 72 + 180,
                 end: len
             })
         );

@@ -26,7 +26,7 @@ use crate::error::{Error, Result};
 use crate::keys;
 use crate::l1::{ChainView, Deployment, L1Event, Sender, L1};
 use crate::metrics::{Faults, Metrics};
-use crate::net::InProcessBus;
+use crate::net::{InProcessBus, Network, P2pConfig, P2pNetwork};
 use crate::pool::{self, TxPool};
 use crate::submitter::Submitter;
 
@@ -70,6 +70,26 @@ impl std::str::FromStr for Offline {
     }
 }
 
+/// How the devnet's agents talk.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NetworkKind {
+    /// libp2p on 127.0.0.1 (one peer per agent, full mesh).
+    P2p,
+    /// An in-process message bus (no sockets).
+    Local,
+}
+
+impl std::str::FromStr for NetworkKind {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "p2p" | "libp2p" => Ok(Self::P2p),
+            "local" | "bus" => Ok(Self::Local),
+            _ => Err(format!("unknown network `{s}` (p2p or local)")),
+        }
+    }
+}
+
 /// Everything `spn devnet` can be told.
 #[derive(Debug, Clone)]
 pub struct DevnetConfig {
@@ -105,6 +125,8 @@ pub struct DevnetConfig {
     pub deployments_dir: Option<PathBuf>,
     /// Address of the transaction pool endpoint (port 0: any free port).
     pub pool_addr: SocketAddr,
+    /// Transport between the agents.
+    pub network: NetworkKind,
 }
 
 impl Default for DevnetConfig {
@@ -126,6 +148,7 @@ impl Default for DevnetConfig {
             timeout: None,
             deployments_dir: None,
             pool_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            network: NetworkKind::P2p,
         }
     }
 }
@@ -235,8 +258,38 @@ async fn drive(cfg: &DevnetConfig, l1: &L1, d: &Deployment, started: Instant) ->
         cost: cfg.cost,
         ..AgentConfig::default()
     };
+    let namespace = format!("/spn/{}/{}", d.chain_id, d.rollup);
+    let domain = spn_protocol::eip712::domain(d.chain_id, d.rollup);
+    let mut addrs: Vec<libp2p::Multiaddr> = Vec::new();
+    let mut join = |name: String| {
+        let bus = bus.clone();
+        let namespace = namespace.clone();
+        let domain = domain.clone();
+        let peers = addrs.clone();
+        let kind = cfg.network;
+        async move {
+            match kind {
+                NetworkKind::Local => {
+                    let (n, inbox) = bus.join(name);
+                    Ok::<_, Error>((n as Arc<dyn Network>, inbox, None))
+                }
+                NetworkKind::P2p => {
+                    let (n, inbox) = P2pNetwork::start(P2pConfig {
+                        listen: "/ip4/127.0.0.1/tcp/0".parse().expect("valid"),
+                        peers,
+                        namespace,
+                        domain,
+                    })
+                    .await?;
+                    let addr = n.listen_addr();
+                    Ok((n as Arc<dyn Network>, inbox, Some(addr)))
+                }
+            }
+        }
+    };
     for (i, k) in keys.iter().take(online).enumerate() {
-        let (net, inbox) = bus.join(format!("staker-{i}"));
+        let (net, inbox, addr) = join(format!("staker-{i}")).await?;
+        addrs.extend(addr);
         handles.push(StakerAgent::spawn(AgentParts {
             view: view.clone(),
             key: k.clone(),
@@ -251,7 +304,7 @@ async fn drive(cfg: &DevnetConfig, l1: &L1, d: &Deployment, started: Instant) ->
     }
     let submitter_key = keys::devnet_submitter_key();
     deploy::fund_eth(l1, submitter_key.address(), U256::from(10u64).pow(U256::from(21))).await?;
-    let (net, inbox) = bus.join("submitter");
+    let (net, inbox, _) = join("submitter".into()).await?;
     Submitter::spawn(
         view.clone(),
         Arc::new(Sender::new(l1.clone(), &submitter_key)),

@@ -1,11 +1,14 @@
 //! The network between agents (docs/PROTOCOL.md §15): gossip for announcements (proposals,
 //! attestations, job results) and request-response for block bodies.
 //!
-//! Agents talk to a [`Network`]; [`InProcessBus`] connects agents that run in one process (the
-//! devnet). Every payload is `abi.encode` of the tuples of §15.1 and is decoded and checked by the
+//! Agents talk to a [`Network`]: [`P2pNetwork`] is libp2p (gossipsub and request-response over
+//! TCP, noise, yamux); [`InProcessBus`] connects agents that run in one process without sockets. Every payload is `abi.encode` of the tuples of §15.1 and is decoded and checked by the
 //! receiving agent ([`messages`]), never trusted.
 
 pub mod messages;
+pub mod p2p;
+
+pub use p2p::{P2pConfig, P2pNetwork};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

@@ -1,0 +1,374 @@
+//! The libp2p transport: TCP + noise + yamux; gossipsub for the announcement topics and
+//! request-response (`block-body/1`, JSON) for block bodies. Topic and protocol names are
+//! prefixed `/spn/<chainId>/<rollup>/`.
+//!
+//! Gossip runs in validation mode: the network task checks each message's size, encoding and
+//! signature before gossipsub forwards it (a bad one is rejected, logged and never forwarded);
+//! the agent then checks what needs chain state (eligibility, outputs).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use alloy_primitives::{Bytes, B256};
+use alloy_sol_types::Eip712Domain;
+use futures::future::BoxFuture;
+use futures::StreamExt;
+use libp2p::gossipsub::{self, IdentTopic, MessageAcceptance, TopicHash};
+use libp2p::request_response::{self, OutboundRequestId, ProtocolSupport};
+use libp2p::swarm::{NetworkBehaviour, SwarmEvent};
+use libp2p::{noise, tcp, yamux, Multiaddr, PeerId, StreamProtocol, Swarm};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{mpsc, oneshot};
+
+use super::messages::{AttestationMsg, JobResultMsg, ProposalMsg};
+use super::{Inbound, Network, Topic};
+use crate::error::{Error, Result};
+
+/// Where a peer listens and whom it dials.
+#[derive(Debug, Clone)]
+pub struct P2pConfig {
+    /// Listen address (`/ip4/127.0.0.1/tcp/0` picks a free port).
+    pub listen: Multiaddr,
+    /// Peers to dial at start.
+    pub peers: Vec<Multiaddr>,
+    /// `/spn/<chainId>/<rollup>`.
+    pub namespace: String,
+    /// EIP-712 domain for the stateless checks.
+    pub domain: Eip712Domain,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct BodyRequest {
+    block_hash: B256,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+enum BodyResponse {
+    Found(Vec<Bytes>),
+    NotFound,
+}
+
+#[derive(NetworkBehaviour)]
+struct Behaviour {
+    gossipsub: gossipsub::Behaviour,
+    bodies: request_response::json::Behaviour<BodyRequest, BodyResponse>,
+}
+
+enum Cmd {
+    Publish(Topic, Bytes),
+    Fetch(B256, oneshot::Sender<Result<Vec<Bytes>>>),
+    Dial(Multiaddr),
+}
+
+type Bodies = Arc<Mutex<HashMap<B256, Arc<Vec<Bytes>>>>>;
+
+/// A running libp2p peer.
+#[derive(Debug)]
+pub struct P2pNetwork {
+    peer_id: PeerId,
+    listen: Multiaddr,
+    cmd: mpsc::UnboundedSender<Cmd>,
+    bodies: Bodies,
+}
+
+impl std::fmt::Debug for Cmd {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Cmd")
+    }
+}
+
+impl P2pNetwork {
+    /// Starts the peer; returns it once it listens, with the inbox of checked gossip.
+    pub async fn start(cfg: P2pConfig) -> Result<(Arc<Self>, mpsc::UnboundedReceiver<Inbound>)> {
+        let net = |e: String| Error::Network(e);
+        let gossip_cfg = gossipsub::ConfigBuilder::default()
+            .heartbeat_interval(Duration::from_millis(500))
+            .validation_mode(gossipsub::ValidationMode::Strict)
+            .validate_messages()
+            .max_transmit_size(4096)
+            .build()
+            .map_err(|e| net(format!("gossipsub config: {e}")))?;
+        let protocol = StreamProtocol::try_from_owned(format!("{}/block-body/1", cfg.namespace))
+            .map_err(|e| net(format!("protocol name: {e}")))?;
+        let mut swarm: Swarm<Behaviour> = libp2p::SwarmBuilder::with_new_identity()
+            .with_tokio()
+            .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)
+            .map_err(|e| net(format!("transport: {e}")))?
+            .with_behaviour(|key| {
+                let gossipsub = gossipsub::Behaviour::new(
+                    gossipsub::MessageAuthenticity::Signed(key.clone()),
+                    gossip_cfg,
+                )?;
+                let bodies = request_response::json::Behaviour::new(
+                    [(protocol, ProtocolSupport::Full)],
+                    request_response::Config::default().with_request_timeout(Duration::from_secs(5)),
+                );
+                Ok(Behaviour { gossipsub, bodies })
+            })
+            .map_err(|e| net(format!("behaviour: {e}")))?
+            .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
+            .build();
+        let topics: Vec<(Topic, IdentTopic)> = [Topic::Proposal, Topic::Attestation, Topic::JobResult]
+            .into_iter()
+            .map(|t| (t, IdentTopic::new(format!("{}/{}", cfg.namespace, t.name()))))
+            .collect();
+        for (_, t) in &topics {
+            swarm
+                .behaviour_mut()
+                .gossipsub
+                .subscribe(t)
+                .map_err(|e| net(format!("subscribe: {e}")))?;
+        }
+        swarm
+            .listen_on(cfg.listen.clone())
+            .map_err(|e| net(format!("listen on {}: {e}", cfg.listen)))?;
+        for p in &cfg.peers {
+            if let Err(e) = swarm.dial(p.clone()) {
+                tracing::warn!(target: "spn::net", "dial {p}: {e}");
+            }
+        }
+        let listen = loop {
+            match tokio::time::timeout(Duration::from_secs(10), swarm.select_next_some()).await {
+                Ok(SwarmEvent::NewListenAddr { address, .. }) => break address,
+                Ok(_) => {}
+                Err(_) => return Err(net(format!("no listen address on {}", cfg.listen))),
+            }
+        };
+        let peer_id = *swarm.local_peer_id();
+        let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
+        let (in_tx, in_rx) = mpsc::unbounded_channel();
+        let bodies: Bodies = Arc::default();
+        let task = Task {
+            swarm,
+            topics,
+            domain: cfg.domain,
+            bodies: bodies.clone(),
+            inbox: in_tx,
+            pending: HashMap::new(),
+            connected: HashSet::new(),
+        };
+        tokio::spawn(task.run(cmd_rx));
+        Ok((
+            Arc::new(Self {
+                peer_id,
+                listen: listen.with(libp2p::multiaddr::Protocol::P2p(peer_id)),
+                cmd: cmd_tx,
+                bodies,
+            }),
+            in_rx,
+        ))
+    }
+
+    /// The address other peers dial (with `/p2p/<peer id>`).
+    pub fn listen_addr(&self) -> Multiaddr {
+        self.listen.clone()
+    }
+
+    /// Dials another peer.
+    pub fn dial(&self, addr: Multiaddr) {
+        let _ = self.cmd.send(Cmd::Dial(addr));
+    }
+}
+
+impl Network for P2pNetwork {
+    fn peer_id(&self) -> String {
+        self.peer_id.to_string()
+    }
+
+    fn publish(&self, topic: Topic, payload: Bytes) {
+        let _ = self.cmd.send(Cmd::Publish(topic, payload));
+    }
+
+    fn serve_body(&self, block_hash: B256, txs: Arc<Vec<Bytes>>) {
+        self.bodies.lock().unwrap().insert(block_hash, txs);
+    }
+
+    fn forget_bodies(&self, block_hashes: &[B256]) {
+        let mut b = self.bodies.lock().unwrap();
+        for h in block_hashes {
+            b.remove(h);
+        }
+    }
+
+    fn fetch_body(&self, block_hash: B256) -> BoxFuture<'static, Result<Vec<Bytes>>> {
+        let (tx, rx) = oneshot::channel();
+        let sent = self.cmd.send(Cmd::Fetch(block_hash, tx)).is_ok();
+        Box::pin(async move {
+            if !sent {
+                return Err(Error::Network("network stopped".into()));
+            }
+            match tokio::time::timeout(Duration::from_secs(8), rx).await {
+                Ok(Ok(r)) => r,
+                _ => Err(Error::Network(format!("no body for {block_hash}"))),
+            }
+        })
+    }
+}
+
+struct Fetch {
+    hash: B256,
+    untried: Vec<PeerId>,
+    reply: oneshot::Sender<Result<Vec<Bytes>>>,
+}
+
+struct Task {
+    swarm: Swarm<Behaviour>,
+    topics: Vec<(Topic, IdentTopic)>,
+    domain: Eip712Domain,
+    bodies: Bodies,
+    inbox: mpsc::UnboundedSender<Inbound>,
+    pending: HashMap<OutboundRequestId, Fetch>,
+    connected: HashSet<PeerId>,
+}
+
+impl Task {
+    async fn run(mut self, mut cmds: mpsc::UnboundedReceiver<Cmd>) {
+        loop {
+            tokio::select! {
+                cmd = cmds.recv() => match cmd {
+                    Some(c) => self.on_cmd(c),
+                    None => break,
+                },
+                ev = self.swarm.select_next_some() => self.on_event(ev),
+            }
+        }
+    }
+
+    fn topic_of(&self, hash: &TopicHash) -> Option<Topic> {
+        self.topics
+            .iter()
+            .find(|(_, t)| &t.hash() == hash)
+            .map(|(k, _)| *k)
+    }
+
+    fn on_cmd(&mut self, c: Cmd) {
+        match c {
+            Cmd::Publish(topic, payload) => {
+                let t = self
+                    .topics
+                    .iter()
+                    .find(|(k, _)| *k == topic)
+                    .map(|(_, t)| t.clone())
+                    .expect("subscribed");
+                if let Err(e) = self.swarm.behaviour_mut().gossipsub.publish(t, payload.to_vec()) {
+                    tracing::debug!(target: "spn::net", "publish on {}: {e}", topic.name());
+                }
+            }
+            Cmd::Fetch(hash, reply) => {
+                let untried: Vec<PeerId> = self.connected.iter().copied().collect();
+                self.next_fetch(Fetch { hash, untried, reply });
+            }
+            Cmd::Dial(addr) => {
+                if let Err(e) = self.swarm.dial(addr.clone()) {
+                    tracing::warn!(target: "spn::net", "dial {addr}: {e}");
+                }
+            }
+        }
+    }
+
+    fn next_fetch(&mut self, mut f: Fetch) {
+        match f.untried.pop() {
+            Some(peer) => {
+                let id = self
+                    .swarm
+                    .behaviour_mut()
+                    .bodies
+                    .send_request(&peer, BodyRequest { block_hash: f.hash });
+                self.pending.insert(id, f);
+            }
+            None => {
+                let _ = f.reply.send(Err(Error::Network(format!(
+                    "no peer serves the body of {}",
+                    f.hash
+                ))));
+            }
+        }
+    }
+
+    /// Checks a gossip message without chain state: size, encoding, signature.
+    fn check(&self, topic: Topic, data: &[u8]) -> std::result::Result<(), String> {
+        match topic {
+            Topic::Proposal => ProposalMsg::decode(data, &self.domain).map(|_| ()),
+            Topic::Attestation => AttestationMsg::decode(data, &self.domain).map(|_| ()),
+            Topic::JobResult => JobResultMsg::decode(data, &self.domain).map(|_| ()),
+        }
+    }
+
+    fn on_event(&mut self, ev: SwarmEvent<BehaviourEvent>) {
+        match ev {
+            SwarmEvent::ConnectionEstablished { peer_id, .. } => {
+                self.connected.insert(peer_id);
+            }
+            SwarmEvent::ConnectionClosed { peer_id, num_established, .. } => {
+                if num_established == 0 {
+                    self.connected.remove(&peer_id);
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
+                propagation_source,
+                message_id,
+                message,
+            })) => {
+                let Some(topic) = self.topic_of(&message.topic) else {
+                    return;
+                };
+                let verdict = self.check(topic, &message.data);
+                let acceptance = match &verdict {
+                    Ok(()) => MessageAcceptance::Accept,
+                    Err(_) => MessageAcceptance::Reject,
+                };
+                self.swarm.behaviour_mut().gossipsub.report_message_validation_result(
+                    &message_id,
+                    &propagation_source,
+                    acceptance,
+                );
+                match verdict {
+                    Ok(()) => {
+                        let _ = self.inbox.send(Inbound {
+                            peer: propagation_source.to_string(),
+                            topic,
+                            payload: message.data.into(),
+                        });
+                    }
+                    Err(reason) => tracing::warn!(target: "spn::net", peer = %propagation_source, kind = topic.name(), "dropped message: {reason}"),
+                }
+            }
+            SwarmEvent::Behaviour(BehaviourEvent::Bodies(ev)) => self.on_bodies(ev),
+            _ => {}
+        }
+    }
+
+    fn on_bodies(&mut self, ev: request_response::Event<BodyRequest, BodyResponse>) {
+        match ev {
+            request_response::Event::Message { message, .. } => match message {
+                request_response::Message::Request { request, channel, .. } => {
+                    let body = self.bodies.lock().unwrap().get(&request.block_hash).cloned();
+                    let resp = match body {
+                        Some(txs) => BodyResponse::Found(txs.as_ref().clone()),
+                        None => BodyResponse::NotFound,
+                    };
+                    let _ = self.swarm.behaviour_mut().bodies.send_response(channel, resp);
+                }
+                request_response::Message::Response { request_id, response } => {
+                    let Some(f) = self.pending.remove(&request_id) else {
+                        return;
+                    };
+                    match response {
+                        BodyResponse::Found(txs) => {
+                            let _ = f.reply.send(Ok(txs));
+                        }
+                        BodyResponse::NotFound => self.next_fetch(f),
+                    }
+                }
+            },
+            request_response::Event::OutboundFailure { request_id, error, peer, .. } => {
+                tracing::debug!(target: "spn::net", %peer, "body request failed: {error}");
+                if let Some(f) = self.pending.remove(&request_id) {
+                    self.next_fetch(f);
+                }
+            }
+            _ => {}
+        }
+    }
+}
