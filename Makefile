@@ -8,7 +8,7 @@ export SPN_FORGE := $(FORGE)
 export SPN_ANVIL := $(ANVIL)
 export SPN_SOLC  := $(CURDIR)/tools/solc
 
-.PHONY: install build test test-forge test-gas test-rust snapshot gas-report deploy-local lint clean
+.PHONY: install build test test-forge test-gas test-rust snapshot gas-report deploy-local devnet lint clean
 
 ## install: pinned toolchain and Solidity libraries from package-lock.json
 install: node_modules/.spn-installed
@@ -52,6 +52,12 @@ gas-report: install
 ## deploy-local: deploy SPN to a running local anvil (RPC_URL, default http://127.0.0.1:8545), write deployments/31337.json
 deploy-local: install
 	$(FORGE) script script/Deploy.s.sol --rpc-url $(or $(RPC_URL),http://127.0.0.1:8545) --broadcast
+
+## devnet: one-command local devnet (anvil, contracts, 32 stakers, every agent over libp2p) ending with a report;
+##         pass flags with ARGS, e.g. make devnet ARGS="--json --blocks 5 --offline-provers 25%"
+devnet: install
+	$(FORGE) build
+	cargo run -p spn-cli --bin spn -- devnet $(ARGS)
 
 lint: install
 	$(FORGE) lint contracts

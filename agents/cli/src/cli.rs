@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use spn_node::cost::CostModel;
-use spn_node::devnet::{DevnetConfig, Offline};
+use spn_node::devnet::{DevnetConfig, NetworkKind, Offline};
 use spn_node::runner::{NodeConfig, Role};
 
 /// SPN: staking proving network agents and a one-command devnet.
@@ -70,6 +70,12 @@ pub(crate) struct AgentArgs {
     /// Claim rewards once this many proven blocks owe the key a share.
     #[arg(long = "claim-batch", env = "SPN_CLAIM_BATCH", default_value_t = 4)]
     pub(crate) claim_batch: usize,
+    /// libp2p listen address.
+    #[arg(long = "p2p.listen", env = "SPN_P2P_LISTEN", default_value = "/ip4/127.0.0.1/tcp/0")]
+    pub(crate) p2p_listen: String,
+    /// Peers to dial (comma-separated multiaddrs with /p2p/<peer id>).
+    #[arg(long = "p2p.peers", env = "SPN_P2P_PEERS", value_delimiter = ',')]
+    pub(crate) p2p_peers: Vec<String>,
 }
 
 impl AgentArgs {
@@ -87,6 +93,8 @@ impl AgentArgs {
                 ..CostModel::default()
             },
             claim_batch: self.claim_batch,
+            p2p_listen: self.p2p_listen.clone(),
+            p2p_peers: self.p2p_peers.clone(),
         }
     }
 }
@@ -139,6 +147,9 @@ pub(crate) struct DevnetArgs {
     /// Transaction pool endpoint (port 0: any free port).
     #[arg(long = "pool.addr", env = "SPN_POOL_ADDR", default_value = "127.0.0.1:0")]
     pub(crate) pool_addr: SocketAddr,
+    /// Transport between the agents: `p2p` (libp2p on 127.0.0.1) or `local` (in-process bus).
+    #[arg(long, env = "SPN_NETWORK", default_value = "p2p")]
+    pub(crate) network: NetworkKind,
     /// Fault injection: the first k proposals withhold their body (no quorum).
     #[arg(long = "fault.withhold", env = "SPN_FAULT_WITHHOLD", default_value_t = 0)]
     pub(crate) fault_withhold: u32,
@@ -170,6 +181,7 @@ impl DevnetArgs {
             timeout: self.timeout.map(Duration::from_secs),
             deployments_dir: self.deployments_dir.clone(),
             pool_addr: self.pool_addr,
+            network: self.network,
         }
     }
 }

@@ -13,7 +13,7 @@ use crate::error::{Error, Result};
 use crate::keys;
 use crate::l1::{ChainView, Deployment, Sender, L1};
 use crate::metrics::{Faults, Metrics};
-use crate::net::InProcessBus;
+use crate::net::{P2pConfig, P2pNetwork};
 use crate::pool::{self, TxPool};
 use crate::submitter::Submitter;
 
@@ -49,6 +49,10 @@ pub struct NodeConfig {
     pub cost: CostModel,
     /// Claim once this many blocks owe a share.
     pub claim_batch: usize,
+    /// libp2p listen multiaddr.
+    pub p2p_listen: String,
+    /// libp2p peers to dial.
+    pub p2p_peers: Vec<String>,
 }
 
 /// What a standalone agent starts from, after every input was checked.
@@ -103,14 +107,29 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
     let view = ChainView::start(p.l1.clone(), p.deployment.clone(), params, genesis, Duration::from_millis(500)).await?;
     let metrics = Arc::new(Metrics::default());
     let faults = Arc::new(Faults::default());
-    // The libp2p transport is not part of this build: a standalone agent has no peers yet.
-    let bus = InProcessBus::new();
-    tracing::warn!(target: "spn::net", "no peer-to-peer transport in this build: the agent follows L1 and acts alone (run `spn devnet` for a connected network)");
+    let listen: libp2p::Multiaddr = cfg
+        .p2p_listen
+        .parse()
+        .map_err(|e| Error::Config(format!("--p2p.listen {}: {e}", cfg.p2p_listen)))?;
+    let peers = cfg
+        .p2p_peers
+        .iter()
+        .map(|p| p.parse().map_err(|e| Error::Config(format!("--p2p.peers {p}: {e}"))))
+        .collect::<Result<Vec<libp2p::Multiaddr>>>()?;
+    let d = &p.deployment;
+    let (net, inbox) = P2pNetwork::start(P2pConfig {
+        listen,
+        peers,
+        namespace: format!("/spn/{}/{}", d.chain_id, d.rollup),
+        domain: spn_protocol::eip712::domain(d.chain_id, d.rollup),
+    })
+    .await?;
+    tracing::info!(target: "spn::net", "libp2p listening on {} (give it to peers as --p2p.peers)", net.listen_addr());
+    let net: Arc<dyn crate::net::Network> = net;
     let sender = Arc::new(Sender::new(p.l1.clone(), &p.key));
     tracing::info!(target: "spn", "{:?} {} on chain {} (rollup {})", cfg.role, p.key.address(), p.l1.chain_id(), p.deployment.rollup);
     match cfg.role {
         Role::Submitter => {
-            let (net, inbox) = bus.join("submitter");
             Submitter::spawn(view, sender, net, inbox, metrics, faults);
         }
         role => {
@@ -122,7 +141,6 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
             } else {
                 None
             };
-            let (net, inbox) = bus.join("self");
             StakerAgent::spawn(AgentParts {
                 view,
                 key: p.key,

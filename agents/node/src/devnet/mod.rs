@@ -261,34 +261,9 @@ async fn drive(cfg: &DevnetConfig, l1: &L1, d: &Deployment, started: Instant) ->
     let namespace = format!("/spn/{}/{}", d.chain_id, d.rollup);
     let domain = spn_protocol::eip712::domain(d.chain_id, d.rollup);
     let mut addrs: Vec<libp2p::Multiaddr> = Vec::new();
-    let mut join = |name: String| {
-        let bus = bus.clone();
-        let namespace = namespace.clone();
-        let domain = domain.clone();
-        let peers = addrs.clone();
-        let kind = cfg.network;
-        async move {
-            match kind {
-                NetworkKind::Local => {
-                    let (n, inbox) = bus.join(name);
-                    Ok::<_, Error>((n as Arc<dyn Network>, inbox, None))
-                }
-                NetworkKind::P2p => {
-                    let (n, inbox) = P2pNetwork::start(P2pConfig {
-                        listen: "/ip4/127.0.0.1/tcp/0".parse().expect("valid"),
-                        peers,
-                        namespace,
-                        domain,
-                    })
-                    .await?;
-                    let addr = n.listen_addr();
-                    Ok((n as Arc<dyn Network>, inbox, Some(addr)))
-                }
-            }
-        }
-    };
     for (i, k) in keys.iter().take(online).enumerate() {
-        let (net, inbox, addr) = join(format!("staker-{i}")).await?;
+        let (net, inbox, addr) =
+            join_network(cfg.network, &bus, format!("staker-{i}"), &namespace, &domain, addrs.clone()).await?;
         addrs.extend(addr);
         handles.push(StakerAgent::spawn(AgentParts {
             view: view.clone(),
@@ -304,7 +279,8 @@ async fn drive(cfg: &DevnetConfig, l1: &L1, d: &Deployment, started: Instant) ->
     }
     let submitter_key = keys::devnet_submitter_key();
     deploy::fund_eth(l1, submitter_key.address(), U256::from(10u64).pow(U256::from(21))).await?;
-    let (net, inbox, _) = join("submitter".into()).await?;
+    let (net, inbox, _) =
+        join_network(cfg.network, &bus, "submitter".into(), &namespace, &domain, addrs.clone()).await?;
     Submitter::spawn(
         view.clone(),
         Arc::new(Sender::new(l1.clone(), &submitter_key)),
@@ -396,6 +372,40 @@ async fn drive(cfg: &DevnetConfig, l1: &L1, d: &Deployment, started: Instant) ->
         elapsed: started.elapsed(),
         rpc: l1.url().to_string(),
     }))
+}
+
+type Joined = (
+    Arc<dyn Network>,
+    tokio::sync::mpsc::UnboundedReceiver<crate::net::Inbound>,
+    Option<libp2p::Multiaddr>,
+);
+
+/// A network endpoint for one agent: a libp2p peer on 127.0.0.1 dialing `peers`, or the bus.
+async fn join_network(
+    kind: NetworkKind,
+    bus: &InProcessBus,
+    name: String,
+    namespace: &str,
+    domain: &alloy_sol_types::Eip712Domain,
+    peers: Vec<libp2p::Multiaddr>,
+) -> Result<Joined> {
+    match kind {
+        NetworkKind::Local => {
+            let (n, inbox) = bus.join(name);
+            Ok((n as Arc<dyn Network>, inbox, None))
+        }
+        NetworkKind::P2p => {
+            let (n, inbox) = P2pNetwork::start(P2pConfig {
+                listen: "/ip4/127.0.0.1/tcp/0".parse().expect("valid multiaddr"),
+                peers,
+                namespace: namespace.to_string(),
+                domain: domain.clone(),
+            })
+            .await?;
+            let addr = n.listen_addr();
+            Ok((n as Arc<dyn Network>, inbox, Some(addr)))
+        }
+    }
 }
 
 /// Posts `rate` transactions per second of 64..256 bytes to the pool endpoint.

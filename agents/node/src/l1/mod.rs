@@ -300,6 +300,7 @@ impl Sender {
             .with_max_fee_per_gas(fees.max_fee_per_gas * 2)
             .with_max_priority_fee_per_gas(fees.max_priority_fee_per_gas);
 
+        let replay = tx.clone();
         let hash = {
             let mut nonce = self.nonce.lock().await;
             let n = match *nonce {
@@ -334,7 +335,17 @@ impl Sender {
                 .map_err(|e| fail(format!("receipt: {e}")))?
             {
                 if !r.status() {
-                    return Err(fail(format!("reverted in block {:?} (tx {hash})", r.block_number)));
+                    // Replay on the block's state for a reason (approximate: after the block).
+                    let block = r.block_number.unwrap_or_default();
+                    let reason = match p
+                        .call(replay)
+                        .block(alloy::eips::BlockId::number(block))
+                        .await
+                    {
+                        Err(e) => revert_reason(&e),
+                        Ok(_) => "no reason on replay".into(),
+                    };
+                    return Err(fail(format!("reverted in block {block} ({reason}; tx {hash})")));
                 }
                 return Ok(TxOutcome {
                     hash,
