@@ -365,6 +365,14 @@ impl Chain {
         }
     }
 
+    /// Deploys `code` (creation code with its constructor arguments) from `from`.
+    pub fn try_deploy(&mut self, from: Address, code: Bytes) -> Result<Address, Failure> {
+        match self.transact(from, TxKind::Create, code)? {
+            Output::Create(_, Some(address)) => Ok(address),
+            other => Err(Failure::Halt(format!("no address created: {other:?}"))),
+        }
+    }
+
     /// Raw call.
     pub fn call_raw(&mut self, from: Address, to: Address, data: Bytes) -> Result<Bytes, Failure> {
         match self.transact(from, TxKind::Call(to), data)? {

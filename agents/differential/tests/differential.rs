@@ -1030,3 +1030,204 @@ fn inactivity_penalty() {
     }
     report(&[&r]);
 }
+
+// ------------------------------------------------------------------------------------ parameters
+
+/// Solidity `Params__Invalid` reasons and the Rust parameter names that may report them.
+fn params_of_reason(reason: &str) -> &'static [&'static str] {
+    match reason {
+        "stakeAmount is zero" => &["stakeAmount"],
+        "zero slot or epoch duration" => &["slotDuration", "epochDuration"],
+        "setChangeDelay is zero" | "setChangeDelay must exceed seedLookahead" => {
+            &["setChangeDelay"]
+        }
+        "seedLookahead is zero" => &["seedLookahead"],
+        "proofWindow is zero" => &["proofWindow"],
+        "roundHeight is zero" => &["roundHeight"],
+        "minHeight must exceed roundHeight" => &["minHeight"],
+        "maxHeight below minHeight" | "maxHeight above 24" => &["maxHeight"],
+        "redundancy is zero" | "redundancy above 2^32" => &["redundancy"],
+        "attestationQuorum is zero" => &["attestationQuorum"],
+        "attestationTarget below quorum" => &["attestationTarget"],
+        "sequencerTarget is zero" => &["sequencerTarget"],
+        "mergeProofCost is zero" => &["mergeProofCost"],
+        "cost weight above 2^32" => &[
+            "vmProofsPerTx",
+            "vmProofCost",
+            "baseProofCost",
+            "mergeProofCost",
+        ],
+        "totalProverCost above 2^64" => &["totalProverCost"],
+        "reward above 2^96 or bonus cap above 2^32" => &[
+            "submitterReward",
+            "sequencerBase",
+            "sequencerPerProver",
+            "proversReward",
+            "sequencerBonusCap",
+        ],
+        "strikeThreshold is zero" => &["strikeThreshold"],
+        "graceSlots is zero" => &["graceSlots"],
+        "penaltyBase above stake" => &["penaltyBase"],
+        "ejectionFloor above stake" => &["ejectionFloor"],
+        "neighbourhood >= 32" => &["neighbourhood"],
+        _ => &[],
+    }
+}
+
+/// A parameter set near the edges: a default one with a few fields pushed to limits.
+fn edge_params(rng: &mut impl Rng) -> Params {
+    let mut p = if rng.random_bool(0.5) {
+        Params::testnet()
+    } else {
+        Params::devnet()
+    };
+    let w = spn_protocol::params::MAX_WEIGHT;
+    let r = spn_protocol::params::MAX_REWARD;
+    for _ in 0..rng.random_range(0..=3) {
+        let small = |rng: &mut dyn rand::RngCore| -> u64 {
+            match rng.random_range(0..4) {
+                0 => 0,
+                1 => rng.random_range(1..5),
+                2 => w + rng.random_range(0..2),
+                _ => rng.random_range(0..100),
+            }
+        };
+        let reward = |rng: &mut dyn rand::RngCore| -> U256 {
+            match rng.random_range(0..3) {
+                0 => r + U256::from(rng.random_range(0..2u64)),
+                1 => U256::ZERO,
+                _ => U256::from(rng.random::<u64>()),
+            }
+        };
+        match rng.random_range(0..26) {
+            0 => p.stake_amount = U256::from(rng.random_range(0..3u64)),
+            1 => p.slot_duration = small(rng),
+            2 => p.epoch_duration = small(rng),
+            3 => p.set_change_delay = rng.random_range(0..5),
+            4 => p.seed_lookahead = rng.random_range(0..5),
+            5 => p.proof_window = small(rng),
+            6 => p.round_height = rng.random_range(0..6),
+            7 => p.min_height = rng.random_range(0..10),
+            8 => p.max_height = rng.random_range(0..30),
+            9 => p.redundancy = small(rng),
+            10 => p.attestation_quorum = small(rng),
+            11 => p.attestation_target = small(rng),
+            12 => p.sequencer_target = small(rng),
+            13 => p.merge_proof_cost = small(rng),
+            14 => p.vm_proofs_per_tx = small(rng),
+            15 => p.vm_proof_cost = small(rng),
+            16 => p.base_proof_cost = small(rng),
+            17 => p.submitter_reward = reward(rng),
+            18 => p.sequencer_per_prover = reward(rng),
+            19 => p.provers_reward = reward(rng),
+            20 => p.sequencer_bonus_cap = small(rng),
+            21 => p.strike_threshold = small(rng),
+            22 => p.grace_slots = small(rng),
+            23 => p.penalty_base = p.stake_amount + U256::from(rng.random_range(0..2u64)),
+            24 => p.ejection_floor = p.stake_amount + U256::from(rng.random_range(0..2u64)),
+            _ => p.neighbourhood = rng.random_range(28..40),
+        }
+    }
+    // Heavy weights with a tall tree overflow the uint64 total.
+    if rng.random_bool(0.05) {
+        (p.vm_proofs_per_tx, p.vm_proof_cost, p.max_height) = (w, w, 24);
+    }
+    p
+}
+
+/// `Params::validate` accepts exactly the parameter sets the Staking and Rollup constructors
+/// accept, and names a parameter of the rule the contracts report.
+#[test]
+fn parameter_validation() {
+    use alloy_sol_types::SolConstructor;
+    use spn_bindings::rollup::{RewardLib as RL, Rollup as RO, SortitionLib as SL};
+    use spn_bindings::staking::Staking as ST;
+    let c = contracts(&work_dir());
+    let mut chain = Chain::new();
+    let mut r = Rules::new("Staking/Rollup constructors vs Params::validate");
+    let (mut accepted, mut rejected) = (0, 0);
+    let token = Address::repeat_byte(0x70);
+    for i in 0..iterations() / 4 {
+        let p = edge_params(&mut r.rng);
+        let rust = match p.validate() {
+            Ok(()) => Ok(()),
+            Err(spn_protocol::Error::InvalidParam { param, .. }) => Err(param),
+            Err(e) => panic!("unexpected {e:?}"),
+        };
+        let staking_args = ST::constructorCall {
+            c: ST::Config {
+                stakeToken: token,
+                stakeAmount: p.stake_amount,
+                slashSink: Address::repeat_byte(0x51),
+                genesisTime: u(1),
+                slotDuration: u(p.slot_duration),
+                epochDuration: u(p.epoch_duration),
+                setChangeDelay: u(p.set_change_delay),
+                withdrawalDelay: u(p.withdrawal_delay),
+            },
+        };
+        let deploy = |chain: &mut Chain, name: &str, args: Vec<u8>| -> Result<Address, String> {
+            let mut code = c.creation(name).to_vec();
+            code.extend_from_slice(&args);
+            chain
+                .try_deploy(DEPLOYER, code.into())
+                .map_err(|f| match f.spn_error() {
+                    Some(spn_bindings::Errors::ErrorsErrors::Params__Invalid(e)) => e.reason,
+                    _ => format!("{f:?}"),
+                })
+        };
+        let sol = deploy(&mut chain, "Staking", staking_args.abi_encode()).and_then(|staking| {
+            let cfg = RO::Config {
+                staking,
+                verifier: Address::repeat_byte(0x7e),
+                rewardToken: token,
+                seedLookahead: u(p.seed_lookahead),
+                proofWindow: u(p.proof_window),
+                minHeight: u(p.min_height.into()),
+                maxHeight: u(p.max_height.into()),
+                roundHeight: u(p.round_height.into()),
+                redundancy: u(p.redundancy),
+                neighbourhood: u(p.neighbourhood.into()),
+                attestationTarget: u(p.attestation_target),
+                attestationQuorum: u(p.attestation_quorum),
+                sequencerTarget: u(p.sequencer_target),
+                costs: SL::CostWeights {
+                    vmProofsPerTx: u(p.vm_proofs_per_tx),
+                    vmProofCost: u(p.vm_proof_cost),
+                    baseProofCost: u(p.base_proof_cost),
+                    mergeProofCost: u(p.merge_proof_cost),
+                },
+                rewards: RL::Rewards {
+                    submitter: p.submitter_reward,
+                    sequencerBase: p.sequencer_base,
+                    sequencerPerProver: p.sequencer_per_prover,
+                    sequencerBonusCap: u(p.sequencer_bonus_cap),
+                    provers: p.provers_reward,
+                },
+                graceSlots: u(p.grace_slots),
+                strikeThreshold: u(p.strike_threshold),
+                penaltyBase: p.penalty_base,
+                ejectionFloor: p.ejection_floor,
+            };
+            deploy(
+                &mut chain,
+                "Rollup",
+                RO::constructorCall { c: cfg }.abi_encode(),
+            )
+        });
+        match (&rust, &sol) {
+            (Ok(()), Ok(_)) => {
+                accepted += 1;
+                r.check(i, &p, true, true);
+            }
+            (Err(param), Err(reason)) => {
+                rejected += 1;
+                let ok = params_of_reason(reason).contains(param);
+                r.check(i, (&p, param, reason), true, ok);
+            }
+            _ => r.check(i, &p, format!("{rust:?}"), format!("{sol:?}")),
+        }
+    }
+    println!("parameter sets: {accepted} accepted, {rejected} rejected by both");
+    report(&[&r]);
+}
