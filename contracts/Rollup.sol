@@ -25,13 +25,13 @@ import {TreeLib} from "./libraries/TreeLib.sol";
 ///         IProofVerifier) must arrive within the proof window or the block and everything on it are pruned; a
 ///         proven block pays its submitter, its sequencer (base plus a bonus per distinct prover) and records one
 ///         rewards commitment its provers claim against. Committee members who stop contributing are bled.
-/// @dev Parameters are immutable and validated at deployment (docs/PROTOCOL.md §2). The clock is read from Staking so
+/// @dev Parameters are immutable and validated at deployment (docs/PROTOCOL.md §4). The clock is read from Staking so
 ///      both contracts agree on slots and epochs.
 contract Rollup is IRollup, EIP712 {
     using SafeERC20 for IERC20;
     using Checkpoints for Checkpoints.Trace224;
 
-    /// @notice Deployment parameters (docs/PROTOCOL.md §2 lists units, defaults and reasons).
+    /// @notice Deployment parameters (docs/PROTOCOL.md §4 lists units, defaults and reasons).
     struct Config {
         IStaking staking;
         IProofVerifier verifier;
@@ -404,8 +404,8 @@ contract Rollup is IRollup, EIP712 {
         return _domainSeparatorV4();
     }
 
-    /// @notice Hash of block `number`: proven (permanent) or pending (until proven or pruned); the parent of the next
-    ///         proposal is `blockHashOf(pendingTip)`.
+    /// @notice Hash of block `number`: proven (permanent) or pending (until proven or pruned); zero above the pending
+    ///         tip. The parent of the next proposal is `blockHashOf(pendingTip)`.
     function blockHashOf(uint256 number) external view returns (bytes32) {
         return _hashOf(number);
     }
@@ -532,7 +532,9 @@ contract Rollup is IRollup, EIP712 {
 
     /// @dev Hash of a proven block, or of a pending one (from the ring).
     function _hashOf(uint256 number) internal view returns (bytes32) {
-        return number <= chain.provenTip ? _proven[number].blockHash : _log(number).blockHash;
+        Chain memory c = chain;
+        if (number <= c.provenTip) return _proven[number].blockHash;
+        return number <= c.pendingTip ? _log(number).blockHash : bytes32(0);
     }
 
     /// @dev The ring entry of an unproven block or of the proven tip.

@@ -78,6 +78,9 @@ contract Staking is IStaking {
         require(msg.sender == _deployer, Errors.Staking__NotDeployer(_deployer, msg.sender));
         require(rollup == address(0), Errors.Staking__RollupAlreadySet());
         require(rollup_ != address(0), Errors.Staking__ZeroAddress());
+        // The rollup reads its clock and stake from this contract: refuse one built against another Staking.
+        address linked = IRollupStaking(rollup_).staking();
+        require(linked == address(this), Errors.Staking__RollupMismatch(address(this), linked));
         rollup = rollup_;
     }
 
@@ -208,4 +211,9 @@ contract Staking is IStaking {
     function _pushCount(uint256 epoch, uint256 count) internal {
         _activeCount.push(SafeCast.toUint32(epoch), SafeCast.toUint224(count));
     }
+}
+
+/// @dev The one Rollup view Staking needs, to check that a rollup was deployed against it.
+interface IRollupStaking {
+    function staking() external view returns (address);
 }

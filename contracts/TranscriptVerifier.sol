@@ -12,7 +12,7 @@ import {TreeLib} from "./libraries/TreeLib.sol";
 /// @notice Verifies a block's proof as the transcript of signed job results its proving committee produced.
 /// @dev Real rollup circuits are simulated: a job's output is the Merkle root of its subtree of transaction hashes,
 ///      and each result is signed with the prover's staking key (the seed's "secret key baked into the proof"), so a
-///      copied result pays only its signer. Checks (docs/PROTOCOL.md §7):
+///      copied result pays only its signer. Checks (docs/PROTOCOL.md §12):
 ///      1. `outputs` has one entry per job and hashes up, round by round, to the committed transaction root;
 ///      2. provers are strictly ascending (distinct), each with at least one contribution, all active in the epoch;
 ///      3. each contribution names a committee job not yet contributed, in a round whose committee the prover is in,

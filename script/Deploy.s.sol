@@ -18,7 +18,7 @@ import {SortitionLib} from "../contracts/libraries/SortitionLib.sol";
 ///         Staking, TranscriptVerifier and Rollup; wires Staking to the Rollup; funds the reward pool on devnets; and
 ///         writes deployments/<chainId>.json (addresses, deployment block, chain id, genesis time, every parameter).
 /// @dev Parameters: devnet defaults on chain 31337 (or DEVNET=true), testnet defaults otherwise (design sheet /
-///      docs/PROTOCOL.md §2); each is overridable by its SCREAMING_SNAKE_CASE env var (SLOT_DURATION, ROUND_HEIGHT,
+///      docs/PROTOCOL.md §4); each is overridable by its SCREAMING_SNAKE_CASE env var (SLOT_DURATION, ROUND_HEIGHT,
 ///      PROVERS_REWARD, ...). `minHeight`, `penaltyBase` and `ejectionFloor` default to roundHeight + 1, 1% and 50% of
 ///      the stake amount actually used. Keys: PRIVATE_KEY (anvil's first default key on 31337 if unset).
 ///      The `params` object of the output uses the Solidity names and exactly the fields of the Rust

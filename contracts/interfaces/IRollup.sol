@@ -88,7 +88,7 @@ interface IRollup {
     event RewardsClaimed(address indexed prover, address indexed recipient, uint256 amount, uint256 blocks);
     event MissReported(address indexed staker, uint256 indexed blockNumber, address indexed reporter);
     event ReportCleared(address indexed staker, uint256 indexed pendingBlock, uint256 evidenceBlock);
-    event StrikeFinalised(address indexed staker, uint256 indexed blockNumber, uint256 strikes, uint256 penalty, bool ejected);
+    event StrikeFinalised(address indexed staker, uint256 indexed blockNumber, uint256 strikes, uint256 slashed, bool ejected);
 
     /// @notice Proposes the current slot's block from msg.sender (the staking key) with its committee's attestations.
     /// @dev Attestation signatures must recover to strictly ascending addresses (which makes them distinct).

@@ -5,7 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
 /// @title IStaking
 /// @notice One fixed stake per staking key; activation and exit take effect `setChangeDelay` epochs after the request
-///         so that the active set of any epoch is fixed before that epoch's seed is sampled (docs/PROTOCOL.md §2).
+///         so that the active set of any epoch is fixed before that epoch's seed is sampled (docs/PROTOCOL.md §5).
 interface IStaking {
     /// @notice The record of one staking key. Packed into one slot so that eligibility costs one SLOAD.
     struct Staker {

@@ -20,6 +20,8 @@ library Errors {
     error Staking__OnlyRollup(address caller);
     error Staking__RollupAlreadySet();
     error Staking__NotDeployer(address expected, address actual);
+    /// @notice The rollup passed to setRollup was deployed against another Staking contract.
+    error Staking__RollupMismatch(address expected, address actual);
 
     // ---------------------------------------------------------------- Rollup: proposals
     error Rollup__WrongSlot(uint256 expected, uint256 actual);

@@ -2,7 +2,7 @@
 pragma solidity 0.8.30;
 
 /// @title InactivityLib
-/// @notice The inactivity bleed's penalty curve (docs/PROTOCOL.md §9), modelled on Ethereum's inactivity leak:
+/// @notice The inactivity bleed's penalty curve (docs/PROTOCOL.md §14), modelled on Ethereum's inactivity leak:
 ///         nothing below `threshold` consecutive strikes, then `base`, doubling with every further strike.
 library InactivityLib {
     /// @notice Penalty for the `strikes`-th consecutive strike. Saturates instead of overflowing.

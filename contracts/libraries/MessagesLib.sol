@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {MessageHashUtils} from "@openzeppelin/contracts/utils/cryptography/MessageHashUtils.sol";
 
 /// @title MessagesLib
-/// @notice The block header hash and the EIP-712 messages agents sign (docs/PROTOCOL.md §6).
+/// @notice The block header hash and the EIP-712 messages agents sign (docs/PROTOCOL.md §11).
 /// @dev The EIP-712 domain is the Rollup's (name "SPN", version "1", chain id, rollup address), so a signature is
 ///      bound to one chain and one deployment; the block hash binds it to one slot and one block.
 library MessagesLib {

@@ -6,7 +6,7 @@ import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 import {IRollup} from "../interfaces/IRollup.sol";
 
 /// @title RewardLib
-/// @notice The block reward split (docs/PROTOCOL.md §8): B^Submitter, B^Sequencer (base plus a bonus per distinct
+/// @notice The block reward split (docs/PROTOCOL.md §13): B^Submitter, B^Sequencer (base plus a bonus per distinct
 ///         committee prover, capped) and B^Provers (shared by credited jobs in proportion to their cost weight).
 /// @dev Pool conservation: `funded == balance + outstanding + paid` at all times, so paid plus claimable never exceeds
 ///      what was funded. An underfunded pool scales every part by balance / due and never blocks a proof.

@@ -5,7 +5,7 @@ import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 /// @title SortitionLib
-/// @notice The protocol's selection and work-schedule rules, all pure and O(1) per check (docs/PROTOCOL.md §3-§4).
+/// @notice The protocol's selection and work-schedule rules, all pure and O(1) per check (docs/PROTOCOL.md §6-§8).
 /// @dev "Highest score sequences, lowest scores prove" is implemented with quantile thresholds on the score rather than
 ///      an exact ranking: ranking N stakers costs O(N) on L1, a threshold test costs one sha256. Committee thresholds
 ///      are capped at 2^255 and the sequencer range at the top 2^255 - 1 values, so the two ranges never overlap.

@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {Errors} from "./Errors.sol";
 
 /// @title TranscriptLib
-/// @notice The packed transcript a submitter sends (docs/PROTOCOL.md §7), read in place from calldata:
+/// @notice The packed transcript a submitter sends (docs/PROTOCOL.md §12), read in place from calldata:
 ///
 ///         proof        := outputCount:uint32 ‖ outputs[outputCount]:bytes32 ‖ proverCount:uint32 ‖ prover[proverCount]
 ///         prover       := address:20 bytes ‖ contributionCount:uint16 ‖ contribution[contributionCount]

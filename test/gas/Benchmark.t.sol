@@ -7,14 +7,14 @@ import {Staking} from "../../contracts/Staking.sol";
 import {IRollup} from "../../contracts/interfaces/IRollup.sol";
 import {MessagesLib} from "../../contracts/libraries/MessagesLib.sol";
 
-/// @notice Gas benchmarks against the targets of docs/PROTOCOL.md §10. Run with `--isolate` (make gas-bench): every
+/// @notice Gas benchmarks against the targets of docs/PROTOCOL.md §16. Run with `--isolate` (make gas-bench): every
 ///         call is then its own transaction, so storage is cold or warm as on a real chain and the recorded figure is
 ///         the whole transaction. Each benchmark records both that total and the execution gas (total minus the
 ///         21,000 intrinsic and the calldata gas), which is what the targets bound, like a forge gas report.
 abstract contract BenchBase is SPNTest {
     uint256 internal constant INTRINSIC = 21_000;
 
-    /// @notice Testnet parameters (docs/PROTOCOL.md §2).
+    /// @notice Testnet parameters (docs/PROTOCOL.md §4).
     function _stakingConfig() internal view virtual override returns (Staking.Config memory c) {
         c = super._stakingConfig();
         c.slotDuration = 120;

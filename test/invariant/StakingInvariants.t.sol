@@ -12,6 +12,7 @@ contract StakingInvariantsTest is Test {
 
     function setUp() public {
         handler = new StakingHandler();
+        handler.init();
         bytes4[] memory selectors = new bytes4[](9);
         selectors[0] = StakingHandler.deposit.selector;
         selectors[1] = StakingHandler.depositAgain.selector;

@@ -4,7 +4,7 @@ pragma solidity 0.8.30;
 import {Test} from "forge-std/Test.sol";
 import {SortitionLib} from "../../contracts/libraries/SortitionLib.sol";
 
-/// @notice The worked examples of docs/PROTOCOL.md §4, checked against SortitionLib. If the spec's tables change,
+/// @notice The worked examples of docs/PROTOCOL.md §8, checked against SortitionLib. If the spec's tables change,
 ///         this file changes with them.
 contract WorkedExamplesTest is Test {
     SortitionLib.CostWeights internal costs =
