@@ -172,10 +172,26 @@ contract Staking is IStaking {
 
     /// @inheritdoc IStaking
     function firstInactive(address[] calldata keys, uint256 epoch) external view returns (uint256) {
-        for (uint256 i; i < keys.length; ++i) {
-            if (!_isActive(_stakers[keys[i]], epoch)) return i;
+        // Runs once per attestation set and transcript, over hundreds of keys: read each packed record with one SLOAD
+        // and decode it in place (layout of `Staker`: withdrawer, activationEpoch, exitEpoch, withdrawn).
+        uint256 base;
+        assembly ("memory-safe") {
+            base := _stakers.slot
         }
-        return keys.length;
+        uint256 count = keys.length;
+        for (uint256 i; i < count; ++i) {
+            uint256 packed;
+            assembly ("memory-safe") {
+                mstore(0x00, calldataload(add(keys.offset, shl(5, i))))
+                mstore(0x20, base)
+                packed := sload(keccak256(0x00, 0x40))
+            }
+            bool registered = uint160(packed) != 0;
+            uint256 activation = uint32(packed >> 160);
+            uint256 exit = uint32(packed >> 192);
+            if (!registered || activation > epoch || epoch >= exit) return i;
+        }
+        return count;
     }
 
     /// @inheritdoc IStaking

@@ -140,10 +140,13 @@ contract TranscriptVerifier is IProofVerifier {
         uint256[] memory taken
     ) internal view returns (uint256 cost) {
         uint256 proverScore = SortitionLib.score(prover, ctx.slotSeed);
-        for (uint256 k; k < count; ++k) {
-            (uint256 job, bytes32 r, bytes32 vs) = TranscriptLib.readContribution(rd);
-            cost += s.costs[_eligibleRound(job, prover, proverScore, ctx.neighbourhood, s, taken)];
-            _checkSigned(ctx, TranscriptLib.outputAt(outputs, job), prover, job, r, vs);
+        // Bounded loop and sums (count < 2^16, costs < 2^64): no overflow checks in the hot path.
+        unchecked {
+            for (uint256 k; k < count; ++k) {
+                (uint256 job, bytes32 r, bytes32 vs) = TranscriptLib.readContribution(rd);
+                cost += _at(s.costs, _eligibleRound(job, prover, proverScore, ctx.neighbourhood, s, taken));
+                _checkSigned(ctx, TranscriptLib.outputAt(outputs, job), prover, job, r, vs);
+            }
         }
     }
 
@@ -167,18 +170,37 @@ contract TranscriptVerifier is IProofVerifier {
         uint256[] memory taken
     ) internal pure returns (uint256 r) {
         if (job >= s.proverJobs) revert Errors.Transcript__JobOutOfRange(job, s.proverJobs);
+        // From here every index is in range: job < proverJobs sizes `taken`, and the round search stops at
+        // r < rounds because offsets[rounds] == proverJobs, so reads skip the bounds checks.
         uint256 bit = 1 << (job & 0xff);
-        uint256 word = taken[job >> 8];
+        uint256 word = _at(taken, job >> 8);
         if (word & bit != 0) revert Errors.Transcript__JobAlreadyContributed(job);
-        taken[job >> 8] = word | bit;
+        _put(taken, job >> 8, word | bit);
 
+        uint256[] memory offsets = s.offsets;
         r = 1;
-        while (job >= s.offsets[r + 1]) ++r;
-        if (proverScore >= s.thresholds[r]) revert Errors.Transcript__NotInCommittee(prover, r);
-        uint256 index = job - s.offsets[r];
-        uint256 ownJob = (proverScore & s.leafMask) >> s.levels[r];
+        unchecked {
+            while (job >= _at(offsets, r + 1)) ++r;
+        }
+        if (proverScore >= _at(s.thresholds, r)) revert Errors.Transcript__NotInCommittee(prover, r);
+        uint256 index = job - _at(offsets, r);
+        uint256 ownJob = (proverScore & s.leafMask) >> _at(s.levels, r);
         if (!SortitionLib.inNeighbourhood(index, ownJob, neighbourhood)) {
             revert Errors.Transcript__OutsideNeighbourhood(prover, r, index, ownJob);
+        }
+    }
+
+    /// @dev a[i] without the bounds check; callers guarantee i < a.length.
+    function _at(uint256[] memory a, uint256 i) private pure returns (uint256 v) {
+        assembly ("memory-safe") {
+            v := mload(add(add(a, 0x20), shl(5, i)))
+        }
+    }
+
+    /// @dev a[i] = v without the bounds check; callers guarantee i < a.length.
+    function _put(uint256[] memory a, uint256 i, uint256 v) private pure {
+        assembly ("memory-safe") {
+            mstore(add(add(a, 0x20), shl(5, i)), v)
         }
     }
 }

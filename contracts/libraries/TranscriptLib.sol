@@ -104,8 +104,12 @@ library TranscriptLib {
 
     function _take(Reader memory rd, uint256 size) private pure returns (uint256 at) {
         at = rd.cursor;
-        uint256 next = at + size;
-        require(next <= rd.end, Errors.Transcript__Malformed(next, rd.end));
+        uint256 next;
+        // cursor and end are calldata positions (< 2^64) and size < 2^48: the sum cannot overflow.
+        unchecked {
+            next = at + size;
+        }
+        if (next > rd.end) revert Errors.Transcript__Malformed(next, rd.end);
         rd.cursor = next;
     }
 
