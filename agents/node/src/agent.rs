@@ -53,7 +53,7 @@ impl Default for AgentConfig {
         Self {
             sequencer: true,
             prover: true,
-            attest_wait: Duration::from_millis(2_000),
+            attest_wait: Duration::from_millis(2_500),
             claim_batch: 4,
             height: None,
             cost: CostModel::default(),
@@ -89,6 +89,7 @@ enum Internal {
 #[derive(Debug)]
 struct MyProposal {
     header: Header,
+    txs: Arc<Vec<Bytes>>,
     attestations: BTreeMap<Address, CompactSignature>,
     committee: usize,
     quorum: usize,
@@ -135,6 +136,8 @@ pub struct StakerAgent {
     attested: HashMap<u64, U256>,
     bodies: HashMap<B256, Arc<Vec<Bytes>>>,
     announced: HashMap<B256, Header>,
+    /// Peer that gossiped each proposal (asked first for the body).
+    announcer: HashMap<B256, String>,
     blocks: HashMap<B256, Work>,
     held: Vec<(Instant, JobResultMsg)>,
     unclaimed: Vec<IRollup::ClaimItem>,
@@ -219,6 +222,7 @@ impl StakerAgent {
             attested: HashMap::new(),
             bodies: HashMap::new(),
             announced: HashMap::new(),
+            announcer: HashMap::new(),
             blocks: HashMap::new(),
             held: Vec::new(),
             unclaimed: Vec::new(),
@@ -412,6 +416,7 @@ impl StakerAgent {
             hash,
             MyProposal {
                 header,
+                txs: body.clone(),
                 attestations: BTreeMap::new(),
                 committee: sched.attesters().len(),
                 quorum: p.attestation_quorum as usize,
@@ -440,6 +445,10 @@ impl StakerAgent {
                 "slot {slot}: no quorum for block {} ({got} of {} attestations, {} needed); not proposing",
                 short_hash(hash), prop.committee, prop.quorum);
             self.metrics.no_quorum();
+            // The transactions go back to the pool for the next block.
+            if let Some(pool) = &self.pool {
+                pool.requeue(prop.txs.as_ref().clone());
+            }
             return;
         }
         if self.view.current_slot() != slot {
@@ -489,6 +498,10 @@ impl StakerAgent {
         match m.topic {
             Topic::Proposal => match ProposalMsg::decode(&m.payload, &self.domain) {
                 Ok(p) => {
+                    if self.announcer.len() > 256 {
+                        self.announcer.clear();
+                    }
+                    self.announcer.insert(p.header.hash(), m.peer.clone());
                     if let Err(reason) = self.on_proposal(p).await {
                         self.reject(&m, &reason);
                     }
@@ -564,11 +577,12 @@ impl StakerAgent {
     }
 
     fn fetch_body(&self, hash: B256, header: Header, delay: Duration) {
-        let fut = self.net.fetch_body(hash);
+        let net = self.net.clone();
+        let hint = self.announcer.get(&hash).cloned();
         let tx = self.tx.clone();
         tokio::spawn(async move {
             tokio::time::sleep(delay).await;
-            let txs = fut.await.map_err(|e| e.to_string());
+            let txs = net.fetch_body(hash, hint).await.map_err(|e| e.to_string());
             let _ = tx.send(Internal::Body { hash, header, txs });
         });
     }

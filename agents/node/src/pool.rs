@@ -57,6 +57,14 @@ impl TxPool {
         q.drain(..n).collect()
     }
 
+    /// Puts transactions back at the front (a block that did not make it to L1).
+    pub fn requeue(&self, txs: Vec<Bytes>) {
+        let mut q = self.queue.lock().unwrap();
+        for tx in txs.into_iter().rev() {
+            q.push_front(tx);
+        }
+    }
+
     /// Number of pending transactions.
     pub fn len(&self) -> usize {
         self.queue.lock().unwrap().len()

@@ -202,11 +202,11 @@ impl Submitter {
     }
 
     fn fetch_body(&self, hash: B256, delay: Duration) {
-        let fut = self.net.fetch_body(hash);
+        let net = self.net.clone();
         let tx = self.tx.clone();
         tokio::spawn(async move {
             tokio::time::sleep(delay).await;
-            let r = fut.await.map_err(|e| e.to_string());
+            let r = net.fetch_body(hash, None).await.map_err(|e| e.to_string());
             let _ = tx.send(Internal::Body(hash, r));
         });
     }

@@ -228,15 +228,6 @@ async fn drive(cfg: &DevnetConfig, l1: &L1, d: &Deployment, started: Instant) ->
         .iter()
         .map(|k| deploy::register(l1, d, params.stake_amount, k));
     futures::future::try_join_all(regs).await?;
-    let epoch = l1
-        .view(d.staking, Staking::currentEpochCall {})
-        .await?
-        .to::<u64>();
-    let active_from = epoch + params.set_change_delay;
-    deploy::warp_to_epoch(l1, &params, genesis, active_from).await?;
-    deploy::interval_mining(l1, cfg.block_time.max(1)).await?;
-    tracing::info!(target: "spn::devnet", "{} stakers registered, active from epoch {active_from}", cfg.stakers);
-
     let view = ChainView::start(l1.clone(), d.clone(), params.clone(), genesis, Duration::from_millis(200)).await?;
     let mut events = view.subscribe();
     let metrics = Arc::new(Metrics::default());
@@ -289,6 +280,17 @@ async fn drive(cfg: &DevnetConfig, l1: &L1, d: &Deployment, started: Instant) ->
         metrics.clone(),
         faults.clone(),
     );
+    // The agents' network meshes form before the stakers become active.
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let epoch = l1
+        .view(d.staking, Staking::currentEpochCall {})
+        .await?
+        .to::<u64>();
+    let active_from = epoch + params.set_change_delay;
+    deploy::warp_to_epoch(l1, &params, genesis, active_from).await?;
+    deploy::interval_mining(l1, cfg.block_time.max(1)).await?;
+    tracing::info!(target: "spn::devnet", "{} stakers registered; warped to their activation epoch {active_from}", cfg.stakers);
+
     tracing::info!(target: "spn::devnet", "{online} agents online, {offline} offline; waiting for {} proven blocks", cfg.blocks);
 
     let timeout = cfg.timeout.unwrap_or_else(|| {

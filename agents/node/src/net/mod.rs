@@ -75,8 +75,9 @@ pub trait Network: Send + Sync + 'static {
     fn serve_body(&self, block_hash: B256, txs: Arc<Vec<Bytes>>);
     /// Stops serving bodies of these blocks.
     fn forget_bodies(&self, block_hashes: &[B256]);
-    /// Asks peers for a block body (`block-body/1`); the caller checks it against the root.
-    fn fetch_body(&self, block_hash: B256) -> BoxFuture<'static, Result<Vec<Bytes>>>;
+    /// Asks peers for a block body (`block-body/1`), `hint` (a peer id, e.g. the announcer)
+    /// first; the caller checks it against the root.
+    fn fetch_body(&self, block_hash: B256, hint: Option<String>) -> BoxFuture<'static, Result<Vec<Bytes>>>;
 }
 
 type Bodies = Arc<Mutex<HashMap<B256, Arc<Vec<Bytes>>>>>;
@@ -157,7 +158,7 @@ impl Network for BusHandle {
         }
     }
 
-    fn fetch_body(&self, block_hash: B256) -> BoxFuture<'static, Result<Vec<Bytes>>> {
+    fn fetch_body(&self, block_hash: B256, _hint: Option<String>) -> BoxFuture<'static, Result<Vec<Bytes>>> {
         let found = {
             let peers = self.bus.peers.lock().unwrap();
             peers

@@ -57,9 +57,12 @@ struct Behaviour {
 
 enum Cmd {
     Publish(Topic, Bytes),
-    Fetch(B256, oneshot::Sender<Result<Vec<Bytes>>>),
+    Fetch(B256, Option<PeerId>, oneshot::Sender<Result<Vec<Bytes>>>),
     Dial(Multiaddr),
 }
+
+/// Body requests in flight per fetch.
+const FETCH_PARALLEL: usize = 4;
 
 type Bodies = Arc<Mutex<HashMap<B256, Arc<Vec<Bytes>>>>>;
 
@@ -87,6 +90,8 @@ impl P2pNetwork {
             .validation_mode(gossipsub::ValidationMode::Strict)
             .validate_messages()
             .max_transmit_size(4096)
+            // Publish to the mesh, not to every subscriber: far fewer duplicate deliveries.
+            .flood_publish(false)
             .build()
             .map_err(|e| net(format!("gossipsub config: {e}")))?;
         let protocol = StreamProtocol::try_from_owned(format!("{}/block-body/1", cfg.namespace))
@@ -146,6 +151,8 @@ impl P2pNetwork {
             bodies: bodies.clone(),
             inbox: in_tx,
             pending: HashMap::new(),
+            fetches: HashMap::new(),
+            next_fetch_id: 0,
             connected: HashSet::new(),
         };
         tokio::spawn(task.run(cmd_rx));
@@ -191,9 +198,10 @@ impl Network for P2pNetwork {
         }
     }
 
-    fn fetch_body(&self, block_hash: B256) -> BoxFuture<'static, Result<Vec<Bytes>>> {
+    fn fetch_body(&self, block_hash: B256, hint: Option<String>) -> BoxFuture<'static, Result<Vec<Bytes>>> {
         let (tx, rx) = oneshot::channel();
-        let sent = self.cmd.send(Cmd::Fetch(block_hash, tx)).is_ok();
+        let hint = hint.and_then(|h| h.parse::<PeerId>().ok());
+        let sent = self.cmd.send(Cmd::Fetch(block_hash, hint, tx)).is_ok();
         Box::pin(async move {
             if !sent {
                 return Err(Error::Network("network stopped".into()));
@@ -208,8 +216,10 @@ impl Network for P2pNetwork {
 
 struct Fetch {
     hash: B256,
+    /// Peers still to ask, the next one last.
     untried: Vec<PeerId>,
-    reply: oneshot::Sender<Result<Vec<Bytes>>>,
+    in_flight: usize,
+    reply: Option<oneshot::Sender<Result<Vec<Bytes>>>>,
 }
 
 struct Task {
@@ -218,7 +228,9 @@ struct Task {
     domain: Eip712Domain,
     bodies: Bodies,
     inbox: mpsc::UnboundedSender<Inbound>,
-    pending: HashMap<OutboundRequestId, Fetch>,
+    pending: HashMap<OutboundRequestId, u64>,
+    fetches: HashMap<u64, Fetch>,
+    next_fetch_id: u64,
     connected: HashSet<PeerId>,
 }
 
@@ -255,9 +267,21 @@ impl Task {
                     tracing::debug!(target: "spn::net", "publish on {}: {e}", topic.name());
                 }
             }
-            Cmd::Fetch(hash, reply) => {
-                let untried: Vec<PeerId> = self.connected.iter().copied().collect();
-                self.next_fetch(Fetch { hash, untried, reply });
+            Cmd::Fetch(hash, hint, reply) => {
+                // Ask the hinted peer (the announcer) first, then the others, a few at a time.
+                let mut untried: Vec<PeerId> = self
+                    .connected
+                    .iter()
+                    .copied()
+                    .filter(|p| Some(*p) != hint)
+                    .collect();
+                if let Some(h) = hint.filter(|h| self.connected.contains(h)) {
+                    untried.push(h);
+                }
+                let id = self.next_fetch_id;
+                self.next_fetch_id += 1;
+                self.fetches.insert(id, Fetch { hash, untried, in_flight: 0, reply: Some(reply) });
+                self.advance_fetch(id);
             }
             Cmd::Dial(addr) => {
                 if let Err(e) = self.swarm.dial(addr.clone()) {
@@ -267,22 +291,51 @@ impl Task {
         }
     }
 
-    fn next_fetch(&mut self, mut f: Fetch) {
-        match f.untried.pop() {
-            Some(peer) => {
-                let id = self
-                    .swarm
-                    .behaviour_mut()
-                    .bodies
-                    .send_request(&peer, BodyRequest { block_hash: f.hash });
-                self.pending.insert(id, f);
+    /// Keeps up to [`FETCH_PARALLEL`] requests of fetch `id` in flight; fails it when every
+    /// peer answered without the body.
+    fn advance_fetch(&mut self, id: u64) {
+        let Some(f) = self.fetches.get_mut(&id) else {
+            return;
+        };
+        let mut sends = Vec::new();
+        while f.in_flight < FETCH_PARALLEL {
+            let Some(peer) = f.untried.pop() else { break };
+            f.in_flight += 1;
+            sends.push((peer, f.hash));
+        }
+        if f.in_flight == 0 {
+            let f = self.fetches.remove(&id).expect("present");
+            if let Some(reply) = f.reply {
+                let _ = reply.send(Err(Error::Network(format!("no peer serves the body of {}", f.hash))));
             }
-            None => {
-                let _ = f.reply.send(Err(Error::Network(format!(
-                    "no peer serves the body of {}",
-                    f.hash
-                ))));
+            return;
+        }
+        for (peer, block_hash) in sends {
+            let rid = self.swarm.behaviour_mut().bodies.send_request(&peer, BodyRequest { block_hash });
+            self.pending.insert(rid, id);
+        }
+    }
+
+    fn fetch_answered(&mut self, rid: OutboundRequestId, body: Option<Vec<Bytes>>) {
+        let Some(id) = self.pending.remove(&rid) else {
+            return;
+        };
+        let Some(f) = self.fetches.get_mut(&id) else {
+            return;
+        };
+        f.in_flight -= 1;
+        if let Some(txs) = body {
+            if let Some(reply) = f.reply.take() {
+                let _ = reply.send(Ok(txs));
             }
+            f.untried.clear();
+        }
+        if f.reply.is_none() && f.in_flight == 0 {
+            self.fetches.remove(&id);
+            return;
+        }
+        if f.reply.is_some() {
+            self.advance_fetch(id);
         }
     }
 
@@ -351,22 +404,16 @@ impl Task {
                     let _ = self.swarm.behaviour_mut().bodies.send_response(channel, resp);
                 }
                 request_response::Message::Response { request_id, response } => {
-                    let Some(f) = self.pending.remove(&request_id) else {
-                        return;
+                    let body = match response {
+                        BodyResponse::Found(txs) => Some(txs),
+                        BodyResponse::NotFound => None,
                     };
-                    match response {
-                        BodyResponse::Found(txs) => {
-                            let _ = f.reply.send(Ok(txs));
-                        }
-                        BodyResponse::NotFound => self.next_fetch(f),
-                    }
+                    self.fetch_answered(request_id, body);
                 }
             },
             request_response::Event::OutboundFailure { request_id, error, peer, .. } => {
                 tracing::debug!(target: "spn::net", %peer, "body request failed: {error}");
-                if let Some(f) = self.pending.remove(&request_id) {
-                    self.next_fetch(f);
-                }
+                self.fetch_answered(request_id, None);
             }
             _ => {}
         }
