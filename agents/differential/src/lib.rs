@@ -409,15 +409,15 @@ impl Chain {
 
 // ------------------------------------------------------------------------------------ rules
 
-/// Iterations per rule: `SPN_DIFF_ITERATIONS`, else 2,000 in debug builds and 10,000 in release.
+/// Iterations per rule: `SPN_DIFF_ITERATIONS`, else 5,000 in debug builds and 20,000 in release.
 pub fn iterations() -> usize {
     std::env::var("SPN_DIFF_ITERATIONS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(if cfg!(debug_assertions) {
-            2_000
+            5_000
         } else {
-            10_000
+            20_000
         })
 }
 
