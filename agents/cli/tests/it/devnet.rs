@@ -42,6 +42,20 @@ fn full_lifecycle_pays_every_role_by_the_formulas() {
     // Every withdrawer and the submitter hold exactly what spn-protocol's reward formulas give.
     assert_eq!(r["balances_match"], Value::Bool(true), "{}", r["balance_mismatches"]);
     assert_eq!(r["rewards"]["submitter"], "30.0000");
+    // The sequencers' total, recomputed here from the per-block prover counts with spn-protocol.
+    let params = spn_protocol::Params::devnet();
+    let tokens = alloy_primitives::U256::from(10u64).pow(alloy_primitives::U256::from(18));
+    let sequencer: alloy_primitives::U256 = r["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| spn_protocol::rewards::sequencer_due(&params, u(b, "provers")))
+        .sum();
+    assert_eq!(
+        r["rewards"]["sequencer"],
+        format!("{}.0000", sequencer / tokens),
+        "sequencer rewards differ from sequencerBase + perProver * min(provers, cap)"
+    );
     assert!(u(&r["rewards"], "claims") > 0);
     for op in ["propose", "submitProof", "claim"] {
         assert!(u(&r["gas"][op], "count") > 0, "no {op} gas in {}", r["gas"]);

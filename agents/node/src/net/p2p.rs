@@ -90,8 +90,6 @@ impl P2pNetwork {
             .validation_mode(gossipsub::ValidationMode::Strict)
             .validate_messages()
             .max_transmit_size(4096)
-            // Publish to the mesh, not to every subscriber: far fewer duplicate deliveries.
-            .flood_publish(false)
             .build()
             .map_err(|e| net(format!("gossipsub config: {e}")))?;
         let protocol = StreamProtocol::try_from_owned(format!("{}/block-body/1", cfg.namespace))
