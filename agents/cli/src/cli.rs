@@ -156,6 +156,10 @@ pub(crate) struct DevnetArgs {
     /// Fault injection: the first k complete blocks are never submitted (they are pruned).
     #[arg(long = "fault.skip-proofs", env = "SPN_FAULT_SKIP_PROOFS", default_value_t = 0)]
     pub(crate) fault_skip_proofs: u32,
+    /// Fault injection: the first k job results are followed by forged messages (wrong output,
+    /// ineligible job, bad signature, oversized) that every receiver must drop.
+    #[arg(long = "fault.forge", env = "SPN_FAULT_FORGE", default_value_t = 0)]
+    pub(crate) fault_forge: u32,
 }
 
 impl DevnetArgs {
@@ -178,6 +182,7 @@ impl DevnetArgs {
             block_time: self.block_time,
             withhold: self.fault_withhold,
             skip_proofs: self.fault_skip_proofs,
+            forge: self.fault_forge,
             timeout: self.timeout.map(Duration::from_secs),
             deployments_dir: self.deployments_dir.clone(),
             pool_addr: self.pool_addr,

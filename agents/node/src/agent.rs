@@ -923,6 +923,36 @@ impl StakerAgent {
         }
         w.done.insert(job);
         self.net.publish(Topic::JobResult, msg.encode());
+        if self.faults.take_forge() {
+            let root = s.root_job();
+            let wrong = B256::repeat_byte(0xee);
+            let forged = [
+                // A wrong output, properly signed.
+                JobResultMsg {
+                    output: wrong,
+                    sig: self.key.sign_job_result(&self.domain, hash, job, wrong),
+                    ..msg
+                },
+                // The root job, which only the proposer may sign.
+                JobResultMsg {
+                    job: root,
+                    output: outputs[root as usize],
+                    sig: self.key.sign_job_result(&self.domain, hash, root, outputs[root as usize]),
+                    ..msg
+                },
+                // A signature that is not the claimed prover's.
+                JobResultMsg {
+                    prover: Address::with_last_byte(0xee),
+                    ..msg
+                },
+            ];
+            tracing::warn!(target: "spn::prover", agent = %short(self.me), "fault injection: publishing {} forged job results", forged.len() + 1);
+            for f in forged {
+                self.net.publish(Topic::JobResult, f.encode());
+            }
+            // Oversized garbage.
+            self.net.publish(Topic::JobResult, Bytes::from(vec![0xab; 300]));
+        }
         self.pump(hash);
     }
 

@@ -107,6 +107,7 @@ impl Metrics {
 pub struct Faults {
     withhold: AtomicU32,
     skip_proof: AtomicU32,
+    forge: AtomicU32,
     halt: AtomicBool,
 }
 
@@ -117,8 +118,21 @@ impl Faults {
         Self {
             withhold: AtomicU32::new(withhold),
             skip_proof: AtomicU32::new(skip_proof),
+            forge: AtomicU32::new(0),
             halt: AtomicBool::new(false),
         }
+    }
+
+    /// The next `forge` job results are each followed by invalid messages (wrong output,
+    /// ineligible job, garbage) that every receiver must drop.
+    pub fn with_forgeries(self, forge: u32) -> Self {
+        self.forge.store(forge, Ordering::SeqCst);
+        self
+    }
+
+    /// Whether this result is followed by forgeries.
+    pub fn take_forge(&self) -> bool {
+        Self::take(&self.forge)
     }
 
     /// Stops new proposals and submissions (the devnet is winding down).

@@ -122,6 +122,7 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
         peers,
         namespace: format!("/spn/{}/{}", d.chain_id, d.rollup),
         domain: spn_protocol::eip712::domain(d.chain_id, d.rollup),
+        metrics: Some(metrics.clone()),
     })
     .await?;
     tracing::info!(target: "spn::net", "libp2p listening on {} (give it to peers as --p2p.peers)", net.listen_addr());

@@ -100,3 +100,13 @@ fn unproven_block_is_pruned_and_the_chain_continues() {
     assert!(u(&r, "blocks_proven") >= 2);
     assert_eq!(r["balances_match"], Value::Bool(true), "{}", r["balance_mismatches"]);
 }
+
+#[test]
+fn forged_messages_are_dropped_and_blocks_still_proven() {
+    // Two job results are each followed by a wrong output, a root job signed by a prover, a
+    // signature that is not the claimed prover's, and an oversized payload.
+    let r = devnet(&["--blocks", "2", "--fault.forge", "2"]);
+    assert!(u(&r, "rejected_messages") >= 8, "{r}");
+    assert!(u(&r, "blocks_proven") >= 2);
+    assert_eq!(r["balances_match"], Value::Bool(true), "{}", r["balance_mismatches"]);
+}

@@ -119,6 +119,8 @@ pub struct DevnetConfig {
     pub withhold: u32,
     /// Fault injection: the first k complete blocks are never submitted (they get pruned).
     pub skip_proofs: u32,
+    /// Fault injection: the first k job results are followed by forged messages.
+    pub forge: u32,
     /// Give up after this long.
     pub timeout: Option<Duration>,
     /// Where to write the deployment file (default: `<repo>/deployments`).
@@ -145,6 +147,7 @@ impl Default for DevnetConfig {
             block_time: 1,
             withhold: 0,
             skip_proofs: 0,
+            forge: 0,
             timeout: None,
             deployments_dir: None,
             pool_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -231,7 +234,7 @@ async fn drive(cfg: &DevnetConfig, l1: &L1, d: &Deployment, started: Instant) ->
     let view = ChainView::start(l1.clone(), d.clone(), params.clone(), genesis, Duration::from_millis(200)).await?;
     let mut events = view.subscribe();
     let metrics = Arc::new(Metrics::default());
-    let faults = Arc::new(Faults::new(cfg.withhold, cfg.skip_proofs));
+    let faults = Arc::new(Faults::new(cfg.withhold, cfg.skip_proofs).with_forgeries(cfg.forge));
     let bus = InProcessBus::new();
 
     // Transaction pool (shared by the in-process sequencers) and generated load over HTTP.
@@ -254,7 +257,12 @@ async fn drive(cfg: &DevnetConfig, l1: &L1, d: &Deployment, started: Instant) ->
     let mut addrs: Vec<libp2p::Multiaddr> = Vec::new();
     for (i, k) in keys.iter().take(online).enumerate() {
         let (net, inbox, addr) =
-            join_network(cfg.network, &bus, format!("staker-{i}"), &namespace, &domain, addrs.clone()).await?;
+            join_network(cfg.network, &bus, format!("staker-{i}"), &namespace, &domain, addrs.clone(), &metrics).await?;
+        if i == 0 {
+            if let Some(a) = &addr {
+                tracing::info!(target: "spn::devnet", "libp2p on 127.0.0.1; other agents can join with --p2p.peers {a}");
+            }
+        }
         addrs.extend(addr);
         handles.push(StakerAgent::spawn(AgentParts {
             view: view.clone(),
@@ -271,7 +279,7 @@ async fn drive(cfg: &DevnetConfig, l1: &L1, d: &Deployment, started: Instant) ->
     let submitter_key = keys::devnet_submitter_key();
     deploy::fund_eth(l1, submitter_key.address(), U256::from(10u64).pow(U256::from(21))).await?;
     let (net, inbox, _) =
-        join_network(cfg.network, &bus, "submitter".into(), &namespace, &domain, addrs.clone()).await?;
+        join_network(cfg.network, &bus, "submitter".into(), &namespace, &domain, addrs.clone(), &metrics).await?;
     Submitter::spawn(
         view.clone(),
         Arc::new(Sender::new(l1.clone(), &submitter_key)),
@@ -390,6 +398,7 @@ async fn join_network(
     namespace: &str,
     domain: &alloy_sol_types::Eip712Domain,
     peers: Vec<libp2p::Multiaddr>,
+    metrics: &Arc<Metrics>,
 ) -> Result<Joined> {
     match kind {
         NetworkKind::Local => {
@@ -402,6 +411,7 @@ async fn join_network(
                 peers,
                 namespace: namespace.to_string(),
                 domain: domain.clone(),
+                metrics: Some(metrics.clone()),
             })
             .await?;
             let addr = n.listen_addr();

@@ -24,6 +24,7 @@ use tokio::sync::{mpsc, oneshot};
 use super::messages::{AttestationMsg, JobResultMsg, ProposalMsg};
 use super::{Inbound, Network, Topic};
 use crate::error::{Error, Result};
+use crate::metrics::Metrics;
 
 /// Where a peer listens and whom it dials.
 #[derive(Debug, Clone)]
@@ -36,6 +37,8 @@ pub struct P2pConfig {
     pub namespace: String,
     /// EIP-712 domain for the stateless checks.
     pub domain: Eip712Domain,
+    /// Where to count dropped messages.
+    pub metrics: Option<Arc<Metrics>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -145,6 +148,7 @@ impl P2pNetwork {
         let task = Task {
             swarm,
             topics,
+            metrics: cfg.metrics,
             domain: cfg.domain,
             bodies: bodies.clone(),
             inbox: in_tx,
@@ -223,6 +227,7 @@ struct Fetch {
 struct Task {
     swarm: Swarm<Behaviour>,
     topics: Vec<(Topic, IdentTopic)>,
+    metrics: Option<Arc<Metrics>>,
     domain: Eip712Domain,
     bodies: Bodies,
     inbox: mpsc::UnboundedSender<Inbound>,
@@ -382,7 +387,12 @@ impl Task {
                             payload: message.data.into(),
                         });
                     }
-                    Err(reason) => tracing::warn!(target: "spn::net", peer = %propagation_source, kind = topic.name(), "dropped message: {reason}"),
+                    Err(reason) => {
+                        if let Some(m) = &self.metrics {
+                            m.rejected();
+                        }
+                        tracing::warn!(target: "spn::net", peer = %propagation_source, kind = topic.name(), "dropped message: {reason}");
+                    }
                 }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Bodies(ev)) => self.on_bodies(ev),
