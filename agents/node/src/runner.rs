@@ -131,7 +131,7 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
     tracing::info!(target: "spn", "{:?} {} on chain {} (rollup {})", cfg.role, p.key.address(), p.l1.chain_id(), p.deployment.rollup);
     match cfg.role {
         Role::Submitter => {
-            Submitter::spawn(view, sender, net, inbox, metrics, faults);
+            Submitter::spawn(view, sender, net, inbox, metrics, faults, true);
         }
         role => {
             let pool = if role != Role::Prover {
@@ -142,12 +142,27 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
             } else {
                 None
             };
+            // A staker's node also submits, late, in case no submitter does: both read the gossip.
+            let (agent_tx, agent_inbox) = tokio::sync::mpsc::unbounded_channel();
+            let (sub_tx, sub_inbox) = tokio::sync::mpsc::unbounded_channel();
+            let mut inbox = inbox;
+            tokio::spawn(async move {
+                while let Some(m) = inbox.recv().await {
+                    let _ = sub_tx.send(m.clone());
+                    if agent_tx.send(m).is_err() {
+                        break;
+                    }
+                }
+            });
+            if role == Role::Node {
+                Submitter::spawn(view.clone(), sender.clone(), net.clone(), sub_inbox, metrics.clone(), faults.clone(), false);
+            }
             StakerAgent::spawn(AgentParts {
                 view,
                 key: p.key,
                 sender,
                 net,
-                inbox,
+                inbox: agent_inbox,
                 cfg: AgentConfig {
                     sequencer: role != Role::Prover,
                     prover: role != Role::Sequencer,

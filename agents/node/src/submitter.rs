@@ -62,10 +62,13 @@ pub struct Submitter {
     busy: HashSet<&'static str>,
     sampled_epoch: Option<u64>,
     pruned_for: Option<B256>,
+    eager: bool,
 }
 
 impl Submitter {
     /// Starts the submitter.
+    /// With `eager` it submits as soon as a tree is complete; otherwise only from slot
+    /// `s + proofWindow - 1` on (the fallback a staker's node runs in case no submitter did, §15.4).
     pub fn spawn(
         view: Arc<ChainView>,
         sender: Arc<Sender>,
@@ -73,6 +76,7 @@ impl Submitter {
         inbox: mpsc::UnboundedReceiver<Inbound>,
         metrics: Arc<Metrics>,
         faults: Arc<Faults>,
+        eager: bool,
     ) {
         let d = view.deployment();
         let domain = eip712::domain(d.chain_id, d.rollup);
@@ -93,6 +97,7 @@ impl Submitter {
             busy: HashSet::new(),
             sampled_epoch: None,
             pruned_for: None,
+            eager,
         };
         tokio::spawn(s.run());
     }
@@ -246,6 +251,10 @@ impl Submitter {
         if !t.complete || t.submitting || t.submitted || t.skip || t.retry_at.is_some_and(|r| Instant::now() < r) {
             return;
         }
+        let window = self.view.params().proof_window;
+        if !self.eager && self.view.current_slot() + 1 < t.header.slot + window {
+            return;
+        }
         let Some(outputs) = t.outputs.clone() else {
             return;
         };
@@ -306,6 +315,10 @@ impl Submitter {
             return;
         }
         self.try_submit();
+        if !self.eager {
+            // Pruning and seed sampling are left to the eager submitter and to proposals.
+            return;
+        }
         let p = self.view.params().clone();
         let slot = self.view.current_slot();
         // Prune an unproven block whose window has passed (propose does it too).

@@ -287,6 +287,7 @@ async fn drive(cfg: &DevnetConfig, l1: &L1, d: &Deployment, started: Instant) ->
         inbox,
         metrics.clone(),
         faults.clone(),
+        true,
     );
     // The agents' network meshes form before the stakers become active.
     tokio::time::sleep(Duration::from_secs(2)).await;
