@@ -244,7 +244,8 @@ impl Transcript {
         let mut provers = Vec::with_capacity(prover_count as usize);
         for _ in 0..prover_count {
             let (prover, n) = rd.read_prover()?;
-            let mut contributions = Vec::with_capacity(usize::from(n));
+            let room = (bytes.len() - rd.cursor) / CONTRIBUTION_BYTES;
+            let mut contributions = Vec::with_capacity(usize::from(n).min(room));
             for _ in 0..n {
                 contributions.push(rd.read_contribution()?);
             }
