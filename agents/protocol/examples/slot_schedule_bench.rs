@@ -10,8 +10,8 @@
 //!
 //! Times are the best of `SPN_BENCH_RUNS` (default 7) interleaved runs. Memory comes from
 //! `/proc/self/status`: `VmHWM` (peak resident set) is reset through `/proc/self/clear_refs`
-//! before each N, so "peak" is the process's peak while that N ran and "schedule" is that peak
-//! minus the resident set before the build (the staker list itself is input, not counted).
+//! once the N staker addresses exist, so "peak" is the process's peak while that N ran and
+//! "schedule" is that peak minus the resident set before any build (the staker list is input).
 
 use std::hint::black_box;
 use std::time::Instant;
@@ -72,6 +72,19 @@ fn main() -> Result<(), spn_protocol::Error> {
     if counts.is_empty() {
         counts = vec![500_000, 1_000_000];
     }
+    // Several N: one child process each, so every N starts from a fresh heap and its own peak.
+    if counts.len() > 1 {
+        let exe = std::env::current_exe().expect("own path");
+        for (i, count) in counts.iter().enumerate() {
+            let status = std::process::Command::new(&exe)
+                .arg(count.to_string())
+                .env("SPN_BENCH_QUIET_HEADER", if i > 0 { "1" } else { "" })
+                .status()
+                .expect("run the benchmark for one N");
+            assert!(status.success(), "benchmark for N = {count} failed");
+        }
+        return Ok(());
+    }
     let height: u8 = std::env::var("SPN_BENCH_HEIGHT")
         .ok()
         .and_then(|v| v.parse().ok())
@@ -83,16 +96,22 @@ fn main() -> Result<(), spn_protocol::Error> {
         .max(1);
     let params = Params::testnet();
     let seed = selection::slot_seed(U256::from(1234), 56);
-    println!(
-        "slot schedule benchmark: testnet parameters, height {height}, best of {runs} runs, {} build",
-        if cfg!(debug_assertions) {
+    // With several N the first child prints the header.
+    if std::env::var("SPN_BENCH_QUIET_HEADER").as_deref() != Ok("1") {
+        let build = if cfg!(debug_assertions) {
             "DEBUG (use --release)"
         } else {
             "release"
-        }
-    );
+        };
+        println!(
+            "slot schedule benchmark: testnet parameters, height {height}, best of {runs} runs, {build} build"
+        );
+    }
     for count in counts {
         let keys = stakers(count);
+        // The peak from here on is the input plus whatever the schedule needs.
+        let can_reset = reset_peak();
+        let rss_before = status_kib("VmRSS:");
         // Warm-up (page faults, caches), untimed.
         black_box(raw_sha256(&keys, seed));
         drop(black_box(SlotSchedule::build(
@@ -103,8 +122,6 @@ fn main() -> Result<(), spn_protocol::Error> {
             &keys,
         )?));
 
-        let can_reset = reset_peak();
-        let rss_before = status_kib("VmRSS:");
         let mut raw_times = Vec::with_capacity(runs);
         let mut build_times = Vec::with_capacity(runs);
         let mut last = None;
@@ -124,7 +141,7 @@ fn main() -> Result<(), spn_protocol::Error> {
         let best_build = build_times.iter().copied().fold(f64::MAX, f64::min);
         let memory = match (can_reset, peak, rss_before) {
             (true, Some(p), Some(b)) => format!(
-                "peak RSS {:.1} MiB (schedule +{:.1} MiB over {:.1} MiB before the build; staker list {:.1} MiB)",
+                "peak RSS {:.1} MiB (schedule +{:.2} MiB over {:.1} MiB with the staker list of {:.1} MiB)",
                 mib(p),
                 mib(p.saturating_sub(b)),
                 mib(b),
