@@ -8,7 +8,7 @@ export SPN_FORGE := $(FORGE)
 export SPN_ANVIL := $(ANVIL)
 export SPN_SOLC  := $(CURDIR)/tools/solc
 
-.PHONY: install build test test-forge test-gas test-rust snapshot gas-report deploy-local devnet lint clean
+.PHONY: install build test test-forge test-gas test-rust snapshot gas-report deploy-local devnet bench lint clean
 
 ## install: pinned toolchain and Solidity libraries from package-lock.json
 install: node_modules/.spn-installed
@@ -48,6 +48,11 @@ snapshot: install
 ## gas-report: forge's per-function gas report over the whole suite
 gas-report: install
 	$(FORGE) test --no-match-path 'test/gas/*' --gas-report
+
+## bench: whole-slot schedule of spn-protocol at N = 500,000 and 1,000,000 stakers, next to a raw sha256 loop over
+##        the same inputs in the same run, with peak memory (pass other N with ARGS="250000 2000000")
+bench:
+	cargo run --release -p spn-protocol --example slot_schedule_bench -- $(ARGS)
 
 ## deploy-local: deploy SPN to a running local anvil (RPC_URL, default http://127.0.0.1:8545), write deployments/31337.json
 deploy-local: install
