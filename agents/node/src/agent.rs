@@ -247,6 +247,7 @@ impl StakerAgent {
     async fn run(mut self) {
         let mut tick = tokio::time::interval(Duration::from_millis(100));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+        let mut commands_closed = false;
         loop {
             tokio::select! {
                 _ = tick.tick() => self.on_tick().await,
@@ -259,13 +260,14 @@ impl StakerAgent {
                 },
                 Some(m) = self.inbox.recv() => self.on_message(m).await,
                 Some(i) = self.rx.recv() => self.on_internal(i).await,
-                cmd = self.commands.recv() => match cmd {
+                cmd = self.commands.recv(), if !commands_closed => match cmd {
                     Some(Command::ClaimNow(upto, reply)) => {
                         self.claim_waiters.push(reply);
                         self.claim_upto = Some(self.claim_upto.unwrap_or(0).max(upto));
                         self.check_claim_request();
                     }
-                    None => break,
+                    // Nobody holds the handle (a standalone node): keep running.
+                    None => commands_closed = true,
                 },
             }
         }

@@ -111,8 +111,13 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
         .p2p_listen
         .parse()
         .map_err(|e| Error::Config(format!("--p2p.listen {}: {e}", cfg.p2p_listen)))?;
-    let peers = cfg
-        .p2p_peers
+    // Peers from the flag, else those the deployment file lists (a devnet's agents).
+    let listed = if cfg.p2p_peers.is_empty() {
+        p.deployment.p2p_peers.clone()
+    } else {
+        cfg.p2p_peers.clone()
+    };
+    let peers = listed
         .iter()
         .map(|p| p.parse().map_err(|e| Error::Config(format!("--p2p.peers {p}: {e}"))))
         .collect::<Result<Vec<libp2p::Multiaddr>>>()?;

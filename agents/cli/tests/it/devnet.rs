@@ -110,3 +110,58 @@ fn forged_messages_are_dropped_and_blocks_still_proven() {
     assert!(u(&r, "blocks_proven") >= 2);
     assert_eq!(r["balances_match"], Value::Bool(true), "{}", r["balance_mismatches"]);
 }
+
+/// Staker 31's key, `keccak256(abi.encode("spn.staker", 31)) mod n` (the devnet's last staker).
+const STAKER_31: &str = "0xc0b5842876f0247fb97fe7de4feaebbab39ef384de2922efad247fb2d0fe9985";
+
+#[test]
+fn standalone_node_joins_the_devnet_over_libp2p() {
+    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = std::env::temp_dir().join(format!("spn-join-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // The devnet runs 31 of its 32 stakers; staker 31 runs as its own process.
+    let mut c = spn();
+    c.args(["devnet", "--json", "--blocks", "8", "--offline-provers", "1"])
+        .arg("--deployments-dir")
+        .arg(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    let devnet = c.spawn().expect("start devnet");
+    // The devnet lists its agents' libp2p addresses in its deployment file once they listen.
+    let mut file = None;
+    for _ in 0..600 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        let found = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).find(|p| {
+            std::fs::read_to_string(p).is_ok_and(|t| t.contains("p2pPeers"))
+        });
+        if found.is_some() {
+            file = found;
+            break;
+        }
+    }
+    let file = file.expect("devnet deployment file with peers");
+    let port = file.file_name().unwrap().to_str().unwrap().rsplit('-').next().unwrap().trim_end_matches(".json").to_string();
+    let log = dir.join("node.log");
+    let mut node = spn();
+    node.args(["node", "--key", STAKER_31, "--claim-batch", "1"])
+        .args(["--l1.rpc-url", &format!("http://127.0.0.1:{port}")])
+        .arg("--deployment")
+        .arg(&file)
+        .env("SPN_LOG", "info")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap());
+    let mut node = node.spawn().expect("start node");
+    let out = devnet.wait_with_output().expect("devnet");
+    let _ = node.kill();
+    let _ = node.wait();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let r: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("no report ({e}): {text}"));
+    let node_log = std::fs::read_to_string(&log).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(out.status.success(), "{r}");
+    assert!(u(&r, "blocks_proven") >= 8);
+    // The separate process proved jobs that made it into transcripts, and claimed its share.
+    assert!(u(&r, "offline_credited") >= 1, "node log:\n{node_log}");
+    assert!(node_log.contains("claimed"), "node log:\n{node_log}");
+}

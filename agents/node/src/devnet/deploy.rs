@@ -133,6 +133,7 @@ pub(super) async fn deploy(l1: &L1, deployer: &Sender, params: &Params, pool: U2
         verifier,
         stake_token,
         reward_token,
+        p2p_peers: Vec::new(),
     })
 }
 

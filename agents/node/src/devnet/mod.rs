@@ -218,12 +218,18 @@ async fn run_on(cfg: &DevnetConfig, params: Params, anvil: &Anvil, started: Inst
     let dep_path = dir.join(format!("{}.devnet-{}.json", d.chain_id, anvil.port()));
     d.save(&dep_path)?;
     tracing::info!(target: "spn::devnet", "deployed: rollup {} staking {} (deployment file {})", d.rollup, d.staking, dep_path.display());
-    let result = drive(cfg, &l1, &d, started).await;
+    let result = drive(cfg, &l1, &d, &dep_path, started).await;
     let _ = std::fs::remove_file(&dep_path);
     result
 }
 
-async fn drive(cfg: &DevnetConfig, l1: &L1, d: &Deployment, started: Instant) -> Result<Report> {
+async fn drive(
+    cfg: &DevnetConfig,
+    l1: &L1,
+    d: &Deployment,
+    dep_path: &std::path::Path,
+    started: Instant,
+) -> Result<Report> {
     let (params, genesis) = l1.params(d).await?;
     // Register the stakers (each from its own key) and warp to their activation epoch.
     let keys: Vec<_> = (0..cfg.stakers as u64).map(keys::devnet_staker_key).collect();
@@ -260,7 +266,7 @@ async fn drive(cfg: &DevnetConfig, l1: &L1, d: &Deployment, started: Instant) ->
             join_network(cfg.network, &bus, format!("staker-{i}"), &namespace, &domain, addrs.clone(), &metrics).await?;
         if i == 0 {
             if let Some(a) = &addr {
-                tracing::info!(target: "spn::devnet", "libp2p on 127.0.0.1; other agents can join with --p2p.peers {a}");
+                tracing::info!(target: "spn::devnet", "libp2p on 127.0.0.1; other agents can join with --p2p.peers {a} (or --deployment <the devnet's file>, which lists every agent)");
             }
         }
         addrs.extend(addr);
@@ -289,6 +295,12 @@ async fn drive(cfg: &DevnetConfig, l1: &L1, d: &Deployment, started: Instant) ->
         faults.clone(),
         true,
     );
+    if !addrs.is_empty() {
+        // Standalone agents given this file (`spn node --deployment ..`) dial every devnet agent.
+        let mut with_peers = d.clone();
+        with_peers.p2p_peers = addrs.iter().map(|a| a.to_string()).collect();
+        with_peers.save(dep_path)?;
+    }
     // The agents' network meshes form before the stakers become active.
     tokio::time::sleep(Duration::from_secs(2)).await;
     let epoch = l1

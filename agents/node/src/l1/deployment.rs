@@ -29,6 +29,9 @@ pub struct Deployment {
     pub stake_token: Address,
     /// Reward token.
     pub reward_token: Address,
+    /// libp2p peers to dial (the devnet writes its agents' addresses here).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub p2p_peers: Vec<String>,
 }
 
 impl Deployment {
@@ -100,6 +103,7 @@ mod tests {
             verifier: Address::with_last_byte(3),
             stake_token: Address::with_last_byte(4),
             reward_token: Address::with_last_byte(5),
+            p2p_peers: vec![],
         };
         let path = Deployment::default_path(&dir, 31337);
         d.save(&path).unwrap();
