@@ -1,6 +1,4 @@
-//! SPN agents: the L1 client, the network between agents, the staker agent (sequencer and
-//! prover), the submitter, the cost model and the one-command devnet. The rules themselves
-//! (selection, schedule, trees, signatures, transcript, rewards) all come from `spn-protocol`.
+#![doc = include_str!("../README.md")]
 
 pub mod agent;
 pub mod cost;

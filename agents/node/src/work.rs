@@ -118,6 +118,22 @@ mod tests {
     use spn_protocol::Params;
 
     #[test]
+    fn merge_rule_prefers_the_assigned_prover_then_the_lowest_score() {
+        let c = |own: bool, score: u64| Candidate {
+            prover: Address::with_last_byte(score as u8),
+            job: 0,
+            output: B256::ZERO,
+            sig: CompactSignature::default(),
+            credited: true,
+            own,
+            score: U256::from(score),
+        };
+        let cands = [c(false, 1), c(true, 9), c(true, 5), c(false, 0)];
+        let best = cands.iter().min_by_key(|c| c.merge_key()).unwrap();
+        assert_eq!((best.own, best.score), (true, U256::from(5)));
+    }
+
+    #[test]
     fn children_cover_the_previous_round() {
         let s = Schedule::new(&Params::devnet(), 6).unwrap();
         // n = 6, m = 2: round 1 has 16 jobs (0..16), round 2 has 4 (16..20), root 20.
