@@ -82,6 +82,14 @@ enum Internal {
     FillCheck(B256, u32),
     ProveDone(B256, u32),
     Fallback(B256),
+    /// The children of job `.1` are late: request them (`job-results/1`).
+    ChildrenLate(B256, u32),
+    /// Results received by request; `then_fallback` when requested before the fallback.
+    Results {
+        hash: B256,
+        payloads: Result<Vec<Bytes>, String>,
+        then_fallback: bool,
+    },
     Claimable(Option<IRollup::ClaimItem>),
     Claimed(Result<U256, String>),
 }
@@ -110,6 +118,10 @@ struct Work {
     started: HashSet<u32>,
     fallback: bool,
     body_tries: u32,
+    /// Jobs whose late children were requested, with the number of requests.
+    children_asked: HashMap<u32, u32>,
+    /// Whether missing results were requested before the fallback.
+    fallback_asked: bool,
 }
 
 /// One staker's agent.
@@ -682,6 +694,8 @@ impl StakerAgent {
             .get(&r.block_hash)
             .and_then(|w| w.outputs.clone());
         let c = check_job_result(&self.view, &r, outputs.as_deref()).await?;
+        // Served to `job-results/1` requests of peers that missed it.
+        self.net.serve_result(r.block_hash, r.job, r.encode());
         if let Some(w) = self.blocks.get_mut(&r.block_hash) {
             if w.done.insert(c.job) {
                 self.pump(r.block_hash);
@@ -774,6 +788,8 @@ impl StakerAgent {
             started: HashSet::new(),
             fallback: false,
             body_tries: 0,
+            children_asked: HashMap::new(),
+            fallback_asked: false,
         };
         if let Some(body) = self.bodies.get(&hash) {
             if let Ok(tree) = BlockTree::from_transactions(u32::from(header.height), body) {
@@ -823,6 +839,7 @@ impl StakerAgent {
         let n = w.sched.active_count();
         let cost = self.cfg.cost;
         let mut actions: Vec<(u32, Internal, Duration)> = Vec::new();
+        let mut late: Vec<(u32, Duration)> = Vec::new();
         let ready = |job: u32| children(s, job).all(|c| w.done.contains(&c));
         if w.in_committee {
             for round in 1..s.rounds() {
@@ -833,6 +850,17 @@ impl StakerAgent {
                 let base = s.offset(round);
                 for index in s.neighbourhood_of(round, own) {
                     let job = base + index;
+                    if index == own
+                        && round > 1
+                        && !w.started.contains(&job)
+                        && !w.done.contains(&job)
+                        && !ready(job)
+                        && !w.children_asked.contains_key(&job)
+                    {
+                        // Its inputs are due after the rounds below; ask for them if they are late.
+                        let due: Duration = (1..round).map(|r| cost.fill_delay(s, r)).sum();
+                        late.push((job, due));
+                    }
                     if w.started.contains(&job) || w.done.contains(&job) || !ready(job) {
                         continue;
                     }
@@ -873,6 +901,12 @@ impl StakerAgent {
         let w = self.blocks.get_mut(&hash).expect("present");
         for (job, _, _) in &actions {
             w.started.insert(*job);
+        }
+        for (job, _) in &late {
+            w.children_asked.insert(*job, 0);
+        }
+        for (job, due) in late {
+            self.after(due, Internal::ChildrenLate(hash, job));
         }
         for (_, msg, delay) in actions {
             self.after(delay, msg);
@@ -924,6 +958,7 @@ impl StakerAgent {
             tracing::info!(target: "spn::sequencer", agent = %short(self.me), "block {} ({}): root job done, tree complete", w.header.number, short_hash(hash));
         }
         w.done.insert(job);
+        self.net.serve_result(hash, job, msg.encode());
         self.net.publish(Topic::JobResult, msg.encode());
         if self.faults.take_forge() {
             let root = s.root_job();
@@ -958,7 +993,82 @@ impl StakerAgent {
         self.pump(hash);
     }
 
+    /// Asks peers for the results of `jobs` of `hash` (the announcer first).
+    fn request_results(&self, hash: B256, jobs: Vec<u32>, then_fallback: bool) {
+        let net = self.net.clone();
+        let hint = self.announcer.get(&hash).cloned();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let payloads = net.fetch_results(hash, jobs, hint).await.map_err(|e| e.to_string());
+            let _ = tx.send(Internal::Results { hash, payloads, then_fallback });
+        });
+    }
+
+    fn children_late(&mut self, hash: B256, job: u32) {
+        let Some(w) = self.blocks.get_mut(&hash) else {
+            return;
+        };
+        if w.started.contains(&job) || w.done.contains(&job) {
+            return;
+        }
+        let missing: Vec<u32> = children(w.sched.schedule(), job).filter(|c| !w.done.contains(c)).collect();
+        if missing.is_empty() {
+            return;
+        }
+        let tries = w.children_asked.entry(job).or_default();
+        *tries += 1;
+        if *tries > 5 {
+            return;
+        }
+        tracing::info!(target: "spn::prover", agent = %self.short(), "block {}: {} inputs of job {job} are late, requesting them", short_hash(hash), missing.len());
+        self.request_results(hash, missing, false);
+        self.after(Duration::from_secs(2), Internal::ChildrenLate(hash, job));
+    }
+
+    async fn on_results(&mut self, hash: B256, payloads: Result<Vec<Bytes>, String>, then_fallback: bool) {
+        match payloads {
+            Ok(payloads) => {
+                let mut accepted = 0;
+                for p in payloads {
+                    // Checked exactly like a gossiped result.
+                    let checked = match JobResultMsg::decode(&p, &self.domain) {
+                        Ok(r) if r.block_hash != hash => Err(format!("result of block {}, not {hash}", r.block_hash)),
+                        Ok(r) => self.on_result(r).await,
+                        Err(reason) => Err(reason),
+                    };
+                    match checked {
+                        Ok(()) => accepted += 1,
+                        Err(reason) => {
+                            self.metrics.rejected();
+                            tracing::warn!(target: "spn::net", agent = %self.short(), kind = "job-results", "dropped requested result: {reason}");
+                        }
+                    }
+                }
+                if accepted > 0 {
+                    tracing::info!(target: "spn::prover", agent = %self.short(), "block {}: {accepted} job results recovered by request", short_hash(hash));
+                }
+            }
+            Err(e) => {
+                tracing::debug!(target: "spn::prover", agent = %self.short(), "results of {} unavailable: {e}", short_hash(hash));
+            }
+        }
+        if then_fallback {
+            self.on_fallback(hash);
+        }
+    }
+
     fn on_fallback(&mut self, hash: B256) {
+        // Missing results are requested from peers once before proving them as fallback.
+        if let Some(w) = self.blocks.get_mut(&hash) {
+            if !w.fallback_asked {
+                w.fallback_asked = true;
+                let missing: Vec<u32> = (0..w.sched.schedule().prover_jobs()).filter(|j| !w.done.contains(j)).collect();
+                if !missing.is_empty() {
+                    self.request_results(hash, missing, true);
+                    return;
+                }
+            }
+        }
         if let Some(w) = self.blocks.get_mut(&hash) {
             let missing = w.sched.schedule().prover_jobs() as usize
                 - (0..w.sched.schedule().prover_jobs())
@@ -1086,6 +1196,8 @@ impl StakerAgent {
             Internal::FillCheck(hash, job) => self.fill_check(hash, job),
             Internal::ProveDone(hash, job) => self.prove_done(hash, job),
             Internal::Fallback(hash) => self.on_fallback(hash),
+            Internal::ChildrenLate(hash, job) => self.children_late(hash, job),
+            Internal::Results { hash, payloads, then_fallback } => self.on_results(hash, payloads, then_fallback).await,
             Internal::Claimable(item) => {
                 self.preparing = self.preparing.saturating_sub(1);
                 if let Some(item) = item {

@@ -36,6 +36,13 @@ struct Track {
     retry_at: Option<Instant>,
     skip: bool,
     body_tries: u32,
+    /// When the block was seen on L1.
+    seen: Instant,
+    /// Last `job-results/1` request for missing jobs, and their count.
+    results_at: Option<Instant>,
+    results_tries: u32,
+    /// Whether uncredited jobs were requested before assembling the transcript.
+    asked_before_submit: bool,
 }
 
 #[derive(Debug)]
@@ -43,7 +50,14 @@ enum Internal {
     Body(B256, Result<Vec<alloy_primitives::Bytes>, String>),
     Submitted(B256, Result<u64, String>),
     Done(&'static str),
+    /// Results received by request; `then_submit` when requested before assembling.
+    Results(B256, Result<Vec<alloy_primitives::Bytes>, String>, bool),
 }
+
+/// A block whose tree is incomplete this long after its proposal has its missing results
+/// requested (`job-results/1`), then again every [`RESULTS_RETRY`].
+const RESULTS_AFTER: Duration = Duration::from_secs(4);
+const RESULTS_RETRY: Duration = Duration::from_secs(3);
 
 /// The submitter agent.
 pub struct Submitter {
@@ -114,7 +128,7 @@ impl Submitter {
                     Err(broadcast::error::RecvError::Closed) => break,
                 },
                 Some(m) = self.inbox.recv() => self.on_message(m).await,
-                Some(i) = self.rx.recv() => self.on_internal(i),
+                Some(i) = self.rx.recv() => self.on_internal(i).await,
             }
         }
     }
@@ -146,6 +160,7 @@ impl Submitter {
     async fn on_result(&mut self, r: JobResultMsg) -> Result<(), String> {
         let outputs = self.tracks.get(&r.block_hash).and_then(|t| t.outputs.clone());
         let c = check_job_result(&self.view, &r, outputs.as_deref()).await?;
+        self.net.serve_result(r.block_hash, r.job, r.encode());
         if let Some(t) = self.tracks.get_mut(&r.block_hash) {
             t.done.insert(c.job);
             if c.credited {
@@ -179,6 +194,10 @@ impl Submitter {
                         retry_at: None,
                         skip: false,
                         body_tries: 0,
+                        seen: Instant::now(),
+                        results_at: None,
+                        results_tries: 0,
+                        asked_before_submit: false,
                     },
                 );
                 self.fetch_body(hash, Duration::ZERO);
@@ -214,6 +233,41 @@ impl Submitter {
             let r = net.fetch_body(hash, None).await.map_err(|e| e.to_string());
             let _ = tx.send(Internal::Body(hash, r));
         });
+    }
+
+    /// Asks peers for the results of `jobs` of `hash` (`job-results/1`).
+    fn request_results(&self, hash: B256, jobs: Vec<u32>, then_submit: bool) {
+        let net = self.net.clone();
+        let tx = self.tx.clone();
+        tokio::spawn(async move {
+            let r = match tokio::time::timeout(Duration::from_secs(3), net.fetch_results(hash, jobs, None)).await {
+                Ok(r) => r.map_err(|e| e.to_string()),
+                Err(_) => Err("timed out".to_string()),
+            };
+            let _ = tx.send(Internal::Results(hash, r, then_submit));
+        });
+    }
+
+    /// Checks results received by request exactly like gossiped ones.
+    async fn on_results(&mut self, hash: B256, payloads: Vec<alloy_primitives::Bytes>) {
+        let mut accepted = 0;
+        for p in payloads {
+            let checked = match JobResultMsg::decode(&p, &self.domain) {
+                Ok(r) if r.block_hash != hash => Err(format!("result of block {}, not {hash}", r.block_hash)),
+                Ok(r) => self.on_result(r).await,
+                Err(reason) => Err(reason),
+            };
+            match checked {
+                Ok(()) => accepted += 1,
+                Err(reason) => {
+                    self.metrics.rejected();
+                    tracing::warn!(target: "spn::net", agent = "submitter", kind = "job-results", "dropped requested result: {reason}");
+                }
+            }
+        }
+        if accepted > 0 {
+            tracing::info!(target: "spn::submitter", "block {}: {accepted} job results recovered by request", short_hash(hash));
+        }
     }
 
     fn check_complete(&mut self, hash: B256) {
@@ -258,6 +312,17 @@ impl Submitter {
         let Some(outputs) = t.outputs.clone() else {
             return;
         };
+        if !t.asked_before_submit {
+            // Before assembling: jobs without a credited result may have one we missed.
+            t.asked_before_submit = true;
+            let s = t.sched.schedule();
+            let missing: Vec<u32> = (0..s.prover_jobs()).filter(|j| !t.credited.contains_key(j)).collect();
+            if !missing.is_empty() {
+                t.submitting = true;
+                self.request_results(hash, missing, true);
+                return;
+            }
+        }
         // Merge rule (§9.4): per job the assigned prover, else a neighbour; lowest score first.
         let mut b = TranscriptBuilder::new(outputs);
         let mut jobs: Vec<_> = t.credited.iter().collect();
@@ -315,6 +380,24 @@ impl Submitter {
             return;
         }
         self.try_submit();
+        // Incomplete trees: request the missing results from peers (a missed gossip).
+        let mut asks = Vec::new();
+        for (hash, t) in self.tracks.iter_mut() {
+            if t.complete || t.outputs.is_none() || t.results_tries >= 10 || t.seen.elapsed() < RESULTS_AFTER {
+                continue;
+            }
+            if t.results_at.is_some_and(|a| a.elapsed() < RESULTS_RETRY) {
+                continue;
+            }
+            t.results_at = Some(Instant::now());
+            t.results_tries += 1;
+            let root = t.sched.schedule().root_job();
+            let missing: Vec<u32> = (0..=root).filter(|j| !t.done.contains(j)).collect();
+            asks.push((*hash, missing));
+        }
+        for (hash, missing) in asks {
+            self.request_results(hash, missing, false);
+        }
         if !self.eager {
             // Pruning and seed sampling are left to the eager submitter and to proposals.
             return;
@@ -362,8 +445,20 @@ impl Submitter {
         });
     }
 
-    fn on_internal(&mut self, i: Internal) {
+    async fn on_internal(&mut self, i: Internal) {
         match i {
+            Internal::Results(hash, r, then_submit) => {
+                match r {
+                    Ok(payloads) => self.on_results(hash, payloads).await,
+                    Err(e) => tracing::debug!(target: "spn::submitter", "results of {}: {e}", short_hash(hash)),
+                }
+                if then_submit {
+                    if let Some(t) = self.tracks.get_mut(&hash) {
+                        t.submitting = false;
+                    }
+                    self.try_submit();
+                }
+            }
             Internal::Body(hash, r) => {
                 let Some(t) = self.tracks.get_mut(&hash) else {
                     return;

@@ -5,7 +5,9 @@ use alloy_primitives::{Address, Bytes, B256};
 use alloy_sol_types::{sol, Eip712Domain, SolStruct, SolValue};
 use spn_protocol::{eip712, signing, tree::BlockTree, CompactSignature, Header};
 
-use super::{Topic, MAX_BODY_BYTES, MAX_TX_BYTES};
+use serde::{Deserialize, Serialize};
+
+use super::{Topic, MAX_BODY_BYTES, MAX_RESULTS_BYTES, MAX_RESULTS_PER_JOB, MAX_RESULT_JOBS, MAX_TX_BYTES};
 
 sol! {
     /// Signed by a proposer when it announces its block (network only, §11.2).
@@ -159,6 +161,61 @@ impl JobResultMsg {
     }
 }
 
+/// A `job-results/1` request: the results of `jobs` of block `block_hash` (at most 1,024 ids).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ResultsRequest {
+    /// Block.
+    pub block_hash: B256,
+    /// Global job ids.
+    pub jobs: Vec<u32>,
+}
+
+impl ResultsRequest {
+    /// Checks the id count (a responder answers nothing to a larger request).
+    pub fn check(&self) -> Result<(), Reject> {
+        if self.jobs.len() > MAX_RESULT_JOBS {
+            return Err(format!("{} job ids > {MAX_RESULT_JOBS}", self.jobs.len()));
+        }
+        Ok(())
+    }
+}
+
+/// Checks a `job-results/1` response to `req` (§15.1, §15.2): at most 1 MiB and 4 results per
+/// requested job in all (otherwise the whole response is dropped), and each result exactly as a
+/// gossiped one (size, encoding, signature) and of the requested block and jobs. Returns the
+/// valid results and the reasons of the dropped ones.
+pub fn check_results_response(
+    req: &ResultsRequest,
+    payloads: &[Bytes],
+    domain: &Eip712Domain,
+) -> Result<(Vec<JobResultMsg>, Vec<Reject>), Reject> {
+    let total: usize = payloads.iter().map(|p| p.len()).sum();
+    if total > MAX_RESULTS_BYTES {
+        return Err(format!("response of {total} bytes > {MAX_RESULTS_BYTES}"));
+    }
+    let cap = req.jobs.len().min(MAX_RESULT_JOBS) * MAX_RESULTS_PER_JOB;
+    if payloads.len() > cap {
+        return Err(format!("{} results > {cap}", payloads.len()));
+    }
+    let mut ok = Vec::new();
+    let mut bad = Vec::new();
+    for p in payloads {
+        match JobResultMsg::decode(p, domain) {
+            Ok(r) if r.block_hash != req.block_hash => {
+                bad.push(format!("result of block {}, not the requested {}", r.block_hash, req.block_hash))
+            }
+            Ok(r) if !req.jobs.contains(&r.job) => bad.push(format!("job {} was not requested", r.job)),
+            Ok(r) => {
+                if !ok.contains(&r) {
+                    ok.push(r);
+                }
+            }
+            Err(e) => bad.push(e),
+        }
+    }
+    Ok((ok, bad))
+}
+
 /// Checks a block body (§15.2): at most `2^height` transactions of at most 4,096 bytes, 16 MiB in
 /// all, whose zero-padded tree has root `tx_root`. Returns the tree.
 pub fn check_body(txs: &[Bytes], height: u8, tx_root: B256) -> Result<BlockTree, Reject> {
@@ -230,6 +287,71 @@ mod tests {
             signer: k.address(),
         };
         assert_eq!(AttestationMsg::decode(&a.encode(), &d).unwrap(), a);
+    }
+
+    #[test]
+    fn job_results_codec_and_limits() {
+        let d = eip712::domain(31337, Address::with_last_byte(9));
+        let k = key(7);
+        let bh = B256::repeat_byte(3);
+        let res = |job: u32| JobResultMsg {
+            block_hash: bh,
+            job,
+            output: B256::repeat_byte(job as u8),
+            prover: k.address(),
+            sig: k.sign_job_result(&d, bh, job, B256::repeat_byte(job as u8)),
+        };
+        let req = ResultsRequest { block_hash: bh, jobs: vec![1, 2] };
+        assert!(req.check().is_ok());
+        // JSON codec round trip of the request.
+        let json = serde_json::to_vec(&req).unwrap();
+        assert_eq!(serde_json::from_slice::<ResultsRequest>(&json).unwrap(), req);
+        let too_many = ResultsRequest { block_hash: bh, jobs: (0..=MAX_RESULT_JOBS as u32).collect() };
+        assert!(too_many.check().is_err());
+
+        // Valid results come back decoded; forged, foreign and unrequested ones are dropped.
+        let forged = JobResultMsg { output: B256::repeat_byte(0xee), ..res(2) };
+        let other_block = {
+            let ob = B256::repeat_byte(4);
+            JobResultMsg {
+                block_hash: ob,
+                sig: k.sign_job_result(&d, ob, 1, B256::repeat_byte(1)),
+                ..res(1)
+            }
+        };
+        let payloads = vec![
+            res(1).encode(),
+            res(2).encode(),
+            res(2).encode(),
+            forged.encode(),
+            other_block.encode(),
+            res(3).encode(),
+            Bytes::from(vec![0xab; 300]),
+        ];
+        let (ok, bad) = check_results_response(&req, &payloads, &d).unwrap();
+        assert_eq!(ok, vec![res(1), res(2)]);
+        assert_eq!(bad.len(), 4, "{bad:?}");
+        assert!(bad.iter().any(|b| b.starts_with("oversized")));
+
+        // More than 4 results per requested job: the whole response is dropped.
+        let many: Vec<Bytes> = (0..9).map(|_| res(1).encode()).collect();
+        assert!(check_results_response(&req, &many, &d).is_err());
+        // More than 1 MiB: dropped.
+        let big = ResultsRequest { block_hash: bh, jobs: (0..1024).collect() };
+        let huge: Vec<Bytes> = (0..4096).map(|_| Bytes::from(vec![0u8; 257])).collect();
+        assert!(check_results_response(&big, &huge, &d).unwrap_err().contains("bytes"));
+
+        // The store answers with at most 4 per job and only requested jobs.
+        let store = crate::net::ResultStore::default();
+        for i in 0..6u8 {
+            store.insert(bh, 1, Bytes::from(vec![i; 8]));
+        }
+        store.insert(bh, 2, res(2).encode());
+        assert_eq!(store.answer(bh, &[1]).len(), MAX_RESULTS_PER_JOB);
+        assert_eq!(store.answer(bh, &[2, 2]), vec![res(2).encode()]);
+        assert!(store.answer(B256::ZERO, &[1]).is_empty());
+        store.forget(&[bh]);
+        assert!(store.answer(bh, &[1, 2]).is_empty());
     }
 
     #[test]

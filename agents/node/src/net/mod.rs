@@ -1,5 +1,6 @@
 //! The network between agents (docs/PROTOCOL.md §15): gossip for announcements (proposals,
-//! attestations, job results) and request-response for block bodies.
+//! attestations, job results) and request-response for block bodies (`block-body/1`) and for
+//! missed job results (`job-results/1`).
 //!
 //! Agents talk to a [`Network`]: [`P2pNetwork`] is libp2p (gossipsub and request-response over
 //! TCP, noise, yamux); [`InProcessBus`] connects agents that run in one process without sockets. Every payload is `abi.encode` of the tuples of §15.1 and is decoded and checked by the
@@ -65,6 +66,72 @@ pub const MAX_BODY_BYTES: usize = 16 << 20;
 /// Largest transaction (§15.1).
 pub const MAX_TX_BYTES: usize = 4096;
 
+/// Most job ids in one `job-results/1` request (§15.1).
+pub const MAX_RESULT_JOBS: usize = 1024;
+/// Most results per job in one `job-results/1` response (§15.1).
+pub const MAX_RESULTS_PER_JOB: usize = 4;
+/// Largest `job-results/1` response (§15.1): 1 MiB of encoded results.
+pub const MAX_RESULTS_BYTES: usize = 1 << 20;
+
+/// Signed job results a peer serves to `job-results/1` requests: per block and job, up to
+/// [`MAX_RESULTS_PER_JOB`] encoded `job-result` payloads (the first ones checked).
+#[derive(Debug, Default)]
+pub struct ResultStore {
+    blocks: Mutex<HashMap<B256, HashMap<u32, Vec<Bytes>>>>,
+}
+
+impl ResultStore {
+    /// Keeps an encoded result of `job` of `block_hash` (ignored once the job holds 4 or the
+    /// same payload is already kept).
+    pub fn insert(&self, block_hash: B256, job: u32, payload: Bytes) {
+        let mut b = self.blocks.lock().unwrap();
+        if b.len() > 256 && !b.contains_key(&block_hash) {
+            // Bounded memory: drop an arbitrary old block.
+            if let Some(k) = b.keys().next().copied() {
+                b.remove(&k);
+            }
+        }
+        let v = b.entry(block_hash).or_default().entry(job).or_default();
+        if v.len() < MAX_RESULTS_PER_JOB && !v.contains(&payload) {
+            v.push(payload);
+        }
+    }
+
+    /// Forgets blocks.
+    pub fn forget(&self, block_hashes: &[B256]) {
+        let mut b = self.blocks.lock().unwrap();
+        for h in block_hashes {
+            b.remove(h);
+        }
+    }
+
+    /// The answer to a request: the kept results of the requested jobs (the first
+    /// [`MAX_RESULT_JOBS`] ids, at most [`MAX_RESULTS_PER_JOB`] each), at most
+    /// [`MAX_RESULTS_BYTES`] in all.
+    pub fn answer(&self, block_hash: B256, jobs: &[u32]) -> Vec<Bytes> {
+        let b = self.blocks.lock().unwrap();
+        let Some(block) = b.get(&block_hash) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        let mut size = 0;
+        let mut seen = std::collections::HashSet::new();
+        for j in jobs.iter().take(MAX_RESULT_JOBS) {
+            if !seen.insert(*j) {
+                continue;
+            }
+            for p in block.get(j).into_iter().flatten().take(MAX_RESULTS_PER_JOB) {
+                if size + p.len() > MAX_RESULTS_BYTES {
+                    return out;
+                }
+                size += p.len();
+                out.push(p.clone());
+            }
+        }
+        out
+    }
+}
+
 /// What an agent needs from the network.
 pub trait Network: Send + Sync + 'static {
     /// This peer's id.
@@ -78,6 +145,19 @@ pub trait Network: Send + Sync + 'static {
     /// Asks peers for a block body (`block-body/1`), `hint` (a peer id, e.g. the announcer)
     /// first; the caller checks it against the root.
     fn fetch_body(&self, block_hash: B256, hint: Option<String>) -> BoxFuture<'static, Result<Vec<Bytes>>>;
+    /// Serves a checked job result (its `job-result` payload) to `job-results/1` requests until
+    /// its block is forgotten ([`Network::forget_bodies`]).
+    fn serve_result(&self, block_hash: B256, job: u32, payload: Bytes);
+    /// Asks peers for the results of `jobs` of a block (`job-results/1`), `hint` first, then a
+    /// few peers at a time until every job has a result or every peer answered. Returns the
+    /// `job-result` payloads received (size, encoding, signature, block and job already
+    /// checked; the caller checks eligibility and output as for gossip).
+    fn fetch_results(
+        &self,
+        block_hash: B256,
+        jobs: Vec<u32>,
+        hint: Option<String>,
+    ) -> BoxFuture<'static, Result<Vec<Bytes>>>;
 }
 
 type Bodies = Arc<Mutex<HashMap<B256, Arc<Vec<Bytes>>>>>;
@@ -87,6 +167,7 @@ struct Peer {
     id: String,
     inbox: mpsc::UnboundedSender<Inbound>,
     bodies: Bodies,
+    results: Arc<ResultStore>,
 }
 
 /// A message bus connecting agents in one process; each agent joins it as one peer.
@@ -106,16 +187,19 @@ impl InProcessBus {
         let (tx, rx) = mpsc::unbounded_channel();
         let id = id.into();
         let bodies: Bodies = Arc::default();
+        let results: Arc<ResultStore> = Arc::default();
         self.peers.lock().unwrap().push(Peer {
             id: id.clone(),
             inbox: tx,
             bodies: bodies.clone(),
+            results: results.clone(),
         });
         (
             Arc::new(BusHandle {
                 bus: self.clone(),
                 id,
                 bodies,
+                results,
             }),
             rx,
         )
@@ -128,6 +212,7 @@ pub struct BusHandle {
     bus: InProcessBus,
     id: String,
     bodies: Bodies,
+    results: Arc<ResultStore>,
 }
 
 impl Network for BusHandle {
@@ -156,6 +241,31 @@ impl Network for BusHandle {
         for h in block_hashes {
             b.remove(h);
         }
+        self.results.forget(block_hashes);
+    }
+
+    fn serve_result(&self, block_hash: B256, job: u32, payload: Bytes) {
+        self.results.insert(block_hash, job, payload);
+    }
+
+    fn fetch_results(
+        &self,
+        block_hash: B256,
+        jobs: Vec<u32>,
+        _hint: Option<String>,
+    ) -> BoxFuture<'static, Result<Vec<Bytes>>> {
+        let mut out = Vec::new();
+        {
+            let peers = self.bus.peers.lock().unwrap();
+            for p in peers.iter().filter(|p| p.id != self.id) {
+                for r in p.results.answer(block_hash, &jobs) {
+                    if !out.contains(&r) {
+                        out.push(r);
+                    }
+                }
+            }
+        }
+        Box::pin(async move { Ok(out) })
     }
 
     fn fetch_body(&self, block_hash: B256, _hint: Option<String>) -> BoxFuture<'static, Result<Vec<Bytes>>> {

@@ -1,12 +1,13 @@
 //! The libp2p transport: TCP + noise + yamux; gossipsub for the announcement topics and
-//! request-response (`block-body/1`, JSON) for block bodies. Topic and protocol names are
-//! prefixed `/spn/<chainId>/<rollup>/`.
+//! request-response (JSON codec) for block bodies (`block-body/1`) and for missed job results
+//! (`job-results/1`: `{"block_hash", "jobs"}` -> list of `abi.encode`d `job-result` payloads).
+//! Topic and protocol names are prefixed `/spn/<chainId>/<rollup>/`.
 //!
 //! Gossip runs in validation mode: the network task checks each message's size, encoding and
 //! signature before gossipsub forwards it (a bad one is rejected, logged and never forwarded);
 //! the agent then checks what needs chain state (eligibility, outputs).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -21,8 +22,8 @@ use libp2p::{noise, tcp, yamux, Multiaddr, PeerId, StreamProtocol, Swarm};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
-use super::messages::{AttestationMsg, JobResultMsg, ProposalMsg};
-use super::{Inbound, Network, Topic};
+use super::messages::{check_results_response, AttestationMsg, JobResultMsg, ProposalMsg, ResultsRequest};
+use super::{Inbound, Network, ResultStore, Topic, MAX_RESULT_JOBS};
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 
@@ -56,11 +57,13 @@ enum BodyResponse {
 struct Behaviour {
     gossipsub: gossipsub::Behaviour,
     bodies: request_response::json::Behaviour<BodyRequest, BodyResponse>,
+    results: request_response::json::Behaviour<ResultsRequest, Vec<Bytes>>,
 }
 
 enum Cmd {
     Publish(Topic, Bytes),
     Fetch(B256, Option<PeerId>, oneshot::Sender<Result<Vec<Bytes>>>),
+    FetchResults(ResultsRequest, Option<PeerId>, oneshot::Sender<Result<Vec<Bytes>>>),
     Dial(Multiaddr),
 }
 
@@ -76,6 +79,7 @@ pub struct P2pNetwork {
     listen: Multiaddr,
     cmd: mpsc::UnboundedSender<Cmd>,
     bodies: Bodies,
+    results: Arc<ResultStore>,
 }
 
 impl std::fmt::Debug for Cmd {
@@ -97,6 +101,8 @@ impl P2pNetwork {
             .map_err(|e| net(format!("gossipsub config: {e}")))?;
         let protocol = StreamProtocol::try_from_owned(format!("{}/block-body/1", cfg.namespace))
             .map_err(|e| net(format!("protocol name: {e}")))?;
+        let results_protocol = StreamProtocol::try_from_owned(format!("{}/job-results/1", cfg.namespace))
+            .map_err(|e| net(format!("protocol name: {e}")))?;
         let mut swarm: Swarm<Behaviour> = libp2p::SwarmBuilder::with_new_identity()
             .with_tokio()
             .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)
@@ -110,7 +116,11 @@ impl P2pNetwork {
                     [(protocol, ProtocolSupport::Full)],
                     request_response::Config::default().with_request_timeout(Duration::from_secs(5)),
                 );
-                Ok(Behaviour { gossipsub, bodies })
+                let results = request_response::json::Behaviour::new(
+                    [(results_protocol, ProtocolSupport::Full)],
+                    request_response::Config::default().with_request_timeout(Duration::from_secs(5)),
+                );
+                Ok(Behaviour { gossipsub, bodies, results })
             })
             .map_err(|e| net(format!("behaviour: {e}")))?
             .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
@@ -145,15 +155,19 @@ impl P2pNetwork {
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let (in_tx, in_rx) = mpsc::unbounded_channel();
         let bodies: Bodies = Arc::default();
+        let results: Arc<ResultStore> = Arc::default();
         let task = Task {
             swarm,
             topics,
             metrics: cfg.metrics,
             domain: cfg.domain,
             bodies: bodies.clone(),
+            results: results.clone(),
             inbox: in_tx,
             pending: HashMap::new(),
             fetches: HashMap::new(),
+            pending_results: HashMap::new(),
+            result_fetches: HashMap::new(),
             next_fetch_id: 0,
             connected: HashSet::new(),
         };
@@ -164,6 +178,7 @@ impl P2pNetwork {
                 listen: listen.with(libp2p::multiaddr::Protocol::P2p(peer_id)),
                 cmd: cmd_tx,
                 bodies,
+                results,
             }),
             in_rx,
         ))
@@ -198,6 +213,35 @@ impl Network for P2pNetwork {
         for h in block_hashes {
             b.remove(h);
         }
+        self.results.forget(block_hashes);
+    }
+
+    fn serve_result(&self, block_hash: B256, job: u32, payload: Bytes) {
+        self.results.insert(block_hash, job, payload);
+    }
+
+    fn fetch_results(
+        &self,
+        block_hash: B256,
+        mut jobs: Vec<u32>,
+        hint: Option<String>,
+    ) -> BoxFuture<'static, Result<Vec<Bytes>>> {
+        let (tx, rx) = oneshot::channel();
+        jobs.sort_unstable();
+        jobs.dedup();
+        jobs.truncate(MAX_RESULT_JOBS);
+        let hint = hint.and_then(|h| h.parse::<PeerId>().ok());
+        let req = ResultsRequest { block_hash, jobs };
+        let sent = self.cmd.send(Cmd::FetchResults(req, hint, tx)).is_ok();
+        Box::pin(async move {
+            if !sent {
+                return Err(Error::Network("network stopped".into()));
+            }
+            match tokio::time::timeout(Duration::from_secs(8), rx).await {
+                Ok(Ok(r)) => r,
+                _ => Err(Error::Network(format!("no results for {block_hash}"))),
+            }
+        })
     }
 
     fn fetch_body(&self, block_hash: B256, hint: Option<String>) -> BoxFuture<'static, Result<Vec<Bytes>>> {
@@ -224,15 +268,29 @@ struct Fetch {
     reply: Option<oneshot::Sender<Result<Vec<Bytes>>>>,
 }
 
+struct ResultsFetch {
+    hash: B256,
+    /// Requested jobs without a result yet.
+    missing: BTreeSet<u32>,
+    got: Vec<Bytes>,
+    /// Peers still to ask, the next one last.
+    untried: Vec<PeerId>,
+    in_flight: usize,
+    reply: Option<oneshot::Sender<Result<Vec<Bytes>>>>,
+}
+
 struct Task {
     swarm: Swarm<Behaviour>,
     topics: Vec<(Topic, IdentTopic)>,
     metrics: Option<Arc<Metrics>>,
     domain: Eip712Domain,
     bodies: Bodies,
+    results: Arc<ResultStore>,
     inbox: mpsc::UnboundedSender<Inbound>,
     pending: HashMap<OutboundRequestId, u64>,
     fetches: HashMap<u64, Fetch>,
+    pending_results: HashMap<OutboundRequestId, (u64, PeerId, ResultsRequest)>,
+    result_fetches: HashMap<u64, ResultsFetch>,
     next_fetch_id: u64,
     connected: HashSet<PeerId>,
 }
@@ -286,12 +344,104 @@ impl Task {
                 self.fetches.insert(id, Fetch { hash, untried, in_flight: 0, reply: Some(reply) });
                 self.advance_fetch(id);
             }
+            Cmd::FetchResults(req, hint, reply) => {
+                let untried = self.peers_to_ask(hint);
+                let id = self.next_fetch_id;
+                self.next_fetch_id += 1;
+                self.result_fetches.insert(
+                    id,
+                    ResultsFetch {
+                        hash: req.block_hash,
+                        missing: req.jobs.into_iter().collect(),
+                        got: Vec::new(),
+                        untried,
+                        in_flight: 0,
+                        reply: Some(reply),
+                    },
+                );
+                self.advance_results(id);
+            }
             Cmd::Dial(addr) => {
                 if let Err(e) = self.swarm.dial(addr.clone()) {
                     tracing::warn!(target: "spn::net", "dial {addr}: {e}");
                 }
             }
         }
+    }
+
+    /// Connected peers in asking order (popped from the end): the hinted peer first.
+    fn peers_to_ask(&self, hint: Option<PeerId>) -> Vec<PeerId> {
+        let mut untried: Vec<PeerId> = self.connected.iter().copied().filter(|p| Some(*p) != hint).collect();
+        if let Some(h) = hint.filter(|h| self.connected.contains(h)) {
+            untried.push(h);
+        }
+        untried
+    }
+
+    /// Keeps up to [`FETCH_PARALLEL`] requests of results fetch `id` in flight (each for the
+    /// jobs still missing); answers with what was received once every job has a result or
+    /// every peer answered.
+    fn advance_results(&mut self, id: u64) {
+        let Some(f) = self.result_fetches.get_mut(&id) else {
+            return;
+        };
+        if f.missing.is_empty() || (f.untried.is_empty() && f.in_flight == 0) {
+            let f = self.result_fetches.remove(&id).expect("present");
+            if let Some(reply) = f.reply {
+                let _ = reply.send(Ok(f.got));
+            }
+            return;
+        }
+        let jobs: Vec<u32> = f.missing.iter().copied().collect();
+        let mut sends = Vec::new();
+        while f.in_flight < FETCH_PARALLEL {
+            let Some(peer) = f.untried.pop() else { break };
+            f.in_flight += 1;
+            sends.push(peer);
+        }
+        let hash = f.hash;
+        for peer in sends {
+            let req = ResultsRequest { block_hash: hash, jobs: jobs.clone() };
+            let rid = self.swarm.behaviour_mut().results.send_request(&peer, req.clone());
+            self.pending_results.insert(rid, (id, peer, req));
+        }
+    }
+
+    fn results_answered(&mut self, rid: OutboundRequestId, payloads: Option<Vec<Bytes>>) {
+        let Some((id, peer, req)) = self.pending_results.remove(&rid) else {
+            return;
+        };
+        let mut valid = Vec::new();
+        if let Some(payloads) = payloads {
+            match check_results_response(&req, &payloads, &self.domain) {
+                Ok((ok, bad)) => {
+                    for reason in bad {
+                        self.drop_result(&peer, &reason);
+                    }
+                    valid = ok;
+                }
+                Err(reason) => self.drop_result(&peer, &reason),
+            }
+        }
+        let Some(f) = self.result_fetches.get_mut(&id) else {
+            return;
+        };
+        f.in_flight -= 1;
+        for r in valid {
+            let p = r.encode();
+            f.missing.remove(&r.job);
+            if !f.got.contains(&p) {
+                f.got.push(p);
+            }
+        }
+        self.advance_results(id);
+    }
+
+    fn drop_result(&self, peer: &PeerId, reason: &str) {
+        if let Some(m) = &self.metrics {
+            m.rejected();
+        }
+        tracing::warn!(target: "spn::net", %peer, kind = "job-results", "dropped result: {reason}");
     }
 
     /// Keeps up to [`FETCH_PARALLEL`] requests of fetch `id` in flight; fails it when every
@@ -396,6 +546,7 @@ impl Task {
                 }
             }
             SwarmEvent::Behaviour(BehaviourEvent::Bodies(ev)) => self.on_bodies(ev),
+            SwarmEvent::Behaviour(BehaviourEvent::Results(ev)) => self.on_results(ev),
             _ => {}
         }
     }
@@ -422,6 +573,31 @@ impl Task {
             request_response::Event::OutboundFailure { request_id, error, peer, .. } => {
                 tracing::debug!(target: "spn::net", %peer, "body request failed: {error}");
                 self.fetch_answered(request_id, None);
+            }
+            _ => {}
+        }
+    }
+
+    fn on_results(&mut self, ev: request_response::Event<ResultsRequest, Vec<Bytes>>) {
+        match ev {
+            request_response::Event::Message { message, peer, .. } => match message {
+                request_response::Message::Request { request, channel, .. } => {
+                    let resp = match request.check() {
+                        Ok(()) => self.results.answer(request.block_hash, &request.jobs),
+                        Err(reason) => {
+                            tracing::warn!(target: "spn::net", %peer, kind = "job-results", "dropped request: {reason}");
+                            Vec::new()
+                        }
+                    };
+                    let _ = self.swarm.behaviour_mut().results.send_response(channel, resp);
+                }
+                request_response::Message::Response { request_id, response } => {
+                    self.results_answered(request_id, Some(response));
+                }
+            },
+            request_response::Event::OutboundFailure { request_id, error, peer, .. } => {
+                tracing::debug!(target: "spn::net", %peer, "results request failed: {error}");
+                self.results_answered(request_id, None);
             }
             _ => {}
         }
