@@ -160,14 +160,46 @@ pub trait Network: Send + Sync + 'static {
     ) -> BoxFuture<'static, Result<Vec<Bytes>>>;
 }
 
-type Bodies = Arc<Mutex<HashMap<B256, Arc<Vec<Bytes>>>>>;
+/// What a peer serves to requests: block bodies (`block-body/1`) and checked job results
+/// (`job-results/1`). Shared by the in-process bus and the libp2p network so both serve alike.
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Served {
+    bodies: Arc<Mutex<HashMap<B256, Arc<Vec<Bytes>>>>>,
+    results: Arc<ResultStore>,
+}
+
+impl Served {
+    pub(crate) fn serve_body(&self, block_hash: B256, txs: Arc<Vec<Bytes>>) {
+        self.bodies.lock().unwrap().insert(block_hash, txs);
+    }
+
+    pub(crate) fn body(&self, block_hash: &B256) -> Option<Arc<Vec<Bytes>>> {
+        self.bodies.lock().unwrap().get(block_hash).cloned()
+    }
+
+    /// Stops serving the bodies and results of these blocks.
+    pub(crate) fn forget(&self, block_hashes: &[B256]) {
+        let mut b = self.bodies.lock().unwrap();
+        for h in block_hashes {
+            b.remove(h);
+        }
+        self.results.forget(block_hashes);
+    }
+
+    pub(crate) fn serve_result(&self, block_hash: B256, job: u32, payload: Bytes) {
+        self.results.insert(block_hash, job, payload);
+    }
+
+    pub(crate) fn answer(&self, block_hash: B256, jobs: &[u32]) -> Vec<Bytes> {
+        self.results.answer(block_hash, jobs)
+    }
+}
 
 #[derive(Debug)]
 struct Peer {
     id: String,
     inbox: mpsc::UnboundedSender<Inbound>,
-    bodies: Bodies,
-    results: Arc<ResultStore>,
+    served: Served,
 }
 
 /// A message bus connecting agents in one process; each agent joins it as one peer.
@@ -186,20 +218,17 @@ impl InProcessBus {
     pub fn join(&self, id: impl Into<String>) -> (Arc<BusHandle>, mpsc::UnboundedReceiver<Inbound>) {
         let (tx, rx) = mpsc::unbounded_channel();
         let id = id.into();
-        let bodies: Bodies = Arc::default();
-        let results: Arc<ResultStore> = Arc::default();
+        let served = Served::default();
         self.peers.lock().unwrap().push(Peer {
             id: id.clone(),
             inbox: tx,
-            bodies: bodies.clone(),
-            results: results.clone(),
+            served: served.clone(),
         });
         (
             Arc::new(BusHandle {
                 bus: self.clone(),
                 id,
-                bodies,
-                results,
+                served,
             }),
             rx,
         )
@@ -211,8 +240,7 @@ impl InProcessBus {
 pub struct BusHandle {
     bus: InProcessBus,
     id: String,
-    bodies: Bodies,
-    results: Arc<ResultStore>,
+    served: Served,
 }
 
 impl Network for BusHandle {
@@ -233,19 +261,15 @@ impl Network for BusHandle {
     }
 
     fn serve_body(&self, block_hash: B256, txs: Arc<Vec<Bytes>>) {
-        self.bodies.lock().unwrap().insert(block_hash, txs);
+        self.served.serve_body(block_hash, txs);
     }
 
     fn forget_bodies(&self, block_hashes: &[B256]) {
-        let mut b = self.bodies.lock().unwrap();
-        for h in block_hashes {
-            b.remove(h);
-        }
-        self.results.forget(block_hashes);
+        self.served.forget(block_hashes);
     }
 
     fn serve_result(&self, block_hash: B256, job: u32, payload: Bytes) {
-        self.results.insert(block_hash, job, payload);
+        self.served.serve_result(block_hash, job, payload);
     }
 
     fn fetch_results(
@@ -258,7 +282,7 @@ impl Network for BusHandle {
         {
             let peers = self.bus.peers.lock().unwrap();
             for p in peers.iter().filter(|p| p.id != self.id) {
-                for r in p.results.answer(block_hash, &jobs) {
+                for r in p.served.answer(block_hash, &jobs) {
                     if !out.contains(&r) {
                         out.push(r);
                     }
@@ -274,7 +298,7 @@ impl Network for BusHandle {
             peers
                 .iter()
                 .filter(|p| p.id != self.id)
-                .find_map(|p| p.bodies.lock().unwrap().get(&block_hash).cloned())
+                .find_map(|p| p.served.body(&block_hash))
         };
         Box::pin(async move {
             match found {

@@ -8,7 +8,7 @@
 //! the agent then checks what needs chain state (eligibility, outputs).
 
 use std::collections::{BTreeSet, HashMap, HashSet};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use alloy_primitives::{Bytes, B256};
@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
 use super::messages::{check_results_response, AttestationMsg, JobResultMsg, ProposalMsg, ResultsRequest};
-use super::{Inbound, Network, ResultStore, Topic, MAX_RESULT_JOBS};
+use super::{Inbound, Network, Served, Topic, MAX_RESULT_JOBS};
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
 
@@ -70,7 +70,6 @@ enum Cmd {
 /// Body requests in flight per fetch.
 const FETCH_PARALLEL: usize = 4;
 
-type Bodies = Arc<Mutex<HashMap<B256, Arc<Vec<Bytes>>>>>;
 
 /// A running libp2p peer.
 #[derive(Debug)]
@@ -78,8 +77,7 @@ pub struct P2pNetwork {
     peer_id: PeerId,
     listen: Multiaddr,
     cmd: mpsc::UnboundedSender<Cmd>,
-    bodies: Bodies,
-    results: Arc<ResultStore>,
+    served: Served,
 }
 
 impl std::fmt::Debug for Cmd {
@@ -154,15 +152,13 @@ impl P2pNetwork {
         let peer_id = *swarm.local_peer_id();
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let (in_tx, in_rx) = mpsc::unbounded_channel();
-        let bodies: Bodies = Arc::default();
-        let results: Arc<ResultStore> = Arc::default();
+        let served = Served::default();
         let task = Task {
             swarm,
             topics,
             metrics: cfg.metrics,
             domain: cfg.domain,
-            bodies: bodies.clone(),
-            results: results.clone(),
+            served: served.clone(),
             inbox: in_tx,
             pending: HashMap::new(),
             fetches: HashMap::new(),
@@ -177,8 +173,7 @@ impl P2pNetwork {
                 peer_id,
                 listen: listen.with(libp2p::multiaddr::Protocol::P2p(peer_id)),
                 cmd: cmd_tx,
-                bodies,
-                results,
+                served,
             }),
             in_rx,
         ))
@@ -205,19 +200,15 @@ impl Network for P2pNetwork {
     }
 
     fn serve_body(&self, block_hash: B256, txs: Arc<Vec<Bytes>>) {
-        self.bodies.lock().unwrap().insert(block_hash, txs);
+        self.served.serve_body(block_hash, txs);
     }
 
     fn forget_bodies(&self, block_hashes: &[B256]) {
-        let mut b = self.bodies.lock().unwrap();
-        for h in block_hashes {
-            b.remove(h);
-        }
-        self.results.forget(block_hashes);
+        self.served.forget(block_hashes);
     }
 
     fn serve_result(&self, block_hash: B256, job: u32, payload: Bytes) {
-        self.results.insert(block_hash, job, payload);
+        self.served.serve_result(block_hash, job, payload);
     }
 
     fn fetch_results(
@@ -284,8 +275,7 @@ struct Task {
     topics: Vec<(Topic, IdentTopic)>,
     metrics: Option<Arc<Metrics>>,
     domain: Eip712Domain,
-    bodies: Bodies,
-    results: Arc<ResultStore>,
+    served: Served,
     inbox: mpsc::UnboundedSender<Inbound>,
     pending: HashMap<OutboundRequestId, u64>,
     fetches: HashMap<u64, Fetch>,
@@ -555,7 +545,7 @@ impl Task {
         match ev {
             request_response::Event::Message { message, .. } => match message {
                 request_response::Message::Request { request, channel, .. } => {
-                    let body = self.bodies.lock().unwrap().get(&request.block_hash).cloned();
+                    let body = self.served.body(&request.block_hash);
                     let resp = match body {
                         Some(txs) => BodyResponse::Found(txs.as_ref().clone()),
                         None => BodyResponse::NotFound,
@@ -583,7 +573,7 @@ impl Task {
             request_response::Event::Message { message, peer, .. } => match message {
                 request_response::Message::Request { request, channel, .. } => {
                     let resp = match request.check() {
-                        Ok(()) => self.results.answer(request.block_hash, &request.jobs),
+                        Ok(()) => self.served.answer(request.block_hash, &request.jobs),
                         Err(reason) => {
                             tracing::warn!(target: "spn::net", %peer, kind = "job-results", "dropped request: {reason}");
                             Vec::new()
