@@ -173,25 +173,25 @@ contract Staking is IStaking {
     /// @inheritdoc IStaking
     function firstInactive(address[] calldata keys, uint256 epoch) external view returns (uint256) {
         // Runs once per attestation set and transcript, over hundreds of keys: read each packed record with one SLOAD
-        // and decode it in place (layout of `Staker`: withdrawer, activationEpoch, exitEpoch, withdrawn).
-        uint256 base;
+        // and decode it in place (layout of `Staker`: withdrawer bits 0-159, activationEpoch 160-191, exitEpoch
+        // 192-223, withdrawn). The rule is `_isActive`'s, activationEpoch <= epoch < exitEpoch, without its
+        // `withdrawer != 0`: an unregistered key's record is all zero, so its exitEpoch 0 already fails.
+        uint256 first;
+        uint256 at;
         assembly ("memory-safe") {
-            base := _stakers.slot
-        }
-        uint256 count = keys.length;
-        for (uint256 i; i < count; ++i) {
-            uint256 packed;
-            assembly ("memory-safe") {
-                mstore(0x00, calldataload(add(keys.offset, shl(5, i))))
-                mstore(0x20, base)
-                packed := sload(keccak256(0x00, 0x40))
+            first := keys.offset
+            at := first
+            let keysEnd := add(first, shl(5, keys.length))
+            mstore(0x20, _stakers.slot)
+            for {} lt(at, keysEnd) { at := add(at, 0x20) } {
+                mstore(0x00, calldataload(at))
+                let packed := sload(keccak256(0x00, 0x40))
+                if or(gt(and(shr(160, packed), 0xffffffff), epoch), iszero(lt(epoch, and(shr(192, packed), 0xffffffff)))) {
+                    break
+                }
             }
-            bool registered = uint160(packed) != 0;
-            uint256 activation = uint32(packed >> 160);
-            uint256 exit = uint32(packed >> 192);
-            if (!registered || activation > epoch || epoch >= exit) return i;
         }
-        return count;
+        return (at - first) / 32;
     }
 
     /// @inheritdoc IStaking
