@@ -2,10 +2,11 @@
 pragma solidity 0.8.30;
 
 import {IProofVerifier} from "./interfaces/IProofVerifier.sol";
+import {IStaking} from "./interfaces/IStaking.sol";
 import {Errors} from "./libraries/Errors.sol";
 import {MessagesLib} from "./libraries/MessagesLib.sol";
 import {SortitionLib} from "./libraries/SortitionLib.sol";
-import {TranscriptLib} from "./libraries/TranscriptLib.sol";
+import {SECP256K1N_HALF, TranscriptLib} from "./libraries/TranscriptLib.sol";
 import {TreeLib} from "./libraries/TreeLib.sol";
 
 /// @title TranscriptVerifier
@@ -20,23 +21,31 @@ import {TreeLib} from "./libraries/TreeLib.sol";
 ///      Returns the rewards commitment over (prover, credited cost) leaves in transcript order.
 ///      The proof is the packed encoding of TranscriptLib, read in place from calldata.
 contract TranscriptVerifier is IProofVerifier {
-    /// @notice The schedule of one block, computed once per verification from SortitionLib (indexed by round).
+    /// @notice One round of a block's schedule (docs/PROTOCOL.md §8): its jobs are the global ids
+    ///         [firstJob, endJob), each of 2^level leaves, done by stakers scoring below `threshold` for `cost` each.
+    struct Round {
+        uint256 firstJob;
+        uint256 endJob;
+        uint256 level;
+        uint256 threshold;
+        uint256 cost;
+    }
+
+    /// @notice The schedule of one block, computed once per verification from SortitionLib. `rounds[r - 1]` is round
+    ///         r; the last round is the sequencer's root job, so committee jobs are [0, proverJobs).
     struct Schedule {
-        uint256 rounds;
         uint256 proverJobs;
+        uint256 totalJobs;
         uint256 leafMask;
-        uint256[] levels;
-        uint256[] offsets;
-        uint256[] thresholds;
-        uint256[] costs;
+        Round[] rounds;
     }
 
     /// @notice What the prover section of a transcript adds up to.
     struct Tally {
         address[] keys;
         bytes32[] leaves;
-        /// @dev Memory bitmap of contributed jobs.
-        uint256[] taken;
+        /// @dev One byte per committee job, nonzero once contributed.
+        bytes taken;
         uint256 credited;
         uint256 contributions;
     }
@@ -45,14 +54,14 @@ contract TranscriptVerifier is IProofVerifier {
     function verify(VerifyContext calldata ctx, bytes calldata proof) external view returns (VerifiedWork memory w) {
         Schedule memory s = schedule(ctx);
         TranscriptLib.Reader memory rd = TranscriptLib.open(proof);
-        uint256 outputs = TranscriptLib.readOutputs(rd, s.offsets[s.rounds + 1]);
+        uint256 outputs = TranscriptLib.readOutputs(rd, s.totalJobs);
         _checkOutputs(outputs, ctx.txRoot, s);
 
         Tally memory t = _readProvers(rd, outputs, ctx, s);
         TranscriptLib.close(rd);
 
         // One call for every prover's staker record.
-        uint256 inactive = ctx.staking.firstInactive(t.keys, ctx.epoch);
+        uint256 inactive = _firstInactive(ctx.staking, t.keys);
         if (inactive != t.keys.length) revert Errors.Transcript__ProverNotActive(t.keys[inactive]);
 
         w.rewardsRoot = TreeLib.commutativeRoot(t.leaves);
@@ -61,45 +70,98 @@ contract TranscriptVerifier is IProofVerifier {
         w.unfilledJobs = s.proverJobs - t.contributions;
     }
 
-    /// @notice The per-round schedule of the block in `ctx` (levels, offsets, thresholds, costs by round, 1-based).
+    /// @notice The per-round schedule of the block in `ctx`.
     function schedule(VerifyContext calldata ctx) public pure returns (Schedule memory s) {
         uint256 height = ctx.height;
         uint256 m = ctx.roundHeight;
         SortitionLib.CostWeights memory weights = ctx.costs;
-        s.rounds = SortitionLib.rounds(height, m);
+        uint256 count = SortitionLib.rounds(height, m);
         s.leafMask = (1 << height) - 1;
-        s.levels = new uint256[](s.rounds + 1);
-        s.offsets = new uint256[](s.rounds + 2);
-        s.thresholds = new uint256[](s.rounds + 1);
-        s.costs = new uint256[](s.rounds + 1);
-        for (uint256 r = 1; r <= s.rounds; ++r) {
-            s.levels[r] = SortitionLib.level(r, height, m);
-            s.offsets[r + 1] = s.offsets[r] + SortitionLib.jobs(r, height, m);
-            s.thresholds[r] = SortitionLib.roundThreshold(r, height, m, ctx.redundancy, ctx.activeCount);
-            s.costs[r] = SortitionLib.jobCost(r, height, m, weights);
+        s.rounds = new Round[](count);
+        uint256 next;
+        for (uint256 r = 1; r <= count; ++r) {
+            Round memory round = s.rounds[r - 1];
+            round.firstJob = next;
+            next += SortitionLib.jobs(r, height, m);
+            round.endJob = next;
+            round.level = SortitionLib.level(r, height, m);
+            round.threshold = SortitionLib.roundThreshold(r, height, m, ctx.redundancy, ctx.activeCount);
+            round.cost = SortitionLib.jobCost(r, height, m, weights);
         }
-        s.proverJobs = s.offsets[s.rounds];
+        s.totalJobs = next;
+        s.proverJobs = s.rounds[count - 1].firstJob;
     }
 
     /// @dev Round 1 outputs cannot be checked against leaves L1 never sees, but every later output must be the root of
     ///      its children, and the last must be the committed root: a valid chain pins every output by collision
     ///      resistance. `outputs` is the calldata offset of the first output.
     function _checkOutputs(uint256 outputs, bytes32 txRoot, Schedule memory s) internal pure {
+        Round[] memory rounds = s.rounds;
         // Widest merge is 2^m children, hashed into 2^(m-1) words.
-        bytes32[] memory scratch = new bytes32[](1 << s.levels[1]);
-        for (uint256 r = 2; r <= s.rounds; ++r) {
-            uint256 width = 1 << (s.levels[r] - s.levels[r - 1]);
-            uint256 children = outputs + 32 * s.offsets[r - 1];
-            uint256 count = s.offsets[r + 1] - s.offsets[r];
-            for (uint256 j; j < count; ++j) {
-                bytes32 expected = TreeLib.subtreeRootAt(children + 32 * j * width, width, scratch);
-                bytes32 actual = TranscriptLib.outputAt(outputs, s.offsets[r] + j);
+        bytes32[] memory scratch = new bytes32[](1 << rounds[0].level);
+        for (uint256 r = 2; r <= rounds.length; ++r) {
+            Round memory children = rounds[r - 2];
+            Round memory round = rounds[r - 1];
+            uint256 width = 1 << (round.level - children.level);
+            uint256 firstChild = outputs + 32 * children.firstJob;
+            for (uint256 j; j < round.endJob - round.firstJob; ++j) {
+                bytes32 expected = TreeLib.subtreeRootAt(firstChild + 32 * j * width, width, scratch);
+                bytes32 actual = TranscriptLib.outputAt(outputs, round.firstJob + j);
                 if (expected != actual) revert Errors.Transcript__OutputMismatch(r, j, expected, actual);
             }
         }
-        bytes32 root = TranscriptLib.outputAt(outputs, s.offsets[s.rounds + 1] - 1);
-        require(root == txRoot, Errors.Transcript__OutputMismatch(s.rounds, 0, txRoot, root));
+        bytes32 root = TranscriptLib.outputAt(outputs, s.totalJobs - 1);
+        require(root == txRoot, Errors.Transcript__OutputMismatch(rounds.length, 0, txRoot, root));
     }
+
+    // The memory frame of the prover loop: what it reads at fixed byte offsets, so that the loop keeps one pointer on
+    // the stack. The first words are the preimages of the two EIP-712 hashes of MessagesLib.jobResultDigest and the
+    // ecrecover input, so per contribution only the changing words are written:
+    //   structHash = keccak256(frame[0x00..0x80]) = keccak256(JOB_RESULT_TYPEHASH ‖ blockHash ‖ job ‖ output)
+    //   digest     = keccak256(frame[0x9e..0xe0]) = keccak256("\x19\x01" ‖ domainSeparator ‖ structHash)
+    //   signer     = ecrecover(frame[0xe0..0x160]) = ecrecover(digest ‖ v ‖ r ‖ s)
+    uint256 private constant F_JOB = 0x40;
+    uint256 private constant F_OUTPUT = 0x60;
+    /// @dev "\x19\x01" in the last two bytes of the word, then the domain separator and the struct hash.
+    uint256 private constant F_PREFIX = 0x80;
+    uint256 private constant F_DOMAIN = 0xa0;
+    uint256 private constant F_STRUCT_HASH = 0xc0;
+    /// @dev The ecrecover input, four words: digest, v, r, s.
+    uint256 private constant F_DIGEST = 0xe0;
+    // Read-only during the loop.
+    /// @dev Calldata offset of outputs[0].
+    uint256 private constant F_OUTPUTS = 0x160;
+    uint256 private constant F_PROVER_JOBS = 0x180;
+    uint256 private constant F_LEAF_MASK = 0x1a0;
+    uint256 private constant F_NEIGHBOURHOOD = 0x1c0;
+    /// @dev Memory address of the first element (a Round pointer) of Schedule.rounds, and that Round.
+    uint256 private constant F_ROUNDS = 0x1e0;
+    uint256 private constant F_ROUND_1 = 0x200;
+    /// @dev Memory address of taken[0] (Tally.taken).
+    uint256 private constant F_TAKEN = 0x220;
+    uint256 private constant F_SLOT_SEED = 0x240;
+    /// @dev Memory addresses of keys[0] and one past the last key; leaves[i] is at &keys[i] + F_LEAVES_DELTA.
+    uint256 private constant F_KEYS = 0x260;
+    uint256 private constant F_KEYS_END = 0x280;
+    uint256 private constant F_LEAVES_DELTA = 0x2a0;
+    /// @dev Calldata offset of the end of the proof.
+    uint256 private constant F_END = 0x2c0;
+    // Written once, when the loop ends.
+    uint256 private constant F_CREDITED = 0x2e0;
+    uint256 private constant F_FAULT = 0x300;
+    uint256 private constant F_FAULT_PROVER = 0x320;
+    uint256 private constant FRAME_BYTES = 0x340;
+
+    // Why the prover loop stopped early (0: it did not).
+    uint256 private constant FAULT_HEADER_TRUNCATED = 1;
+    uint256 private constant FAULT_BODY_TRUNCATED = 2;
+    uint256 private constant FAULT_NOT_ASCENDING = 3;
+    uint256 private constant FAULT_EMPTY = 4;
+    uint256 private constant FAULT_JOB_OUT_OF_RANGE = 5;
+    uint256 private constant FAULT_JOB_TAKEN = 6;
+    uint256 private constant FAULT_NOT_IN_COMMITTEE = 7;
+    uint256 private constant FAULT_OUTSIDE_NEIGHBOURHOOD = 8;
+    uint256 private constant FAULT_BAD_SIGNATURE = 9;
 
     /// @dev Reads every prover: strictly ascending (hence distinct), each with at least one valid contribution.
     function _readProvers(
@@ -112,95 +174,248 @@ contract TranscriptVerifier is IProofVerifier {
         // Each prover takes at least one header and one contribution: reject a count the bytes cannot hold before
         // allocating for it.
         TranscriptLib.require_(rd, proverCount * (TranscriptLib.PROVER_HEADER_BYTES + TranscriptLib.CONTRIBUTION_BYTES));
-        t.keys = new address[](proverCount);
+        t.keys = _newKeysCall(proverCount, ctx.epoch);
         t.leaves = new bytes32[](proverCount);
-        t.taken = new uint256[]((s.proverJobs >> 8) + 1);
-        address previous;
-        for (uint256 i; i < proverCount; ++i) {
-            (address prover, uint256 count) = TranscriptLib.readProver(rd);
-            if (prover <= previous) revert Errors.Transcript__ProversNotAscending(previous, prover);
-            if (count == 0) revert Errors.Transcript__EmptyContributions(prover);
-            t.keys[i] = previous = prover;
-            uint256 cost = _proverCost(rd, prover, count, outputs, ctx, s, t.taken);
-            t.leaves[i] = TreeLib.rewardLeaf(prover, cost);
-            t.credited += cost;
-            t.contributions += count;
+        t.taken = new bytes(s.proverJobs);
+        uint256 frame = _frame(ctx, s, outputs, t, rd.end);
+        uint256 first = rd.cursor;
+        uint256 at = _proverLoop(frame, first);
+        uint256 fault = _frameWord(frame, F_FAULT);
+        if (fault != 0) _reject(fault, at, rd.end, _frameWord(frame, F_FAULT_PROVER), ctx, s, t.keys);
+        rd.cursor = at;
+        t.credited = _frameWord(frame, F_CREDITED);
+        // Every prover took a header and 68 bytes per contribution.
+        t.contributions = (at - first - proverCount * TranscriptLib.PROVER_HEADER_BYTES)
+            / TranscriptLib.CONTRIBUTION_BYTES;
+    }
+
+    /// @dev The hot loop of verification, over the prover section from calldata offset `at` (docs/PROTOCOL.md
+    ///      §12, checks 2 and 3 except activity). In assembly because it runs once per contribution and per prover
+    ///      of transcripts with hundreds of each; the values it needs are in the frame (F_*). It computes the rules of
+    ///      the libraries inline, each marked with the function it stands for; tests check it against them and the
+    ///      Rust crate against all of it. On the first failing check it stops with F_FAULT set, the returned offset on
+    ///      the failing prover header or contribution and F_FAULT_PROVER the prover's index, and `_reject` names the
+    ///      error. Otherwise it returns the end of the section with the keys, leaves and credited cost in memory.
+    function _proverLoop(uint256 frame, uint256 at) private view returns (uint256) {
+        assembly ("memory-safe") {
+            // The next key's slot; the prover's leaf is F_LEAVES_DELTA bytes further.
+            let key := mload(add(frame, F_KEYS))
+            let fault := 0
+            let previous := 0
+            let credited := 0
+            for {} lt(key, mload(add(frame, F_KEYS_END))) { key := add(key, 0x20) } {
+                // Header: address (20 bytes) ‖ contributionCount (uint16), then that many contributions.
+                if gt(add(at, 22), mload(add(frame, F_END))) {
+                    fault := FAULT_HEADER_TRUNCATED
+                    break
+                }
+                // `last` holds the header word first, then the count, then the end of the prover's contributions.
+                let last := calldataload(at)
+                if iszero(gt(shr(96, last), previous)) {
+                    fault := FAULT_NOT_ASCENDING
+                    break
+                }
+                previous := shr(96, last)
+                last := and(shr(80, last), 0xffff)
+                if iszero(last) {
+                    fault := FAULT_EMPTY
+                    break
+                }
+                last := add(add(at, 22), mul(last, 68))
+                if gt(last, mload(add(frame, F_END))) {
+                    fault := FAULT_BODY_TRUNCATED
+                    break
+                }
+                mstore(key, previous)
+                // SortitionLib.score(prover, slotSeed) = sha256(prover ‖ slotSeed).
+                mstore(0x00, previous)
+                mstore(0x20, mload(add(frame, F_SLOT_SEED)))
+                if iszero(staticcall(gas(), 0x02, 0x00, 0x40, 0x00, 0x20)) { revert(0x00, 0x00) }
+                let score := mload(0x00)
+                // The prover's leaf (SortitionLib.pathLeaf); its job in round r is ownLeaf >> level(r) (jobOnPath).
+                let ownLeaf := and(score, mload(add(frame, F_LEAF_MASK)))
+                let cost := 0
+                for { at := add(at, 22) } lt(at, last) { at := add(at, 68) } {
+                    // Contribution: job (uint32) ‖ r ‖ vs.
+                    let job := shr(224, calldataload(at))
+                    // The job's round: the first whose endJob is above it; `round` points at a Round. Round 1 holds
+                    // most jobs, so it is tried first. A committee job is below proverJobs, the root round's
+                    // firstJob, so the search for one in range stops before the root round.
+                    let round := mload(add(frame, F_ROUND_1))
+                    if iszero(lt(job, mload(add(round, 0x20)))) {
+                        if iszero(lt(job, mload(add(frame, F_PROVER_JOBS)))) {
+                            fault := FAULT_JOB_OUT_OF_RANGE
+                            break
+                        }
+                        for { let slot := add(mload(add(frame, F_ROUNDS)), 0x20) } 1 { slot := add(slot, 0x20) } {
+                            round := mload(slot)
+                            if lt(job, mload(add(round, 0x20))) { break }
+                        }
+                    }
+                    // One contribution per job: a memory byte per job (job < proverJobs), nonzero once taken.
+                    {
+                        let flag := add(mload(add(frame, F_TAKEN)), job)
+                        if byte(0, mload(flag)) {
+                            fault := FAULT_JOB_TAKEN
+                            break
+                        }
+                        mstore8(flag, 1)
+                    }
+                    // In the round's committee: score below SortitionLib.roundThreshold.
+                    if iszero(lt(score, mload(add(round, 0x60)))) {
+                        fault := FAULT_NOT_IN_COMMITTEE
+                        break
+                    }
+                    // SortitionLib.inNeighbourhood(index, ownJob, d): the same job once the low d bits are dropped,
+                    // where index = job - firstJob and ownJob = ownLeaf >> level.
+                    {
+                        let d := mload(add(frame, F_NEIGHBOURHOOD))
+                        if iszero(eq(shr(d, sub(job, mload(round))), shr(d, shr(mload(add(round, 0x40)), ownLeaf)))) {
+                            fault := FAULT_OUTSIDE_NEIGHBOURHOOD
+                            break
+                        }
+                    }
+                    // MessagesLib.jobResultDigest(domainSeparator, blockHash, job, outputs[job]).
+                    mstore(add(frame, F_JOB), job)
+                    mstore(add(frame, F_OUTPUT), calldataload(add(mload(add(frame, F_OUTPUTS)), shl(5, job))))
+                    mstore(add(frame, F_STRUCT_HASH), keccak256(frame, 0x80))
+                    mstore(add(frame, F_DIGEST), keccak256(add(frame, 0x9e), 0x42))
+                    // TranscriptLib.recover(digest, r, vs) == prover: a malleable s (above secp256k1n / 2) is
+                    // refused, and the precompile returns nothing for an invalid signature.
+                    {
+                        let input := add(frame, F_DIGEST)
+                        let vs := calldataload(add(at, 36))
+                        mstore(add(input, 0x20), add(shr(255, vs), 27))
+                        mstore(add(input, 0x40), calldataload(add(at, 4)))
+                        vs := and(vs, 0x7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff)
+                        mstore(add(input, 0x60), vs)
+                        // Cleared first: on an invalid signature the precompile writes nothing, and previous != 0.
+                        mstore(0x00, 0)
+                        let ok := staticcall(gas(), 0x01, input, 0x80, 0x00, 0x20)
+                        if iszero(and(and(ok, iszero(gt(vs, SECP256K1N_HALF))), eq(mload(0x00), previous))) {
+                            fault := FAULT_BAD_SIGNATURE
+                            break
+                        }
+                    }
+                    cost := add(cost, mload(add(round, 0x80)))
+                }
+                if fault { break }
+                // TreeLib.rewardLeaf(prover, cost) = keccak256(prover ‖ uint64 cost); cost < 2^64 (Rollup's bound).
+                mstore(0x00, shl(96, previous))
+                mstore(0x14, shl(192, cost))
+                mstore(add(key, mload(add(frame, F_LEAVES_DELTA))), keccak256(0x00, 0x1c))
+                credited := add(credited, cost)
+            }
+            mstore(add(frame, F_FAULT), fault)
+            mstore(add(frame, F_CREDITED), credited)
+            mstore(add(frame, F_FAULT_PROVER), shr(5, sub(key, mload(add(frame, F_KEYS)))))
+        }
+        return at;
+    }
+
+    /// @dev Allocates the provers' keys as the tail of a ready `IStaking.firstInactive(keys, epoch)` call, so the call
+    ///      needs no copy of hundreds of keys. Layout from `callData = keys - 0x60`: the selector in the low four bytes of
+    ///      the first word, the offset of `keys` (0x40), `epoch`, then `keys` itself (length, elements).
+    function _newKeysCall(uint256 count, uint256 epoch) private pure returns (address[] memory keys) {
+        bytes4 selector = IStaking.firstInactive.selector;
+        assembly ("memory-safe") {
+            let callData := mload(0x40)
+            mstore(callData, shr(224, selector))
+            mstore(add(callData, 0x20), 0x40)
+            mstore(add(callData, 0x40), epoch)
+            keys := add(callData, 0x60)
+            mstore(keys, count)
+            mstore(0x40, add(add(keys, 0x20), shl(5, count)))
         }
     }
 
-    /// @dev Checks the next `count` contributions (all by `prover`) and returns their summed cost. `taken` is a memory
-    ///      bitmap of contributed jobs.
-    function _proverCost(
-        TranscriptLib.Reader memory rd,
-        address prover,
-        uint256 count,
-        uint256 outputs,
+    /// @dev `staking.firstInactive(keys, epoch)` over the call that `_newKeysCall` laid out around `keys`.
+    function _firstInactive(IStaking staking, address[] memory keys) private view returns (uint256 index) {
+        assembly ("memory-safe") {
+            let callData := sub(keys, 0x60)
+            let size := add(0x64, shl(5, mload(keys)))
+            if iszero(staticcall(gas(), staking, add(callData, 0x1c), size, 0x00, 0x20)) {
+                returndatacopy(0x00, 0x00, returndatasize())
+                revert(0x00, returndatasize())
+            }
+            if lt(returndatasize(), 0x20) { revert(0x00, 0x00) }
+            index := mload(0x00)
+        }
+    }
+
+    /// @dev Allocates and fills the frame of the prover loop (see F_*).
+    function _frame(VerifyContext calldata ctx, Schedule memory s, uint256 outputs, Tally memory t, uint256 end)
+        private
+        pure
+        returns (uint256 frame)
+    {
+        bytes32 typehash = MessagesLib.JOB_RESULT_TYPEHASH;
+        bytes32 blockHash = ctx.blockHash;
+        bytes32 domain = ctx.domainSeparator;
+        bytes32 seed = ctx.slotSeed;
+        uint256 d = ctx.neighbourhood;
+        bytes memory taken = t.taken;
+        address[] memory keys = t.keys;
+        bytes32[] memory leaves = t.leaves;
+        assembly ("memory-safe") {
+            frame := mload(0x40)
+            mstore(0x40, add(frame, FRAME_BYTES))
+            mstore(frame, typehash)
+            mstore(add(frame, 0x20), blockHash)
+            mstore(add(frame, F_PREFIX), 0x1901)
+            mstore(add(frame, F_DOMAIN), domain)
+            mstore(add(frame, F_OUTPUTS), outputs)
+            mstore(add(frame, F_PROVER_JOBS), mload(s))
+            mstore(add(frame, F_LEAF_MASK), mload(add(s, 0x40)))
+            mstore(add(frame, F_NEIGHBOURHOOD), d)
+            mstore(add(frame, F_ROUNDS), add(mload(add(s, 0x60)), 0x20))
+            mstore(add(frame, F_ROUND_1), mload(add(mload(add(s, 0x60)), 0x20)))
+            mstore(add(frame, F_TAKEN), add(taken, 0x20))
+            mstore(add(frame, F_SLOT_SEED), seed)
+            mstore(add(frame, F_KEYS), add(keys, 0x20))
+            mstore(add(frame, F_KEYS_END), add(add(keys, 0x20), shl(5, mload(keys))))
+            mstore(add(frame, F_LEAVES_DELTA), sub(leaves, keys))
+            mstore(add(frame, F_END), end)
+            mstore(add(frame, F_CREDITED), 0)
+        }
+    }
+
+    function _frameWord(uint256 frame, uint256 offset) private pure returns (uint256 v) {
+        assembly ("memory-safe") {
+            v := mload(add(frame, offset))
+        }
+    }
+
+    /// @dev Reverts with the error of the prover loop's `fault`, found at calldata offset `at` (the header of prover
+    ///      `i`, or the failing contribution). Off the hot path: every value is recomputed from the libraries.
+    function _reject(
+        uint256 fault,
+        uint256 at,
+        uint256 end,
+        uint256 i,
         VerifyContext calldata ctx,
         Schedule memory s,
-        uint256[] memory taken
-    ) internal view returns (uint256 cost) {
-        uint256 proverScore = SortitionLib.score(prover, ctx.slotSeed);
-        // Bounded loop and sums (count < 2^16, costs < 2^64): no overflow checks in the hot path.
-        unchecked {
-            for (uint256 k; k < count; ++k) {
-                (uint256 job, bytes32 r, bytes32 vs) = TranscriptLib.readContribution(rd);
-                cost += _at(s.costs, _eligibleRound(job, prover, proverScore, ctx.neighbourhood, s, taken));
-                _checkSigned(ctx, TranscriptLib.outputAt(outputs, job), prover, job, r, vs);
+        address[] memory keys
+    ) private view {
+        if (fault == FAULT_HEADER_TRUNCATED) revert Errors.Transcript__Malformed(at + TranscriptLib.PROVER_HEADER_BYTES, end);
+        if (fault <= FAULT_EMPTY) {
+            (address next, uint256 count) = TranscriptLib.proverAt(at);
+            if (fault == FAULT_NOT_ASCENDING) {
+                revert Errors.Transcript__ProversNotAscending(i == 0 ? address(0) : keys[i - 1], next);
             }
+            if (fault == FAULT_EMPTY) revert Errors.Transcript__EmptyContributions(next);
+            revert Errors.Transcript__Malformed(
+                at + TranscriptLib.PROVER_HEADER_BYTES + count * TranscriptLib.CONTRIBUTION_BYTES, end
+            );
         }
-    }
-
-    /// @dev The prover's staking key signed JobResult(blockHash, job, output) under the rollup's domain.
-    function _checkSigned(VerifyContext calldata ctx, bytes32 output, address prover, uint256 job, bytes32 r, bytes32 vs)
-        internal
-        view
-    {
-        bytes32 digest = MessagesLib.jobResultDigest(ctx.domainSeparator, ctx.blockHash, job, output);
-        if (TranscriptLib.recover(digest, r, vs) != prover) revert Errors.Transcript__BadJobSignature(prover, job);
-    }
-
-    /// @dev Marks `job` taken and returns its round after checking the prover may be credited for it: a committee job
-    ///      not yet contributed, in a round whose committee the prover is in, inside its neighbourhood.
-    function _eligibleRound(
-        uint256 job,
-        address prover,
-        uint256 proverScore,
-        uint256 neighbourhood,
-        Schedule memory s,
-        uint256[] memory taken
-    ) internal pure returns (uint256 r) {
-        if (job >= s.proverJobs) revert Errors.Transcript__JobOutOfRange(job, s.proverJobs);
-        // From here every index is in range: job < proverJobs sizes `taken`, and the round search stops at
-        // r < rounds because offsets[rounds] == proverJobs, so reads skip the bounds checks.
-        uint256 bit = 1 << (job & 0xff);
-        uint256 word = _at(taken, job >> 8);
-        if (word & bit != 0) revert Errors.Transcript__JobAlreadyContributed(job);
-        _put(taken, job >> 8, word | bit);
-
-        uint256[] memory offsets = s.offsets;
-        r = 1;
-        unchecked {
-            while (job >= _at(offsets, r + 1)) ++r;
-        }
-        if (proverScore >= _at(s.thresholds, r)) revert Errors.Transcript__NotInCommittee(prover, r);
-        uint256 index = job - _at(offsets, r);
-        uint256 ownJob = (proverScore & s.leafMask) >> _at(s.levels, r);
-        if (!SortitionLib.inNeighbourhood(index, ownJob, neighbourhood)) {
-            revert Errors.Transcript__OutsideNeighbourhood(prover, r, index, ownJob);
-        }
-    }
-
-    /// @dev a[i] without the bounds check; callers guarantee i < a.length.
-    function _at(uint256[] memory a, uint256 i) private pure returns (uint256 v) {
-        assembly ("memory-safe") {
-            v := mload(add(add(a, 0x20), shl(5, i)))
-        }
-    }
-
-    /// @dev a[i] = v without the bounds check; callers guarantee i < a.length.
-    function _put(uint256[] memory a, uint256 i, uint256 v) private pure {
-        assembly ("memory-safe") {
-            mstore(add(add(a, 0x20), shl(5, i)), v)
-        }
+        address prover = keys[i];
+        (uint256 job,,) = TranscriptLib.contributionAt(at);
+        if (fault == FAULT_JOB_OUT_OF_RANGE) revert Errors.Transcript__JobOutOfRange(job, s.proverJobs);
+        if (fault == FAULT_JOB_TAKEN) revert Errors.Transcript__JobAlreadyContributed(job);
+        if (fault == FAULT_BAD_SIGNATURE) revert Errors.Transcript__BadJobSignature(prover, job);
+        (uint256 r, uint256 index) = SortitionLib.roundOf(job, ctx.height, ctx.roundHeight);
+        if (fault == FAULT_NOT_IN_COMMITTEE) revert Errors.Transcript__NotInCommittee(prover, r);
+        uint256 ownJob = (SortitionLib.score(prover, ctx.slotSeed) & s.leafMask) >> s.rounds[r - 1].level;
+        revert Errors.Transcript__OutsideNeighbourhood(prover, r, index, ownJob);
     }
 }

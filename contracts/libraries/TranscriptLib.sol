@@ -3,6 +3,9 @@ pragma solidity 0.8.30;
 
 import {Errors} from "./Errors.sol";
 
+/// @dev secp256k1n / 2 (TranscriptLib.HALF_ORDER), at file level so that inline assembly elsewhere can name it.
+uint256 constant SECP256K1N_HALF = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
+
 /// @title TranscriptLib
 /// @notice The packed transcript a submitter sends (docs/PROTOCOL.md §12), read in place from calldata:
 ///
@@ -24,7 +27,7 @@ library TranscriptLib {
     uint256 internal constant PROVER_HEADER_BYTES = 22;
     uint256 internal constant CONTRIBUTION_BYTES = 68;
     /// @dev secp256k1n / 2: larger s values are malleable twins and rejected, as OpenZeppelin's ECDSA does.
-    uint256 internal constant HALF_ORDER = 0x7FFFFFFFFFFFFFFFFFFFFFFFFFFFFFFF5D576E7357A4501DDFE92F46681B20A0;
+    uint256 internal constant HALF_ORDER = SECP256K1N_HALF;
 
     function open(bytes calldata proof) internal pure returns (Reader memory rd) {
         rd.cursor = _offset(proof);
@@ -58,8 +61,8 @@ library TranscriptLib {
         }
     }
 
-    function readProver(Reader memory rd) internal pure returns (address prover, uint256 count) {
-        uint256 c = _take(rd, PROVER_HEADER_BYTES);
+    /// @notice The prover header packed at calldata offset `c`, which the caller has bounds-checked.
+    function proverAt(uint256 c) internal pure returns (address prover, uint256 count) {
         assembly ("memory-safe") {
             let word := calldataload(c)
             prover := shr(96, word)
@@ -67,8 +70,8 @@ library TranscriptLib {
         }
     }
 
-    function readContribution(Reader memory rd) internal pure returns (uint256 job, bytes32 r, bytes32 vs) {
-        uint256 c = _take(rd, CONTRIBUTION_BYTES);
+    /// @notice The contribution packed at calldata offset `c`, which the caller has bounds-checked.
+    function contributionAt(uint256 c) internal pure returns (uint256 job, bytes32 r, bytes32 vs) {
         assembly ("memory-safe") {
             job := shr(224, calldataload(c))
             r := calldataload(add(c, 4))
@@ -78,7 +81,7 @@ library TranscriptLib {
 
     /// @notice Signer of `digest` under a compact (EIP-2098) signature, or address(0) if invalid or malleable.
     /// @dev Same result as OpenZeppelin's `ECDSA.tryRecover(digest, r, vs)` (checked by a differential fuzz test)
-    ///      without its error plumbing: this runs once per contribution.
+    ///      without its error plumbing: the rollup runs it once per attestation.
     function recover(bytes32 digest, bytes32 r, bytes32 vs) internal view returns (address signer) {
         assembly ("memory-safe") {
             let s := and(vs, 0x7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff)

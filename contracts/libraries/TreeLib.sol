@@ -1,8 +1,6 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {Hashes} from "@openzeppelin/contracts/utils/cryptography/Hashes.sol";
-
 /// @title TreeLib
 /// @notice The block's transaction tree (positional, keccak256(left || right)) and the rewards tree
 ///         (OpenZeppelin MerkleProof-compatible: commutative keccak, odd node promoted).
@@ -47,33 +45,44 @@ library TreeLib {
         }
     }
 
-    /// @notice The rewards leaf of one prover in one block: double-hashed against second-preimage attacks.
-    /// @dev keccak256(bytes.concat(keccak256(abi.encode(prover, cost)))), hashed in scratch space.
-    function rewardLeaf(address prover, uint256 cost) internal pure returns (bytes32 leaf) {
+    /// @notice The rewards leaf of one prover in one block: keccak256(abi.encodePacked(prover, cost)).
+    /// @dev The 28-byte preimage cannot be the 64-byte preimage of an inner node, so no inner node passes as a leaf
+    ///      (what OpenZeppelin's double-hashed leaves guard against), at one hash per leaf.
+    function rewardLeaf(address prover, uint64 cost) internal pure returns (bytes32 leaf) {
         assembly ("memory-safe") {
-            mstore(0x00, and(prover, 0xffffffffffffffffffffffffffffffffffffffff))
-            mstore(0x20, cost)
-            mstore(0x00, keccak256(0x00, 0x40))
-            leaf := keccak256(0x00, 0x20)
+            mstore(0x00, shl(96, prover))
+            mstore(0x14, shl(192, cost))
+            leaf := keccak256(0x00, 0x1c)
         }
     }
 
     /// @notice OZ-compatible root over `leaves` in order; an odd node is promoted unchanged. Overwrites `leaves`.
-    function commutativeRoot(bytes32[] memory leaves) internal pure returns (bytes32) {
-        uint256 width = leaves.length;
-        if (width == 0) return bytes32(0);
-        while (width > 1) {
-            uint256 half = width / 2;
-            for (uint256 i; i < half; ++i) {
-                leaves[i] = Hashes.commutativeKeccak256(leaves[2 * i], leaves[2 * i + 1]);
+    /// @dev Each level is hashed in place: node i of the next level is the commutative hash (smaller word first, as
+    ///      OpenZeppelin's `Hashes.commutativeKeccak256`) of nodes 2i and 2i + 1, computed in scratch space.
+    function commutativeRoot(bytes32[] memory leaves) internal pure returns (bytes32 root) {
+        assembly ("memory-safe") {
+            let base := add(leaves, 0x20)
+            let width := mload(leaves)
+            for {} gt(width, 1) {} {
+                // Node i of the next level goes to base + 32i, from nodes 2i and 2i + 1 at src = base + 64i.
+                let dst := base
+                for { let pairsEnd := add(base, shl(5, shr(1, width))) } lt(dst, pairsEnd) { dst := add(dst, 0x20) } {
+                    let src := sub(shl(1, dst), base)
+                    let a := mload(src)
+                    let b := mload(add(src, 0x20))
+                    // Smaller word first: a goes to the second word when b < a, and b to the other.
+                    let aAt := shl(5, lt(b, a))
+                    mstore(aAt, a)
+                    mstore(xor(aAt, 0x20), b)
+                    mstore(dst, keccak256(0x00, 0x40))
+                }
+                // An odd last node moves up unchanged.
+                if and(width, 1) {
+                    mstore(dst, mload(add(base, shl(5, sub(width, 1)))))
+                }
+                width := shr(1, add(width, 1))
             }
-            if (width % 2 == 1) {
-                leaves[half] = leaves[width - 1];
-                width = half + 1;
-            } else {
-                width = half;
-            }
+            if width { root := mload(base) }
         }
-        return leaves[0];
     }
 }

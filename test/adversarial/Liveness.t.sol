@@ -208,7 +208,7 @@ contract UnderfundedPoolTest is UnitBase {
 
     function _root(Credit[] memory c) internal pure returns (bytes32) {
         bytes32[] memory leaves = new bytes32[](c.length);
-        for (uint256 i; i < c.length; ++i) leaves[i] = TreeLib.rewardLeaf(c[i].prover, c[i].cost);
+        for (uint256 i; i < c.length; ++i) leaves[i] = TreeLib.rewardLeaf(c[i].prover, uint64(c[i].cost));
         return TreeLib.commutativeRoot(leaves);
     }
 }

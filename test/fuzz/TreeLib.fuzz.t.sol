@@ -123,15 +123,15 @@ contract TreeLibFuzzTest is Test {
 
     // ------------------------------------------------------------------------------------------ rewards tree
 
-    function testFuzz_rewardLeaf_isDoubleHashedPair(address prover, uint256 cost) public view {
-        assertEq(h.rewardLeaf(prover, cost), keccak256(bytes.concat(keccak256(abi.encode(prover, cost)))));
+    function testFuzz_rewardLeaf_isPackedHash(address prover, uint64 cost) public view {
+        assertEq(h.rewardLeaf(prover, cost), keccak256(abi.encodePacked(prover, cost)));
     }
 
     function testFuzz_commutativeRoot_acceptedByMerkleProof(uint256 seed, uint256 countSeed) public view {
         uint256 count = bound(countSeed, 1, 70);
         bytes32[] memory leaves = new bytes32[](count);
         for (uint256 i; i < count; ++i) {
-            leaves[i] = h.rewardLeaf(address(uint160(uint256(keccak256(abi.encode(seed, "prover", i))))), i * 37 + 1);
+            leaves[i] = h.rewardLeaf(address(uint160(uint256(keccak256(abi.encode(seed, "prover", i))))), uint64(i * 37 + 1));
         }
         bytes32 root = h.commutativeRoot(leaves);
         if (count == 1) assertEq(root, leaves[0], "a single leaf is the root");
@@ -141,7 +141,7 @@ contract TreeLibFuzzTest is Test {
             // The proof is no longer than ceil(log2(count)).
             assertLe(proof.length, 7);
             // The same proof does not prove a different (prover, cost) leaf.
-            bytes32 other = h.rewardLeaf(address(0xdead), i);
+            bytes32 other = h.rewardLeaf(address(0xdead), uint64(i));
             if (other != leaves[i]) assertFalse(MerkleProof.verify(proof, root, other), "forged leaf accepted");
         }
     }

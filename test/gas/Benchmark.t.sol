@@ -145,6 +145,7 @@ contract BenchSubmitTest is BenchBase {
         emit log_named_uint("per contribution (execution + calldata)", executionPer + calldataPer);
         emit log_named_uint("floor per contribution", floor);
         assertLt(fullTotal, TX_GAS_CAP / 2, "full submission above half the transaction gas cap");
+        assertLe((executionPer + calldataPer) * 100, floor * 115, "contribution above 1.15x its floor");
     }
 }
 

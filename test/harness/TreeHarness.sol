@@ -32,7 +32,7 @@ contract TreeHarness {
         return TreeLib.rootFromPath(leaf, index, siblings);
     }
 
-    function rewardLeaf(address prover, uint256 cost) external pure returns (bytes32) {
+    function rewardLeaf(address prover, uint64 cost) external pure returns (bytes32) {
         return TreeLib.rewardLeaf(prover, cost);
     }
 

@@ -410,7 +410,7 @@ abstract contract SPNTest is Test {
     /// @notice Rewards leaves in transcript order and the proof of leaf `index` (matches TreeLib.commutativeRoot).
     function _rewardProof(Credit[] memory credits, uint256 index) internal pure returns (bytes32[] memory proof) {
         bytes32[] memory level = new bytes32[](credits.length);
-        for (uint256 i; i < credits.length; ++i) level[i] = TreeLib.rewardLeaf(credits[i].prover, credits[i].cost);
+        for (uint256 i; i < credits.length; ++i) level[i] = TreeLib.rewardLeaf(credits[i].prover, uint64(credits[i].cost));
         bytes32[] memory tmp = new bytes32[](64);
         uint256 len;
         uint256 width = level.length;

@@ -535,10 +535,7 @@ fn tree_functions() {
         let (prover, cost) = (leaf.rng.address(), leaf.rng.u64_edge());
         let sol = chain.view(
             h,
-            &T::rewardLeafCall {
-                prover,
-                cost: u(cost),
-            },
+            &T::rewardLeafCall { prover, cost },
         );
         leaf.check(
             i,

@@ -19,7 +19,7 @@
 use std::collections::BTreeMap;
 
 use alloy_primitives::{keccak256, Address, B256};
-use alloy_sol_types::{Eip712Domain, SolValue};
+use alloy_sol_types::Eip712Domain;
 use serde::{Deserialize, Serialize};
 
 use crate::eip712;
@@ -140,15 +140,6 @@ impl<'a> Reader<'a> {
         ))
     }
 
-    fn read_contribution(&mut self) -> Result<Contribution> {
-        let b = self.take(CONTRIBUTION_BYTES)?;
-        Ok(Contribution {
-            job: u32::from_be_bytes([b[0], b[1], b[2], b[3]]),
-            r: B256::from_slice(&b[4..36]),
-            vs: B256::from_slice(&b[36..68]),
-        })
-    }
-
     /// `require_`: at least `size` unread bytes, without consuming them.
     fn require(&self, size: u64) -> Result<()> {
         let needed = (self.cursor as u64).saturating_add(size);
@@ -179,6 +170,17 @@ impl<'a> Reader<'a> {
         }
         Ok(())
     }
+}
+
+fn contributions_of(bytes: &[u8]) -> Vec<Contribution> {
+    bytes
+        .chunks_exact(CONTRIBUTION_BYTES)
+        .map(|b| Contribution {
+            job: u32::from_be_bytes([b[0], b[1], b[2], b[3]]),
+            r: B256::from_slice(&b[4..36]),
+            vs: B256::from_slice(&b[36..68]),
+        })
+        .collect()
 }
 
 fn outputs_of(bytes: &[u8]) -> Vec<B256> {
@@ -244,11 +246,7 @@ impl Transcript {
         let mut provers = Vec::with_capacity(prover_count as usize);
         for _ in 0..prover_count {
             let (prover, n) = rd.read_prover()?;
-            let room = (bytes.len() - rd.cursor) / CONTRIBUTION_BYTES;
-            let mut contributions = Vec::with_capacity(usize::from(n).min(room));
-            for _ in 0..n {
-                contributions.push(rd.read_contribution()?);
-            }
+            let contributions = contributions_of(rd.take_many(n.into(), CONTRIBUTION_BYTES)?);
             provers.push(ProverWork {
                 prover,
                 contributions,
@@ -279,9 +277,9 @@ impl Transcript {
 /// (before the outputs are read); the outputs, round by round, up to `txRoot`; room for
 /// `proverCount` provers of [`MIN_PROVER_BYTES`] each after the count; then per prover,
 /// as it is read: strictly above the previous one (the first above `address(0)`), at least one
-/// contribution, and per contribution as it is read: `job < offset(K)`, not contributed before,
-/// prover in that round's committee, job in its neighbourhood, signature recovers to the
-/// prover; then no trailing bytes; then one activity check of every prover in order
+/// contribution, all of its contributions present (one bounds check), then per contribution:
+/// `job < offset(K)`, not contributed before, prover in that round's committee, job in its
+/// neighbourhood, signature recovers to the prover; then no trailing bytes; then one activity check of every prover in order
 /// (`Staking.firstInactive`, here `is_active`, asked until the first inactive one).
 /// Reads beyond the end fail with [`Error::Malformed`] where they happen.
 pub fn verify_packed(
@@ -323,10 +321,11 @@ pub fn verify_packed(
             return Err(Error::EmptyContributions { prover });
         }
         previous = prover;
+        // All of the prover's contributions must be present before any is checked.
+        let body = contributions_of(rd.take_many(n.into(), CONTRIBUTION_BYTES)?);
         let score = selection::score(prover, ctx.slot_seed);
         let mut cost = 0u64;
-        for _ in 0..n {
-            let c = rd.read_contribution()?;
+        for c in body {
             if c.job >= prover_jobs {
                 return Err(Error::JobOutOfRange {
                     job: c.job.into(),
@@ -420,15 +419,19 @@ pub struct RewardLeaf {
 }
 
 impl RewardLeaf {
-    /// `keccak256(bytes.concat(keccak256(abi.encode(prover, uint64 cost))))`.
+    /// `keccak256(abi.encodePacked(prover, uint64 cost))`.
     pub fn hash(&self) -> B256 {
         rewards_leaf(self.prover, self.cost)
     }
 }
 
-/// `keccak256(bytes.concat(keccak256(abi.encode(prover, uint64 cost))))`.
+/// `keccak256(abi.encodePacked(prover, uint64 cost))` (`TreeLib.rewardLeaf`): a 28-byte preimage,
+/// so no inner node of the tree (a 64-byte preimage) can pass as a leaf.
 pub fn rewards_leaf(prover: Address, cost: u64) -> B256 {
-    keccak256(keccak256((prover, cost).abi_encode()))
+    let mut preimage = [0u8; 28];
+    preimage[..20].copy_from_slice(prover.as_slice());
+    preimage[20..].copy_from_slice(&cost.to_be_bytes());
+    keccak256(preimage)
 }
 
 /// OZ `Hashes.commutativeKeccak256`: keccak of the two words, smaller first.
@@ -711,12 +714,12 @@ mod tests {
     }
 
     #[test]
-    fn rewards_leaf_is_oz_standard_leaf() {
+    fn rewards_leaf_is_packed_prover_and_cost() {
         let prover = Address::with_last_byte(7);
-        let mut enc = [0u8; 64];
-        enc[31] = 7;
-        enc[56..].copy_from_slice(&106u64.to_be_bytes());
-        assert_eq!(rewards_leaf(prover, 106), keccak256(keccak256(enc)));
+        let mut enc = [0u8; 28];
+        enc[19] = 7;
+        enc[20..].copy_from_slice(&106u64.to_be_bytes());
+        assert_eq!(rewards_leaf(prover, 106), keccak256(enc));
     }
 
     #[test]
@@ -1127,7 +1130,7 @@ mod tests {
         assert_eq!(
             rewards_leaf(Address::with_last_byte(7), 106),
             alloy_primitives::b256!(
-                "82c0d9abba991a7c82955d810f93aa041301a9b00e0819e8b0b099334edcc2f6"
+                "54e8977f21702c2257f8561a8085d8fd9f7f685202660ffaf413437d38d9134f"
             )
         );
     }

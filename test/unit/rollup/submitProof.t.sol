@@ -31,7 +31,7 @@ contract SubmitProofTest is RollupBase {
 
     function _rewardsRoot(Credit[] memory c) internal pure returns (bytes32) {
         bytes32[] memory leaves = new bytes32[](c.length);
-        for (uint256 i; i < c.length; ++i) leaves[i] = TreeLib.rewardLeaf(c[i].prover, c[i].cost);
+        for (uint256 i; i < c.length; ++i) leaves[i] = TreeLib.rewardLeaf(c[i].prover, uint64(c[i].cost));
         return TreeLib.commutativeRoot(leaves);
     }
 
@@ -240,6 +240,22 @@ contract SubmitProofTest is RollupBase {
         _submit(b.header, p);
     }
 
+    /// @dev A prover's contributions are bounds-checked together, before any of them: the error names the end of the
+    ///      whole body the header announces.
+    function test_submitProof_revertsWhenProverBodyLongerThanProof() public {
+        bytes memory p = proof;
+        uint256 header = 8 + 32 * b.outputs.length;
+        uint256 count = uint16(bytes2(bytes.concat(p[header + 20], p[header + 21])));
+        uint256 claimed = count + 1_000;
+        p[header + 20] = bytes1(uint8(claimed >> 8));
+        p[header + 21] = bytes1(uint8(claimed));
+        uint256 at = _proofDataOffset();
+        vm.expectRevert(
+            abi.encodeWithSelector(Errors.Transcript__Malformed.selector, at + header + 22 + 68 * claimed, at + p.length)
+        );
+        _submit(b.header, p);
+    }
+
     function test_submitProof_revertsWhenOutputMissing() public {
         bytes32[] memory outputs = new bytes32[](b.outputs.length - 1);
         for (uint256 i; i < outputs.length; ++i) outputs[i] = b.outputs[i];
@@ -412,6 +428,18 @@ contract SubmitProofTest is RollupBase {
         ProverWork[] memory work = _workOf(b.header, b.outputs, credits);
         work[0].contributions[0].r = bytes32(0);
         work[0].contributions[0].vs = bytes32(0);
+        vm.expectRevert(
+            abi.encodeWithSelector(Errors.Transcript__BadJobSignature.selector, work[0].prover, credits[0].jobs[0])
+        );
+        _submit(b.header, _encodeProof(b.outputs, work));
+    }
+
+    /// @dev s above secp256k1n / 2 (still below 2^255, so representable in compact form) is refused as OZ's ECDSA
+    ///      refuses it, whatever key it recovers to.
+    function test_submitProof_revertsWhenSignatureHasHighS() public {
+        ProverWork[] memory work = _workOf(b.header, b.outputs, credits);
+        uint256 vs = uint256(work[0].contributions[0].vs);
+        work[0].contributions[0].vs = bytes32((vs & (1 << 255)) | (SECP256K1_ORDER / 2 + 1));
         vm.expectRevert(
             abi.encodeWithSelector(Errors.Transcript__BadJobSignature.selector, work[0].prover, credits[0].jobs[0])
         );

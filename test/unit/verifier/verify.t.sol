@@ -42,7 +42,7 @@ contract VerifyTest is UnitBase {
         IProofVerifier.VerifiedWork memory w = verifier.verify(_ctx(b.header), proof);
 
         bytes32[] memory leaves = new bytes32[](c.length);
-        for (uint256 i; i < c.length; ++i) leaves[i] = TreeLib.rewardLeaf(c[i].prover, c[i].cost);
+        for (uint256 i; i < c.length; ++i) leaves[i] = TreeLib.rewardLeaf(c[i].prover, uint64(c[i].cost));
         assertEq(w.rewardsRoot, TreeLib.commutativeRoot(leaves));
         assertEq(w.creditedCost, _creditedCost(c));
         assertEq(w.distinctProvers, c.length);
@@ -94,19 +94,19 @@ contract VerifyTest is UnitBase {
     function test_schedule_matchesSortitionLib() public view {
         TranscriptVerifier.Schedule memory s = verifier.schedule(_ctx(b.header));
         uint256 m = rollup.roundHeight();
-        assertEq(s.rounds, 3);
+        assertEq(s.rounds.length, 3);
         assertEq(s.proverJobs, 20);
+        assertEq(s.totalJobs, SortitionLib.totalJobs(HEIGHT, m));
         assertEq(s.leafMask, 63);
-        assertEq(s.levels.length, 4);
-        assertEq(s.offsets.length, 5);
-        for (uint256 r = 1; r <= s.rounds; ++r) {
-            assertEq(s.levels[r], SortitionLib.level(r, HEIGHT, m));
-            assertEq(s.offsets[r], SortitionLib.offset(r, HEIGHT, m));
-            assertEq(s.thresholds[r], _roundThreshold(r, b.header));
-            assertEq(s.costs[r], SortitionLib.jobCost(r, HEIGHT, m, rollup.costWeights()));
+        for (uint256 r = 1; r <= s.rounds.length; ++r) {
+            TranscriptVerifier.Round memory round = s.rounds[r - 1];
+            assertEq(round.firstJob, SortitionLib.offset(r, HEIGHT, m));
+            assertEq(round.endJob, SortitionLib.offset(r + 1, HEIGHT, m));
+            assertEq(round.level, SortitionLib.level(r, HEIGHT, m));
+            assertEq(round.threshold, _roundThreshold(r, b.header));
+            assertEq(round.cost, SortitionLib.jobCost(r, HEIGHT, m, rollup.costWeights()));
         }
-        assertEq(s.offsets[4], SortitionLib.totalJobs(HEIGHT, m));
-        assertEq(s.costs[1], 106);
-        assertEq(s.costs[2], 6);
+        assertEq(s.rounds[0].cost, 106);
+        assertEq(s.rounds[1].cost, 6);
     }
 }
