@@ -26,7 +26,7 @@ interface IProofVerifier {
 
     /// @notice What the rollup needs for rewards and inactivity.
     struct VerifiedWork {
-        /// @dev OZ-compatible Merkle root over leaves keccak256(keccak256(abi.encode(prover, cost))).
+        /// @dev OZ-compatible Merkle root over leaves keccak256(abi.encodePacked(prover, uint64 cost)).
         bytes32 rewardsRoot;
         /// @dev Sum of the credited costs, in proof-seconds.
         uint256 creditedCost;

@@ -11,7 +11,7 @@
 //!
 //! and must end exactly after the last prover (`Transcript__Malformed` otherwise).
 //!
-//! Rewards leaf per prover: `keccak256(bytes.concat(keccak256(abi.encode(prover, uint64 cost))))`;
+//! Rewards leaf per prover: `keccak256(abi.encodePacked(prover, uint64 cost))` (28 bytes);
 //! the rewards root is built level by level over the leaves in transcript order with OZ's
 //! commutative keccak, an odd last node promoted unchanged, so OZ `MerkleProof.verify` accepts
 //! the proofs of [`rewards_proof`].
