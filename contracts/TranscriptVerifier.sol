@@ -343,7 +343,8 @@ contract TranscriptVerifier is IProofVerifier {
         }
     }
 
-    /// @dev Allocates and fills the frame of the prover loop (see F_*).
+    /// @dev Allocates and fills the frame of the prover loop (see F_*): the signed message's constant words and the
+    ///      block's context here, the schedule and the tally's arrays in `_frameArrays`.
     function _frame(VerifyContext calldata ctx, Schedule memory s, uint256 outputs, Tally memory t, uint256 end)
         private
         pure
@@ -354,9 +355,6 @@ contract TranscriptVerifier is IProofVerifier {
         bytes32 domain = ctx.domainSeparator;
         bytes32 seed = ctx.slotSeed;
         uint256 d = ctx.neighbourhood;
-        bytes memory taken = t.taken;
-        address[] memory keys = t.keys;
-        bytes32[] memory leaves = t.leaves;
         assembly ("memory-safe") {
             frame := mload(0x40)
             mstore(0x40, add(frame, FRAME_BYTES))
@@ -365,18 +363,31 @@ contract TranscriptVerifier is IProofVerifier {
             mstore(add(frame, F_PREFIX), 0x1901)
             mstore(add(frame, F_DOMAIN), domain)
             mstore(add(frame, F_OUTPUTS), outputs)
-            mstore(add(frame, F_PROVER_JOBS), mload(s))
-            mstore(add(frame, F_LEAF_MASK), mload(add(s, 0x40)))
             mstore(add(frame, F_NEIGHBOURHOOD), d)
-            mstore(add(frame, F_ROUNDS), add(mload(add(s, 0x60)), 0x20))
-            mstore(add(frame, F_ROUND_1), mload(add(mload(add(s, 0x60)), 0x20)))
-            mstore(add(frame, F_TAKEN), add(taken, 0x20))
             mstore(add(frame, F_SLOT_SEED), seed)
+            mstore(add(frame, F_END), end)
+            mstore(add(frame, F_CREDITED), 0)
+        }
+        _frameArrays(frame, s, t);
+    }
+
+    function _frameArrays(uint256 frame, Schedule memory s, Tally memory t) private pure {
+        uint256 proverJobs = s.proverJobs;
+        uint256 leafMask = s.leafMask;
+        Round[] memory rounds = s.rounds;
+        Round memory first = rounds[0];
+        bytes memory taken = t.taken;
+        address[] memory keys = t.keys;
+        bytes32[] memory leaves = t.leaves;
+        assembly ("memory-safe") {
+            mstore(add(frame, F_PROVER_JOBS), proverJobs)
+            mstore(add(frame, F_LEAF_MASK), leafMask)
+            mstore(add(frame, F_ROUNDS), add(rounds, 0x20))
+            mstore(add(frame, F_ROUND_1), first)
+            mstore(add(frame, F_TAKEN), add(taken, 0x20))
             mstore(add(frame, F_KEYS), add(keys, 0x20))
             mstore(add(frame, F_KEYS_END), add(add(keys, 0x20), shl(5, mload(keys))))
             mstore(add(frame, F_LEAVES_DELTA), sub(leaves, keys))
-            mstore(add(frame, F_END), end)
-            mstore(add(frame, F_CREDITED), 0)
         }
     }
 
