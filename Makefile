@@ -64,8 +64,13 @@ devnet: install
 	$(FORGE) build
 	cargo run -p spn-cli --bin spn -- devnet $(ARGS)
 
+## lint: formatting (forge fmt, rustfmt), forge's Solidity lints and clippy, all as checks that change nothing
 lint: install
+	$(FORGE) fmt --check
+	cargo fmt --all -- --check
 	$(FORGE) lint contracts
+	$(FORGE) build
+	cargo clippy --workspace --all-targets -- -D warnings
 
 forge anvil cast:
 	@echo $(NODE_BIN)/$@-linux-amd64/bin/$@

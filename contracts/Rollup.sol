@@ -332,12 +332,9 @@ contract Rollup is IRollup, EIP712 {
     }
 
     /// @inheritdoc IRollup
-    function clearWithReward(
-        address staker,
-        MessagesLib.Header calldata header,
-        uint64 cost,
-        bytes32[] calldata proof
-    ) external {
+    function clearWithReward(address staker, MessagesLib.Header calldata header, uint64 cost, bytes32[] calldata proof)
+        external
+    {
         Inactivity storage rec = _evidenceRange(staker, header);
         require(
             MerkleProof.verifyCalldata(proof, _proven[header.number].rewardsRoot, TreeLib.rewardLeaf(staker, cost)),
@@ -357,11 +354,15 @@ contract Rollup is IRollup, EIP712 {
     ) external {
         Inactivity storage rec = _evidenceRange(staker, header);
         bytes32 hash = _proven[header.number].blockHash;
-        require(_eligibleFor(staker, header, job) && _outputInTree(header, job, output, siblings), Errors.Inactivity__InvalidEvidence(staker, header.number));
+        require(
+            _eligibleFor(staker, header, job) && _outputInTree(header, job, output, siblings),
+            Errors.Inactivity__InvalidEvidence(staker, header.number)
+        );
         bytes32 digest = MessagesLib.jobResultDigest(_domainSeparatorV4(), hash, job, output);
         (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, signature.r, signature.vs);
         require(
-            err == ECDSA.RecoverError.NoError && signer == staker, Errors.Inactivity__InvalidEvidence(staker, header.number)
+            err == ECDSA.RecoverError.NoError && signer == staker,
+            Errors.Inactivity__InvalidEvidence(staker, header.number)
         );
         _clear(staker, rec, header.number);
     }
@@ -436,7 +437,8 @@ contract Rollup is IRollup, EIP712 {
     }
 
     function rewards() public view returns (RewardLib.Rewards memory) {
-        return RewardLib.Rewards(_submitterReward, _sequencerBase, _sequencerPerProver, _sequencerBonusCap, _proversReward);
+        return
+            RewardLib.Rewards(_submitterReward, _sequencerBase, _sequencerPerProver, _sequencerBonusCap, _proversReward);
     }
 
     /* ------------------------------------------------------------------ INTERNALS */
@@ -490,7 +492,8 @@ contract Rollup is IRollup, EIP712 {
     }
 
     function _append(uint256 number, bytes32 hash, bytes32 parentHash, ProposeArgs calldata args) internal {
-        _blocks[number % _ring] = BlockLog({blockHash: hash, slot: args.slot, proposer: msg.sender, height: args.height});
+        _blocks[number % _ring] =
+            BlockLog({blockHash: hash, slot: args.slot, proposer: msg.sender, height: args.height});
         chain.pendingTip = uint64(number);
         emit BlockProposed(number, hash, args.slot, msg.sender, parentHash, args.txRoot, args.height);
     }
@@ -549,9 +552,7 @@ contract Rollup is IRollup, EIP712 {
     }
 
     function _checkProvenHeader(MessagesLib.Header calldata header) internal view {
-        require(
-            header.number > 0 && header.number <= chain.provenTip, Errors.Rollup__BlockNotProven(header.number)
-        );
+        require(header.number > 0 && header.number <= chain.provenTip, Errors.Rollup__BlockNotProven(header.number));
         bytes32 expected = _proven[header.number].blockHash;
         bytes32 actual = MessagesLib.blockHash(header);
         require(actual == expected, Errors.Rollup__HeaderMismatch(expected, actual));
@@ -574,7 +575,11 @@ contract Rollup is IRollup, EIP712 {
         _checkProvenHeader(header);
     }
 
-    function _eligibleFor(address staker, MessagesLib.Header calldata header, uint256 job) internal view returns (bool) {
+    function _eligibleFor(address staker, MessagesLib.Header calldata header, uint256 job)
+        internal
+        view
+        returns (bool)
+    {
         uint256 height = header.height;
         if (job >= SortitionLib.proverJobs(height, roundHeight)) return false;
         uint256 epoch = header.slot / epochDuration;
@@ -587,12 +592,11 @@ contract Rollup is IRollup, EIP712 {
         return SortitionLib.inNeighbourhood(index, SortitionLib.jobOnPath(s, round, height, roundHeight), neighbourhood);
     }
 
-    function _outputInTree(
-        MessagesLib.Header calldata header,
-        uint256 job,
-        bytes32 output,
-        bytes32[] calldata siblings
-    ) internal view returns (bool) {
+    function _outputInTree(MessagesLib.Header calldata header, uint256 job, bytes32 output, bytes32[] calldata siblings)
+        internal
+        view
+        returns (bool)
+    {
         (uint256 round, uint256 index) = SortitionLib.roundOf(job, header.height, roundHeight);
         uint256 depth = header.height - SortitionLib.level(round, header.height, roundHeight);
         return siblings.length == depth && TreeLib.rootFromPath(output, index, siblings) == header.txRoot;

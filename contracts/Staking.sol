@@ -186,7 +186,10 @@ contract Staking is IStaking {
             for {} lt(at, keysEnd) { at := add(at, 0x20) } {
                 mstore(0x00, calldataload(at))
                 let packed := sload(keccak256(0x00, 0x40))
-                if or(gt(and(shr(160, packed), 0xffffffff), epoch), iszero(lt(epoch, and(shr(192, packed), 0xffffffff)))) {
+                if or(
+                    gt(and(shr(160, packed), 0xffffffff), epoch),
+                    iszero(lt(epoch, and(shr(192, packed), 0xffffffff)))
+                ) {
                     break
                 }
             }

@@ -185,8 +185,8 @@ contract TranscriptVerifier is IProofVerifier {
         rd.cursor = at;
         t.credited = _frameWord(frame, F_CREDITED);
         // Every prover took a header and 68 bytes per contribution.
-        t.contributions = (at - first - proverCount * TranscriptLib.PROVER_HEADER_BYTES)
-            / TranscriptLib.CONTRIBUTION_BYTES;
+        t.contributions =
+            (at - first - proverCount * TranscriptLib.PROVER_HEADER_BYTES) / TranscriptLib.CONTRIBUTION_BYTES;
     }
 
     /// @dev The hot loop of verification, over the prover section from calldata offset `at` (docs/PROTOCOL.md
@@ -408,7 +408,9 @@ contract TranscriptVerifier is IProofVerifier {
         Schedule memory s,
         address[] memory keys
     ) private view {
-        if (fault == FAULT_HEADER_TRUNCATED) revert Errors.Transcript__Malformed(at + TranscriptLib.PROVER_HEADER_BYTES, end);
+        if (fault == FAULT_HEADER_TRUNCATED) {
+            revert Errors.Transcript__Malformed(at + TranscriptLib.PROVER_HEADER_BYTES, end);
+        }
         if (fault <= FAULT_EMPTY) {
             (address next, uint256 count) = TranscriptLib.proverAt(at);
             if (fault == FAULT_NOT_ASCENDING) {

@@ -81,7 +81,8 @@ contract Deploy is Script {
 
     function run() external returns (Deployment memory d) {
         d.devnet = vm.envOr("DEVNET", block.chainid == DEVNET_CHAIN_ID);
-        uint256 key = block.chainid == DEVNET_CHAIN_ID ? vm.envOr("PRIVATE_KEY", ANVIL_KEY_0) : vm.envUint("PRIVATE_KEY");
+        uint256 key =
+            block.chainid == DEVNET_CHAIN_ID ? vm.envOr("PRIVATE_KEY", ANVIL_KEY_0) : vm.envUint("PRIVATE_KEY");
         d.deployer = vm.addr(key);
         Params memory p = params(d.devnet);
         d.slashSink = vm.envOr("SLASH_SINK", d.deployer);

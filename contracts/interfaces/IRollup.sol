@@ -88,7 +88,9 @@ interface IRollup {
     event RewardsClaimed(address indexed prover, address indexed recipient, uint256 amount, uint256 blocks);
     event MissReported(address indexed staker, uint256 indexed blockNumber, address indexed reporter);
     event ReportCleared(address indexed staker, uint256 indexed pendingBlock, uint256 evidenceBlock);
-    event StrikeFinalised(address indexed staker, uint256 indexed blockNumber, uint256 strikes, uint256 slashed, bool ejected);
+    event StrikeFinalised(
+        address indexed staker, uint256 indexed blockNumber, uint256 strikes, uint256 slashed, bool ejected
+    );
 
     /// @notice Proposes the current slot's block from msg.sender (the staking key) with its committee's attestations.
     /// @dev Attestation signatures must recover to strictly ascending addresses (which makes them distinct).
@@ -118,12 +120,8 @@ interface IRollup {
     function reportMissed(address staker, MessagesLib.Header calldata header) external;
 
     /// @notice Clears a pending report with a credited rewards leaf of `staker` in a block in the report's range.
-    function clearWithReward(
-        address staker,
-        MessagesLib.Header calldata header,
-        uint64 cost,
-        bytes32[] calldata proof
-    ) external;
+    function clearWithReward(address staker, MessagesLib.Header calldata header, uint64 cost, bytes32[] calldata proof)
+        external;
 
     /// @notice Clears a pending report with a job result `staker` signed for a block in the report's range and was
     ///         eligible for, its output proven against the block's transaction root.

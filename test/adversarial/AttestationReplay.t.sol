@@ -78,7 +78,9 @@ contract AttestationReplayTest is UnitBase {
         address[] memory committee = _attesters(slot);
         IRollup.Signature[] memory sigs = new IRollup.Signature[](committee.length);
         bytes32 digest = MessagesLib.attestationDigest(rollup.domainSeparator(), slot - 1, hash);
-        for (uint256 i; i < committee.length; ++i) sigs[i] = _signCompact(committee[i], digest);
+        for (uint256 i; i < committee.length; ++i) {
+            sigs[i] = _signCompact(committee[i], digest);
+        }
         _expectRejected(seq, _args(ROOT), sigs);
     }
 
@@ -113,7 +115,9 @@ contract AttestationReplayTest is UnitBase {
         uint256 m = rollup.attestationQuorum();
         // M signatures, but only M - 1 distinct signers: the repeat is caught as not ascending.
         address[] memory signers = new address[](m);
-        for (uint256 i; i < m - 1; ++i) signers[i] = committee[i];
+        for (uint256 i; i < m - 1; ++i) {
+            signers[i] = committee[i];
+        }
         signers[m - 1] = committee[m - 2];
         IRollup.Signature[] memory sigs = _attestations(signers, slot, _hash(seq, ROOT));
         vm.expectRevert(
@@ -128,7 +132,9 @@ contract AttestationReplayTest is UnitBase {
         address[] memory committee = _attesters(slot);
         uint256 m = rollup.attestationQuorum();
         address[] memory signers = new address[](m - 1);
-        for (uint256 i; i < signers.length; ++i) signers[i] = committee[i];
+        for (uint256 i; i < signers.length; ++i) {
+            signers[i] = committee[i];
+        }
         IRollup.Signature[] memory sigs = _attestations(signers, slot, _hash(seq, ROOT));
         vm.expectRevert(abi.encodeWithSelector(Errors.Rollup__TooFewAttestations.selector, m - 1, m));
         vm.prank(seq);
@@ -175,7 +181,9 @@ contract AttestationReplayTest is UnitBase {
         seq = _bestSequencer(slot);
         address[] memory committee = _attesters(slot);
         address[] memory signers = new address[](committee.length + 1);
-        for (uint256 i; i < committee.length; ++i) signers[i] = committee[i];
+        for (uint256 i; i < committee.length; ++i) {
+            signers[i] = committee[i];
+        }
         signers[committee.length] = leaver;
         _sort(signers);
         IRollup.Signature[] memory sigs = _attestations(signers, slot, _hash(seq, ROOT));

@@ -37,7 +37,8 @@ contract LivenessTest is UnitBase {
 
     function test_prunedBlock_neverPaysAndItsNumberIsReused() public {
         Blk memory pruned = _proposeNext(HEIGHT);
-        (bytes memory oldProof, Credit[] memory oldCredits) = _transcript(pruned.header, pruned.outputs, new address[](0));
+        (bytes memory oldProof, Credit[] memory oldCredits) =
+            _transcript(pruned.header, pruned.outputs, new address[](0));
         _warpToSlot(pruned.header.slot + rollup.proofWindow() + 1);
         rollup.prune();
 
@@ -48,7 +49,9 @@ contract LivenessTest is UnitBase {
 
         // The pruned header no longer matches block 1.
         vm.expectRevert(
-            abi.encodeWithSelector(Errors.Rollup__HeaderMismatch.selector, newHash, MessagesLib.blockHash(pruned.header))
+            abi.encodeWithSelector(
+                Errors.Rollup__HeaderMismatch.selector, newHash, MessagesLib.blockHash(pruned.header)
+            )
         );
         rollup.submitProof(pruned.header, oldProof);
 
@@ -66,7 +69,9 @@ contract LivenessTest is UnitBase {
 
         // Nor can the pruned header be used to report inactivity.
         vm.expectRevert(
-            abi.encodeWithSelector(Errors.Rollup__HeaderMismatch.selector, newHash, MessagesLib.blockHash(pruned.header))
+            abi.encodeWithSelector(
+                Errors.Rollup__HeaderMismatch.selector, newHash, MessagesLib.blockHash(pruned.header)
+            )
         );
         rollup.reportMissed(oldCredits[0].prover, pruned.header);
     }
@@ -208,7 +213,9 @@ contract UnderfundedPoolTest is UnitBase {
 
     function _root(Credit[] memory c) internal pure returns (bytes32) {
         bytes32[] memory leaves = new bytes32[](c.length);
-        for (uint256 i; i < c.length; ++i) leaves[i] = TreeLib.rewardLeaf(c[i].prover, uint64(c[i].cost));
+        for (uint256 i; i < c.length; ++i) {
+            leaves[i] = TreeLib.rewardLeaf(c[i].prover, uint64(c[i].cost));
+        }
         return TreeLib.commutativeRoot(leaves);
     }
 }

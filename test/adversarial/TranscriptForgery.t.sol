@@ -23,7 +23,9 @@ contract TranscriptForgeryTest is UnitBase {
         _registerAndActivate(STAKERS);
         b = _proposeNext(HEIGHT);
         (, Credit[] memory c) = _transcript(b.header, b.outputs, new address[](0));
-        for (uint256 i; i < c.length; ++i) credits.push(c[i]);
+        for (uint256 i; i < c.length; ++i) {
+            credits.push(c[i]);
+        }
     }
 
     function _submit(bytes memory proof) internal {
@@ -58,9 +60,7 @@ contract TranscriptForgeryTest is UnitBase {
         address victim = credits[0].prover;
         keyOf[victim] = keyOf[credits[1].prover];
         (bytes memory proof,) = _transcript(b.header, b.outputs, new address[](0));
-        vm.expectRevert(
-            abi.encodeWithSelector(Errors.Transcript__BadJobSignature.selector, victim, credits[0].jobs[0])
-        );
+        vm.expectRevert(abi.encodeWithSelector(Errors.Transcript__BadJobSignature.selector, victim, credits[0].jobs[0]));
         _submit(proof);
     }
 
@@ -139,9 +139,7 @@ contract TranscriptForgeryTest is UnitBase {
         uint256 far = (own + _roundOneJobs() / 2) % _roundOneJobs();
         require((far >> rollup.neighbourhood()) != (own >> rollup.neighbourhood()));
         ProverWork memory w = _single(member, member, b.header, b.outputs, _one(far));
-        vm.expectRevert(
-            abi.encodeWithSelector(Errors.Transcript__OutsideNeighbourhood.selector, member, 1, far, own)
-        );
+        vm.expectRevert(abi.encodeWithSelector(Errors.Transcript__OutsideNeighbourhood.selector, member, 1, far, own));
         _submit(_encodeProof(b.outputs, _works(w)));
     }
 
@@ -184,7 +182,9 @@ contract TranscriptForgeryTest is UnitBase {
     function test_transcript_duplicateProverEntryRejected() public {
         ProverWork[] memory honest = _workOf(b.header, b.outputs, credits);
         ProverWork[] memory work = new ProverWork[](honest.length + 1);
-        for (uint256 i; i < honest.length; ++i) work[i < 1 ? i : i + 1] = honest[i];
+        for (uint256 i; i < honest.length; ++i) {
+            work[i < 1 ? i : i + 1] = honest[i];
+        }
         work[1] = honest[0]; // the same prover listed twice in a row
         address p = honest[0].prover;
         vm.expectRevert(abi.encodeWithSelector(Errors.Transcript__ProversNotAscending.selector, p, p));
@@ -219,9 +219,8 @@ contract TranscriptForgeryTest is UnitBase {
         outputs[0] = keccak256("forged");
         outputs[r2] = TreeLib.node(TreeLib.node(outputs[0], outputs[1]), TreeLib.node(outputs[2], outputs[3]));
         uint256 root = outputs.length - 1;
-        bytes32 expected = TreeLib.node(
-            TreeLib.node(outputs[r2], outputs[r2 + 1]), TreeLib.node(outputs[r2 + 2], outputs[r2 + 3])
-        );
+        bytes32 expected =
+            TreeLib.node(TreeLib.node(outputs[r2], outputs[r2 + 1]), TreeLib.node(outputs[r2 + 2], outputs[r2 + 3]));
         (bytes memory proof,) = _transcript(b.header, outputs, new address[](0));
         vm.expectRevert(
             abi.encodeWithSelector(Errors.Transcript__OutputMismatch.selector, 3, 0, expected, outputs[root])

@@ -44,10 +44,7 @@ contract InactivityLibFuzzTest is Test {
         else assertEq(next, type(uint256).max, "saturates instead of overflowing");
     }
 
-    function testFuzz_penalty_monotonicInStrikes(uint256 s1, uint256 s2, uint256 threshold, uint256 base)
-        public
-        view
-    {
+    function testFuzz_penalty_monotonicInStrikes(uint256 s1, uint256 s2, uint256 threshold, uint256 base) public view {
         threshold = bound(threshold, 0, 1 << 16);
         s1 = bound(s1, 0, 1 << 17);
         s2 = bound(s2, 0, 1 << 17);

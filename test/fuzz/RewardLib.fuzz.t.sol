@@ -151,9 +151,7 @@ contract RewardLibFuzzTest is Test {
 
     /// @dev A sequence of blocks and claims keeps funded = balance + outstanding + paid, and what was paid plus what is
     ///      still claimable never exceeds what was funded.
-    function testFuzz_payout_poolConservedOverBlocksAndClaims(uint256[5] memory rs, uint256 seed, uint8 blocks)
-        public
-    {
+    function testFuzz_payout_poolConservedOverBlocksAndClaims(uint256[5] memory rs, uint256 seed, uint8 blocks) public {
         RewardLib.Rewards memory r = _rewards(rs[0], rs[1], rs[2], rs[3], rs[4]);
         blocks = uint8(bound(blocks, 1, 24));
         uint256 claimable;

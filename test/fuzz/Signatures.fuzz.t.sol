@@ -35,7 +35,9 @@ contract SignaturesFuzzTest is SPNTest {
         pure
         returns (bytes32)
     {
-        return keccak256(abi.encode(DOMAIN_TYPEHASH, keccak256(bytes(name)), keccak256(bytes(version)), chainId, verifying));
+        return keccak256(
+            abi.encode(DOMAIN_TYPEHASH, keccak256(bytes(name)), keccak256(bytes(version)), chainId, verifying)
+        );
     }
 
     function _recover(bytes32 digest, bytes32 r, bytes32 vs) internal pure returns (address signer, bool ok) {
@@ -69,8 +71,7 @@ contract SignaturesFuzzTest is SPNTest {
 
     function testFuzz_blockHash_matchesAbiEncoding(MessagesLib.Header memory hd) public view {
         assertEq(
-            h.blockHash(hd),
-            keccak256(abi.encode(hd.number, hd.parentHash, hd.slot, hd.proposer, hd.txRoot, hd.height))
+            h.blockHash(hd), keccak256(abi.encode(hd.number, hd.parentHash, hd.slot, hd.proposer, hd.txRoot, hd.height))
         );
     }
 

@@ -226,7 +226,11 @@ contract SortitionLibFuzzTest is Test {
 
     // ------------------------------------------------------------------------------------------ costs
 
-    function _weights(uint256 a, uint256 b, uint256 c, uint256 d) internal pure returns (SortitionLib.CostWeights memory) {
+    function _weights(uint256 a, uint256 b, uint256 c, uint256 d)
+        internal
+        pure
+        returns (SortitionLib.CostWeights memory)
+    {
         return SortitionLib.CostWeights({
             vmProofsPerTx: bound(a, 0, 1 << 16),
             vmProofCost: bound(b, 0, 1 << 32),
@@ -265,11 +269,14 @@ contract SortitionLibFuzzTest is Test {
         SortitionLib.CostWeights memory w = _weights(a, b, c, d);
         uint256 k = h.rounds(n, m);
         uint256 sum;
-        for (uint256 r = 1; r < k; ++r) sum += h.jobs(r, n, m) * h.jobCost(r, n, m, w);
+        for (uint256 r = 1; r < k; ++r) {
+            sum += h.jobs(r, n, m) * h.jobCost(r, n, m, w);
+        }
         uint256 total = h.totalProverCost(n, m, w);
         assertEq(total, sum, "sum over rounds 1..K-1");
         // With the root job the whole tree is proved once: 2^n transactions and 2^n - 1 merges.
-        uint256 whole = (1 << n) * (w.vmProofsPerTx * w.vmProofCost + w.baseProofCost) + ((1 << n) - 1) * w.mergeProofCost;
+        uint256 whole =
+            (1 << n) * (w.vmProofsPerTx * w.vmProofCost + w.baseProofCost) + ((1 << n) - 1) * w.mergeProofCost;
         assertEq(total + h.jobCost(k, n, m, w), whole, "committee jobs plus root job = whole tree");
         assertGt(total, 0, "mergeProofCost > 0 makes the denominator positive");
         // Per job id: summing jobCost(roundOf(id)) over the prover jobs gives the same total.

@@ -49,7 +49,9 @@ contract TreeLibFuzzTest is Test {
     ///      (so it contributes no sibling at that level). Written independently of TreeLib and of SPNTest.
     function _ozProof(bytes32[] memory leaves, uint256 index) internal pure returns (bytes32[] memory proof) {
         bytes32[] memory level = new bytes32[](leaves.length);
-        for (uint256 i; i < leaves.length; ++i) level[i] = leaves[i];
+        for (uint256 i; i < leaves.length; ++i) {
+            level[i] = leaves[i];
+        }
         bytes32[] memory out = new bytes32[](256);
         uint256 len;
         uint256 width = leaves.length;
@@ -58,13 +60,16 @@ contract TreeLibFuzzTest is Test {
             else if (index + 1 < width) out[len++] = level[index + 1];
             uint256 next = (width + 1) / 2;
             for (uint256 i; i < next; ++i) {
-                level[i] = 2 * i + 1 < width ? Hashes.commutativeKeccak256(level[2 * i], level[2 * i + 1]) : level[2 * i];
+                level[i] =
+                    2 * i + 1 < width ? Hashes.commutativeKeccak256(level[2 * i], level[2 * i + 1]) : level[2 * i];
             }
             width = next;
             index /= 2;
         }
         proof = new bytes32[](len);
-        for (uint256 i; i < len; ++i) proof[i] = out[i];
+        for (uint256 i; i < len; ++i) {
+            proof[i] = out[i];
+        }
     }
 
     // ------------------------------------------------------------------------------------------ positional tree
@@ -116,7 +121,9 @@ contract TreeLibFuzzTest is Test {
         uint256 lvl = bound(levelSeed, 0, depth);
         bytes32[] memory leaves = _nodes(seed, 1 << depth);
         bytes32[] memory nodes = new bytes32[](1 << (depth - lvl));
-        for (uint256 i; i < nodes.length; ++i) nodes[i] = _refRoot(leaves, i << lvl, 1 << lvl);
+        for (uint256 i; i < nodes.length; ++i) {
+            nodes[i] = _refRoot(leaves, i << lvl, 1 << lvl);
+        }
         index = bound(index, 0, nodes.length - 1);
         assertEq(h.rootFromPath(nodes[index], index, _path(nodes, index)), _refRoot(leaves, 0, leaves.length));
     }
@@ -131,7 +138,8 @@ contract TreeLibFuzzTest is Test {
         uint256 count = bound(countSeed, 1, 70);
         bytes32[] memory leaves = new bytes32[](count);
         for (uint256 i; i < count; ++i) {
-            leaves[i] = h.rewardLeaf(address(uint160(uint256(keccak256(abi.encode(seed, "prover", i))))), uint64(i * 37 + 1));
+            leaves[i] =
+                h.rewardLeaf(address(uint160(uint256(keccak256(abi.encode(seed, "prover", i))))), uint64(i * 37 + 1));
         }
         bytes32 root = h.commutativeRoot(leaves);
         if (count == 1) assertEq(root, leaves[0], "a single leaf is the root");

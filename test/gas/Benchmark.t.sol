@@ -35,7 +35,9 @@ abstract contract BenchBase is SPNTest {
     }
 
     function _calldataGas(bytes memory data) internal pure returns (uint256 g) {
-        for (uint256 i; i < data.length; ++i) g += data[i] == 0 ? 4 : 16;
+        for (uint256 i; i < data.length; ++i) {
+            g += data[i] == 0 ? 4 : 16;
+        }
     }
 
     /// @notice Records the last call's total gas under `name` and its execution gas under `name (execution)`.
@@ -77,7 +79,9 @@ contract BenchProposeTest is BenchBase {
         _warpToSlot(slot);
         address[] memory committee = _attesters(slot);
         address[] memory signers = new address[](33);
-        for (uint256 i; i < 33; ++i) signers[i] = committee[i];
+        for (uint256 i; i < 33; ++i) {
+            signers[i] = committee[i];
+        }
         bytes32 root = keccak256("txs");
         MessagesLib.Header memory h = _headerFor(seq, slot, root, 11);
         IRollup.Signature[] memory sigs = _attestations(signers, slot, MessagesLib.blockHash(h));
@@ -113,7 +117,9 @@ contract BenchSubmitTest is BenchBase {
     function test_gas_submitProof_n11_m2() public {
         (bytes memory proof, Credit[] memory credits) = _transcript(header, outputs, new address[](0));
         uint256 contributions;
-        for (uint256 i; i < credits.length; ++i) contributions += credits[i].jobs.length;
+        for (uint256 i; i < credits.length; ++i) {
+            contributions += credits[i].jobs.length;
+        }
 
         uint256 snap = vm.snapshotState();
         rollup.submitProof(header, proof);
@@ -174,7 +180,9 @@ contract BenchClaimTest is BenchBase {
             (bytes memory proof, Credit[] memory credits) = _transcript(h, _outputs(leaves, 6), new address[](0));
             rollup.submitProof(h, proof);
             creditsOf.push();
-            for (uint256 i; i < credits.length; ++i) creditsOf[b].push(credits[i]);
+            for (uint256 i; i < credits.length; ++i) {
+                creditsOf[b].push(credits[i]);
+            }
             ++slot;
         }
     }
@@ -213,16 +221,22 @@ contract BenchClaimTest is BenchBase {
         uint256 bestCount;
         for (uint256 s; s < stakers.length; ++s) {
             uint256 count;
-            for (uint256 b; b < BLOCKS; ++b) if (_indexOf(b, stakers[s]) != type(uint256).max) ++count;
+            for (uint256 b; b < BLOCKS; ++b) {
+                if (_indexOf(b, stakers[s]) != type(uint256).max) ++count;
+            }
             if (count > bestCount) (best, bestCount) = (stakers[s], count);
         }
         blocks = new uint256[](bestCount);
         uint256 k;
-        for (uint256 b; b < BLOCKS; ++b) if (_indexOf(b, best) != type(uint256).max) blocks[k++] = b;
+        for (uint256 b; b < BLOCKS; ++b) {
+            if (_indexOf(b, best) != type(uint256).max) blocks[k++] = b;
+        }
     }
 
     function _indexOf(uint256 b, address prover) internal view returns (uint256) {
-        for (uint256 i; i < creditsOf[b].length; ++i) if (creditsOf[b][i].prover == prover) return i;
+        for (uint256 i; i < creditsOf[b].length; ++i) {
+            if (creditsOf[b][i].prover == prover) return i;
+        }
         return type(uint256).max;
     }
 
@@ -237,9 +251,7 @@ contract BenchClaimTest is BenchBase {
             Credit[] memory credits = creditsOf[b];
             uint256 i = _indexOf(b, prover);
             items[k - from] = IRollup.ClaimItem({
-                blockNumber: uint64(b + 1),
-                cost: uint64(credits[i].cost),
-                proof: _rewardProof(credits, i)
+                blockNumber: uint64(b + 1), cost: uint64(credits[i].cost), proof: _rewardProof(credits, i)
             });
         }
     }

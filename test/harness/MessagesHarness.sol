@@ -29,7 +29,9 @@ contract MessagesHarness {
         returns (bool intact)
     {
         bytes32[] memory before = new bytes32[](4);
-        for (uint256 i; i < 4; ++i) before[i] = bytes32(~i);
+        for (uint256 i; i < 4; ++i) {
+            before[i] = bytes32(~i);
+        }
         uint256 freeBefore;
         uint256 freeAfter;
         assembly ("memory-safe") {

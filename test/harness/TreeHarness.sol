@@ -24,7 +24,9 @@ contract TreeHarness {
         }
         uint256 words = count / 2 > scratchWords ? count / 2 : scratchWords;
         bytes32[] memory scratch = new bytes32[](words == 0 ? 1 : words);
-        for (uint256 i; i < scratch.length; ++i) scratch[i] = dirty;
+        for (uint256 i; i < scratch.length; ++i) {
+            scratch[i] = dirty;
+        }
         return TreeLib.subtreeRootAt(at, count, scratch);
     }
 

@@ -34,7 +34,8 @@ contract LifecycleTest is SPNTest {
         uint256 total = SortitionLib.totalProverCost(6, 2, rollup.costWeights());
         for (uint256 i; i < credits.length; ++i) {
             IRollup.ClaimItem[] memory items = new IRollup.ClaimItem[](1);
-            items[0] = IRollup.ClaimItem({blockNumber: 1, cost: uint64(credits[i].cost), proof: _rewardProof(credits, i)});
+            items[0] =
+                IRollup.ClaimItem({blockNumber: 1, cost: uint64(credits[i].cost), proof: _rewardProof(credits, i)});
             uint256 before = rewardToken.balanceOf(_withdrawerOf(credits[i].prover));
             vm.prank(credits[i].prover);
             rollup.claim(_withdrawerOf(credits[i].prover), items);

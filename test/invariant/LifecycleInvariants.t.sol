@@ -55,7 +55,9 @@ contract LifecycleInvariantsTest is Test {
         uint256 balance = stakeToken.balanceOf(address(staking));
         assertEq(balance, staking.totalStaked(), "balance != totalStaked");
         uint256 sum;
-        for (uint256 i; i < handler.stakerCount(); ++i) sum += staking.stakeOf(handler.stakerAt(i));
+        for (uint256 i; i < handler.stakerCount(); ++i) {
+            sum += staking.stakeOf(handler.stakerAt(i));
+        }
         assertEq(sum, staking.totalStaked(), "sum of stakes != totalStaked");
         assertEq(
             handler.deposited(),
@@ -147,7 +149,12 @@ contract LifecycleInvariantsTest is Test {
         console2.log("dead blocks", handler.deadCount(), "prunes", handler.calls("prune.ok"));
         console2.log("claims", handler.calls("claim.ok"), "claimed pairs", handler.claimedPairCount());
         console2.log("reports", handler.calls("inactivity.report"), "finalised", handler.calls("inactivity.finalise"));
-        console2.log("cleared by reward", handler.calls("inactivity.clear"), "by job result", handler.calls("inactivity.clearJob"));
+        console2.log(
+            "cleared by reward",
+            handler.calls("inactivity.clear"),
+            "by job result",
+            handler.calls("inactivity.clearJob")
+        );
         console2.log("stakers", handler.stakerCount());
         console2.log("exits", handler.calls("stake.exit"), "withdrawals", handler.calls("stake.withdraw"));
     }

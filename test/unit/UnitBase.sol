@@ -101,9 +101,10 @@ abstract contract UnitBase is SPNTest {
     }
 
     function _roundThreshold(uint256 round, MessagesLib.Header memory h) internal view returns (uint256) {
-        return SortitionLib.roundThreshold(
-            round, h.height, rollup.roundHeight(), rollup.redundancy(), _activeCountAt(h.slot)
-        );
+        return
+            SortitionLib.roundThreshold(
+                round, h.height, rollup.roundHeight(), rollup.redundancy(), _activeCountAt(h.slot)
+            );
     }
 
     /// @notice Active stakers of `slot` that may sequence, highest score first.
@@ -116,7 +117,9 @@ abstract contract UnitBase is SPNTest {
             if (rollup.scoreOf(stakers[i], slot) > floor) tmp[count++] = stakers[i];
         }
         out = new address[](count);
-        for (uint256 i; i < count; ++i) out[i] = tmp[i];
+        for (uint256 i; i < count; ++i) {
+            out[i] = tmp[i];
+        }
         // Insertion sort by score, descending.
         for (uint256 i = 1; i < count; ++i) {
             address v = out[i];
@@ -238,7 +241,9 @@ abstract contract UnitBase is SPNTest {
         address previous;
         for (uint256 i; i < sigs.length; ++i) {
             (address signer, ECDSA.RecoverError err,) = ECDSA.tryRecover(digest, sigs[i].r, sigs[i].vs);
-            if (err != ECDSA.RecoverError.NoError) return abi.encodeWithSelector(Errors.Rollup__InvalidSignature.selector);
+            if (err != ECDSA.RecoverError.NoError) {
+                return abi.encodeWithSelector(Errors.Rollup__InvalidSignature.selector);
+            }
             if (signer <= previous) {
                 return abi.encodeWithSelector(Errors.Rollup__AttestersNotAscending.selector, previous, signer);
             }
@@ -268,7 +273,9 @@ abstract contract UnitBase is SPNTest {
         bytes32[] memory nodes = leaves;
         uint256 height;
         while ((uint256(1) << height) < leaves.length) ++height;
-        for (uint256 l; l < level; ++l) nodes = _up(nodes);
+        for (uint256 l; l < level; ++l) {
+            nodes = _up(nodes);
+        }
         siblings = new bytes32[](height - level);
         for (uint256 i; i < siblings.length; ++i) {
             siblings[i] = nodes[index ^ 1];
@@ -279,7 +286,9 @@ abstract contract UnitBase is SPNTest {
 
     function _up(bytes32[] memory nodes) internal pure returns (bytes32[] memory up) {
         up = new bytes32[](nodes.length / 2);
-        for (uint256 i; i < up.length; ++i) up[i] = TreeLib.node(nodes[2 * i], nodes[2 * i + 1]);
+        for (uint256 i; i < up.length; ++i) {
+            up[i] = TreeLib.node(nodes[2 * i], nodes[2 * i + 1]);
+        }
     }
 
     function _claimItem(uint256 number, Credit[] memory credits, uint256 i)
@@ -287,7 +296,9 @@ abstract contract UnitBase is SPNTest {
         pure
         returns (IRollup.ClaimItem memory)
     {
-        return IRollup.ClaimItem({blockNumber: uint64(number), cost: uint64(credits[i].cost), proof: _rewardProof(credits, i)});
+        return IRollup.ClaimItem({
+            blockNumber: uint64(number), cost: uint64(credits[i].cost), proof: _rewardProof(credits, i)
+        });
     }
 
     function _oneItem(uint256 number, Credit[] memory credits, uint256 i)
@@ -300,7 +311,9 @@ abstract contract UnitBase is SPNTest {
     }
 
     function _indexOf(Credit[] memory credits, address prover) internal pure returns (uint256) {
-        for (uint256 i; i < credits.length; ++i) if (credits[i].prover == prover) return i;
+        for (uint256 i; i < credits.length; ++i) {
+            if (credits[i].prover == prover) return i;
+        }
         return type(uint256).max;
     }
 
@@ -314,11 +327,15 @@ abstract contract UnitBase is SPNTest {
     }
 
     function _creditedCost(Credit[] memory credits) internal pure returns (uint256 c) {
-        for (uint256 i; i < credits.length; ++i) c += credits[i].cost;
+        for (uint256 i; i < credits.length; ++i) {
+            c += credits[i].cost;
+        }
     }
 
     function _contributionCount(Credit[] memory credits) internal pure returns (uint256 c) {
-        for (uint256 i; i < credits.length; ++i) c += credits[i].jobs.length;
+        for (uint256 i; i < credits.length; ++i) {
+            c += credits[i].jobs.length;
+        }
     }
 
     // ------------------------------------------------------------------ crafted transcripts
@@ -342,15 +359,19 @@ abstract contract UnitBase is SPNTest {
     }
 
     /// @notice One prover's work: `signer` signs each of `jobs`, filed under `prover`.
-    function _single(address prover, address signer, MessagesLib.Header memory h, bytes32[] memory outputs, uint256[] memory jobs)
-        internal
-        view
-        returns (ProverWork memory w)
-    {
+    function _single(
+        address prover,
+        address signer,
+        MessagesLib.Header memory h,
+        bytes32[] memory outputs,
+        uint256[] memory jobs
+    ) internal view returns (ProverWork memory w) {
         bytes32 hash = MessagesLib.blockHash(h);
         w.prover = prover;
         w.contributions = new Contribution[](jobs.length);
-        for (uint256 k; k < jobs.length; ++k) w.contributions[k] = _signResult(signer, hash, jobs[k], outputs[jobs[k]]);
+        for (uint256 k; k < jobs.length; ++k) {
+            w.contributions[k] = _signResult(signer, hash, jobs[k], outputs[jobs[k]]);
+        }
     }
 
     function _one(uint256 x) internal pure returns (uint256[] memory a) {

@@ -64,11 +64,7 @@ abstract contract SPNTest is Test {
             sequencerTarget: 2,
             costs: SortitionLib.CostWeights({vmProofsPerTx: 2, vmProofCost: 10, baseProofCost: 5, mergeProofCost: 2}),
             rewards: RewardLib.Rewards({
-                submitter: 10e18,
-                sequencerBase: 50e18,
-                sequencerPerProver: 1e18,
-                sequencerBonusCap: 64,
-                provers: 500e18
+                submitter: 10e18, sequencerBase: 50e18, sequencerPerProver: 1e18, sequencerBonusCap: 64, provers: 500e18
             }),
             graceSlots: 8,
             strikeThreshold: 3,
@@ -156,7 +152,9 @@ abstract contract SPNTest is Test {
             if (rollup.scoreOf(stakers[i], slot) < threshold) tmp[count++] = stakers[i];
         }
         members = new address[](count);
-        for (uint256 i; i < count; ++i) members[i] = tmp[i];
+        for (uint256 i; i < count; ++i) {
+            members[i] = tmp[i];
+        }
         _sort(members);
     }
 
@@ -194,7 +192,9 @@ abstract contract SPNTest is Test {
     {
         bytes32 digest = MessagesLib.attestationDigest(rollup.domainSeparator(), slot, hash);
         sigs = new IRollup.Signature[](signers.length);
-        for (uint256 i; i < signers.length; ++i) sigs[i] = _signCompact(signers[i], digest);
+        for (uint256 i; i < signers.length; ++i) {
+            sigs[i] = _signCompact(signers[i], digest);
+        }
     }
 
     /// @notice Header a proposal by `proposer` would create now (new block on the tip or replacement of the tip).
@@ -217,7 +217,10 @@ abstract contract SPNTest is Test {
     }
 
     /// @notice Proposes a block of `height` with deterministic leaves in `slot` by its best sequencer and every attester.
-    function _proposeBlock(uint256 slot, uint8 height) internal returns (MessagesLib.Header memory h, bytes32[] memory leaves) {
+    function _proposeBlock(uint256 slot, uint8 height)
+        internal
+        returns (MessagesLib.Header memory h, bytes32[] memory leaves)
+    {
         address seq = _bestSequencer(slot);
         require(seq != address(0), "no sequencer");
         leaves = _leaves(height, slot);
@@ -235,7 +238,9 @@ abstract contract SPNTest is Test {
 
     function _leaves(uint256 height, uint256 salt) internal pure returns (bytes32[] memory leaves) {
         leaves = new bytes32[](1 << height);
-        for (uint256 i; i < leaves.length; ++i) leaves[i] = keccak256(abi.encode("spn.tx", salt, i));
+        for (uint256 i; i < leaves.length; ++i) {
+            leaves[i] = keccak256(abi.encode("spn.tx", salt, i));
+        }
     }
 
     /// @notice Every job output of a block, rounds concatenated (the last is the transaction root).
@@ -250,11 +255,15 @@ abstract contract SPNTest is Test {
             uint256 target = SortitionLib.level(r, height, m);
             while (currentLevel < target) {
                 bytes32[] memory up = new bytes32[](levelNodes.length / 2);
-                for (uint256 i; i < up.length; ++i) up[i] = TreeLib.node(levelNodes[2 * i], levelNodes[2 * i + 1]);
+                for (uint256 i; i < up.length; ++i) {
+                    up[i] = TreeLib.node(levelNodes[2 * i], levelNodes[2 * i + 1]);
+                }
                 levelNodes = up;
                 ++currentLevel;
             }
-            for (uint256 i; i < levelNodes.length; ++i) outputs[o++] = levelNodes[i];
+            for (uint256 i; i < levelNodes.length; ++i) {
+                outputs[o++] = levelNodes[i];
+            }
         }
     }
 
@@ -300,7 +309,9 @@ abstract contract SPNTest is Test {
         returns (bytes memory proof)
     {
         uint256 size = 8 + 32 * outputs.length;
-        for (uint256 p; p < work.length; ++p) size += 22 + 68 * work[p].contributions.length;
+        for (uint256 p; p < work.length; ++p) {
+            size += 22 + 68 * work[p].contributions.length;
+        }
         proof = new bytes(size);
         uint256 at = _put(proof, 0, abi.encodePacked(uint32(outputs.length), outputs, uint32(work.length)));
         for (uint256 p; p < work.length; ++p) {
@@ -313,7 +324,9 @@ abstract contract SPNTest is Test {
     }
 
     function _put(bytes memory buf, uint256 at, bytes memory part) private pure returns (uint256) {
-        for (uint256 i; i < part.length; ++i) buf[at + i] = part[i];
+        for (uint256 i; i < part.length; ++i) {
+            buf[at + i] = part[i];
+        }
         return at + part.length;
     }
 
@@ -324,7 +337,9 @@ abstract contract SPNTest is Test {
         returns (ProverWork memory work, Credit memory credit)
     {
         uint256 count;
-        for (uint256 j; j < owner.length; ++j) if (owner[j] == uint160(prover) + 1) ++count;
+        for (uint256 j; j < owner.length; ++j) {
+            if (owner[j] == uint160(prover) + 1) ++count;
+        }
         work.prover = prover;
         work.contributions = new Contribution[](count);
         credit.prover = prover;
@@ -344,8 +359,7 @@ abstract contract SPNTest is Test {
         view
         returns (Contribution memory)
     {
-        bytes32 digest =
-            MessagesLib.jobResultDigest(rollup.domainSeparator(), MessagesLib.blockHash(h), job, output);
+        bytes32 digest = MessagesLib.jobResultDigest(rollup.domainSeparator(), MessagesLib.blockHash(h), job, output);
         (bytes32 r, bytes32 vs) = vm.signCompact(keyOf[prover], digest);
         return Contribution({job: job, r: r, vs: vs});
     }
@@ -369,10 +383,7 @@ abstract contract SPNTest is Test {
         }
     }
 
-    function _take(uint256[] memory owner, address a, uint256 s, MessagesLib.Header memory h, bool fill)
-        internal
-        view
-    {
+    function _take(uint256[] memory owner, address a, uint256 s, MessagesLib.Header memory h, bool fill) internal view {
         uint256 m = rollup.roundHeight();
         uint256 n = _activeCountAt(h.slot);
         uint256 d = fill ? rollup.neighbourhood() : 0;
@@ -398,19 +409,25 @@ abstract contract SPNTest is Test {
             if (!_contains(tmp, a)) tmp[count++] = a;
         }
         out = new address[](count);
-        for (uint256 i; i < count; ++i) out[i] = tmp[i];
+        for (uint256 i; i < count; ++i) {
+            out[i] = tmp[i];
+        }
         _sort(out);
     }
 
     function _contains(address[] memory a, address x) internal pure returns (bool) {
-        for (uint256 i; i < a.length; ++i) if (a[i] == x) return true;
+        for (uint256 i; i < a.length; ++i) {
+            if (a[i] == x) return true;
+        }
         return false;
     }
 
     /// @notice Rewards leaves in transcript order and the proof of leaf `index` (matches TreeLib.commutativeRoot).
     function _rewardProof(Credit[] memory credits, uint256 index) internal pure returns (bytes32[] memory proof) {
         bytes32[] memory level = new bytes32[](credits.length);
-        for (uint256 i; i < credits.length; ++i) level[i] = TreeLib.rewardLeaf(credits[i].prover, uint64(credits[i].cost));
+        for (uint256 i; i < credits.length; ++i) {
+            level[i] = TreeLib.rewardLeaf(credits[i].prover, uint64(credits[i].cost));
+        }
         bytes32[] memory tmp = new bytes32[](64);
         uint256 len;
         uint256 width = level.length;
@@ -431,6 +448,8 @@ abstract contract SPNTest is Test {
             index /= 2;
         }
         proof = new bytes32[](len);
-        for (uint256 i; i < len; ++i) proof[i] = tmp[i];
+        for (uint256 i; i < len; ++i) {
+            proof[i] = tmp[i];
+        }
     }
 }

@@ -43,26 +43,39 @@ pub(crate) enum Commands {
 
 impl Commands {
     /// Subcommand names.
-    pub(crate) const NAMES: [&'static str; 5] = ["devnet", "sequencer", "prover", "node", "submitter"];
+    pub(crate) const NAMES: [&'static str; 5] =
+        ["devnet", "sequencer", "prover", "node", "submitter"];
 }
 
 /// Flags of the standalone agents.
 #[derive(Debug, Args)]
 pub(crate) struct AgentArgs {
     /// L1 JSON-RPC endpoint.
-    #[arg(long = "l1.rpc-url", env = "SPN_L1_RPC_URL", default_value = "http://127.0.0.1:8545")]
+    #[arg(
+        long = "l1.rpc-url",
+        env = "SPN_L1_RPC_URL",
+        default_value = "http://127.0.0.1:8545"
+    )]
     pub(crate) rpc_url: String,
     /// Deployment file (default: <deployments-dir>/<chainId>.json).
     #[arg(long, env = "SPN_DEPLOYMENT")]
     pub(crate) deployment: Option<PathBuf>,
     /// Directory of deployment files.
-    #[arg(long = "deployments-dir", env = "SPN_DEPLOYMENTS_DIR", default_value = "deployments")]
+    #[arg(
+        long = "deployments-dir",
+        env = "SPN_DEPLOYMENTS_DIR",
+        default_value = "deployments"
+    )]
     pub(crate) deployments_dir: PathBuf,
     /// Staking key (or the submitter's key): 64 hex digits, or a file holding them.
     #[arg(long, env = "SPN_KEY", hide_env_values = true)]
     pub(crate) key: Option<String>,
     /// Transaction pool endpoint of a sequencer (port 0: any free port).
-    #[arg(long = "pool.addr", env = "SPN_POOL_ADDR", default_value = "127.0.0.1:0")]
+    #[arg(
+        long = "pool.addr",
+        env = "SPN_POOL_ADDR",
+        default_value = "127.0.0.1:0"
+    )]
     pub(crate) pool_addr: SocketAddr,
     /// Wall-clock seconds per proof-second of the cost model.
     #[arg(long = "time-scale", env = "SPN_TIME_SCALE", default_value_t = 0.02)]
@@ -71,7 +84,11 @@ pub(crate) struct AgentArgs {
     #[arg(long = "claim-batch", env = "SPN_CLAIM_BATCH", default_value_t = 4)]
     pub(crate) claim_batch: usize,
     /// libp2p listen address.
-    #[arg(long = "p2p.listen", env = "SPN_P2P_LISTEN", default_value = "/ip4/127.0.0.1/tcp/0")]
+    #[arg(
+        long = "p2p.listen",
+        env = "SPN_P2P_LISTEN",
+        default_value = "/ip4/127.0.0.1/tcp/0"
+    )]
     pub(crate) p2p_listen: String,
     /// Peers to dial (comma-separated multiaddrs with /p2p/<peer id>).
     #[arg(long = "p2p.peers", env = "SPN_P2P_PEERS", value_delimiter = ',')]
@@ -121,7 +138,11 @@ pub(crate) struct DevnetArgs {
     #[arg(long, env = "SPN_NEIGHBOURHOOD")]
     pub(crate) neighbourhood: Option<u8>,
     /// Provers that never run: a count (8), a fraction (0.25) or a percentage (25%).
-    #[arg(long = "offline-provers", env = "SPN_OFFLINE_PROVERS", default_value = "0")]
+    #[arg(
+        long = "offline-provers",
+        env = "SPN_OFFLINE_PROVERS",
+        default_value = "0"
+    )]
     pub(crate) offline_provers: Offline,
     /// Wall-clock seconds per proof-second of the cost model.
     #[arg(long = "time-scale", env = "SPN_TIME_SCALE", default_value_t = 0.02)]
@@ -145,16 +166,28 @@ pub(crate) struct DevnetArgs {
     #[arg(long = "deployments-dir", env = "SPN_DEPLOYMENTS_DIR")]
     pub(crate) deployments_dir: Option<PathBuf>,
     /// Transaction pool endpoint (port 0: any free port).
-    #[arg(long = "pool.addr", env = "SPN_POOL_ADDR", default_value = "127.0.0.1:0")]
+    #[arg(
+        long = "pool.addr",
+        env = "SPN_POOL_ADDR",
+        default_value = "127.0.0.1:0"
+    )]
     pub(crate) pool_addr: SocketAddr,
     /// Transport between the agents: `p2p` (libp2p on 127.0.0.1) or `local` (in-process bus).
     #[arg(long, env = "SPN_NETWORK", default_value = "p2p")]
     pub(crate) network: NetworkKind,
     /// Fault injection: the first k proposals withhold their body (no quorum).
-    #[arg(long = "fault.withhold", env = "SPN_FAULT_WITHHOLD", default_value_t = 0)]
+    #[arg(
+        long = "fault.withhold",
+        env = "SPN_FAULT_WITHHOLD",
+        default_value_t = 0
+    )]
     pub(crate) fault_withhold: u32,
     /// Fault injection: the first k complete blocks are never submitted (they are pruned).
-    #[arg(long = "fault.skip-proofs", env = "SPN_FAULT_SKIP_PROOFS", default_value_t = 0)]
+    #[arg(
+        long = "fault.skip-proofs",
+        env = "SPN_FAULT_SKIP_PROOFS",
+        default_value_t = 0
+    )]
     pub(crate) fault_skip_proofs: u32,
     /// Fault injection: the first k job results are followed by forged messages (wrong output,
     /// ineligible job, bad signature, oversized) that every receiver must drop.
@@ -225,25 +258,31 @@ pub(crate) fn merge_config(argv: Vec<OsString>) -> Result<Vec<OsString>, String>
     let sub = args[at].clone();
     let text = std::fs::read_to_string(&path)
         .map_err(|e| format!("cannot read config file {path}: {e}"))?;
-    let table: toml::Table = text
-        .parse()
-        .map_err(|e: toml::de::Error| format!("config file {path} is not valid TOML: {}", one_line(&e.to_string())))?;
+    let table: toml::Table = text.parse().map_err(|e: toml::de::Error| {
+        format!(
+            "config file {path} is not valid TOML: {}",
+            one_line(&e.to_string())
+        )
+    })?;
     let mut values = Vec::new();
     flatten("", &table, &sub, &mut values);
     let cmd = Cli::command();
     let sc = cmd.find_subcommand(&sub).expect("known subcommand");
     let mut extra = Vec::new();
     for (key, value) in values {
-        let Some(arg) = sc.get_arguments().find(|a| a.get_long() == Some(key.as_str())) else {
-            return Err(format!("unknown key `{key}` in config file {path} (for `spn {sub}`)"));
+        let Some(arg) = sc
+            .get_arguments()
+            .find(|a| a.get_long() == Some(key.as_str()))
+        else {
+            return Err(format!(
+                "unknown key `{key}` in config file {path} (for `spn {sub}`)"
+            ));
         };
         let flag = format!("--{key}");
         let on_cli = args
             .iter()
             .any(|a| a == &flag || a.starts_with(&format!("{flag}=")));
-        let in_env = arg
-            .get_env()
-            .is_some_and(|e| std::env::var_os(e).is_some());
+        let in_env = arg.get_env().is_some_and(|e| std::env::var_os(e).is_some());
         if on_cli || in_env {
             continue;
         }
@@ -266,7 +305,9 @@ pub(crate) fn merge_config(argv: Vec<OsString>) -> Result<Vec<OsString>, String>
 fn flatten(prefix: &str, t: &toml::Table, sub: &str, out: &mut Vec<(String, toml::Value)>) {
     for (k, v) in t {
         match v {
-            toml::Value::Table(inner) if prefix.is_empty() && Commands::NAMES.contains(&k.as_str()) => {
+            toml::Value::Table(inner)
+                if prefix.is_empty() && Commands::NAMES.contains(&k.as_str()) =>
+            {
                 if k == sub {
                     flatten("", inner, sub, out);
                 }
@@ -296,15 +337,29 @@ mod tests {
     #[test]
     fn subcommands_and_defaults() {
         let c = parse(&["spn", "devnet"]).unwrap();
-        let Commands::Devnet(d) = c.command else { panic!() };
+        let Commands::Devnet(d) = c.command else {
+            panic!()
+        };
         assert_eq!((d.stakers, d.blocks, d.json), (32, 10, false));
         assert_eq!(d.offline_provers, Offline::Count(0));
-        let c = parse(&["spn", "node", "--l1.rpc-url", "http://127.0.0.1:9", "--key", "ab"]).unwrap();
-        let Commands::Node(a) = c.command else { panic!() };
+        let c = parse(&[
+            "spn",
+            "node",
+            "--l1.rpc-url",
+            "http://127.0.0.1:9",
+            "--key",
+            "ab",
+        ])
+        .unwrap();
+        let Commands::Node(a) = c.command else {
+            panic!()
+        };
         assert_eq!(a.rpc_url, "http://127.0.0.1:9");
         assert!(parse(&["spn", "prover", "--bogus"]).is_err());
         let c = parse(&["spn", "devnet", "--offline-provers", "25%"]).unwrap();
-        let Commands::Devnet(d) = c.command else { panic!() };
+        let Commands::Devnet(d) = c.command else {
+            panic!()
+        };
         assert_eq!(d.offline_provers, Offline::Fraction(0.25));
     }
 
@@ -313,21 +368,43 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("spn-cli-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("c.toml");
-        std::fs::write(&path, "[devnet]\nstakers = 16\njson = true\n[prover]\nclaim-batch = 9\n").unwrap();
-        let argv: Vec<OsString> = ["spn", "--config", path.to_str().unwrap(), "devnet", "--blocks", "3"]
-            .iter()
-            .map(OsString::from)
-            .collect();
+        std::fs::write(
+            &path,
+            "[devnet]\nstakers = 16\njson = true\n[prover]\nclaim-batch = 9\n",
+        )
+        .unwrap();
+        let argv: Vec<OsString> = [
+            "spn",
+            "--config",
+            path.to_str().unwrap(),
+            "devnet",
+            "--blocks",
+            "3",
+        ]
+        .iter()
+        .map(OsString::from)
+        .collect();
         let c = Cli::try_parse_from(merge_config(argv).unwrap()).unwrap();
-        let Commands::Devnet(d) = c.command else { panic!() };
+        let Commands::Devnet(d) = c.command else {
+            panic!()
+        };
         assert_eq!((d.stakers, d.blocks, d.json), (16, 3, true));
 
-        let argv: Vec<OsString> = ["spn", "devnet", "--stakers", "8", "--config", path.to_str().unwrap()]
-            .iter()
-            .map(OsString::from)
-            .collect();
+        let argv: Vec<OsString> = [
+            "spn",
+            "devnet",
+            "--stakers",
+            "8",
+            "--config",
+            path.to_str().unwrap(),
+        ]
+        .iter()
+        .map(OsString::from)
+        .collect();
         let c = Cli::try_parse_from(merge_config(argv).unwrap()).unwrap();
-        let Commands::Devnet(d) = c.command else { panic!() };
+        let Commands::Devnet(d) = c.command else {
+            panic!()
+        };
         assert_eq!(d.stakers, 8, "the command line wins");
 
         std::fs::write(&path, "bogus = 1\n").unwrap();
@@ -335,7 +412,9 @@ mod tests {
             .iter()
             .map(OsString::from)
             .collect();
-        assert!(merge_config(argv).unwrap_err().contains("unknown key `bogus`"));
+        assert!(merge_config(argv)
+            .unwrap_err()
+            .contains("unknown key `bogus`"));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -21,12 +21,20 @@ fn main() -> ExitCode {
         Ok(c) => c,
         Err(e) => {
             use clap::error::ErrorKind;
-            if matches!(e.kind(), ErrorKind::DisplayHelp | ErrorKind::DisplayVersion | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand) {
+            if matches!(
+                e.kind(),
+                ErrorKind::DisplayHelp
+                    | ErrorKind::DisplayVersion
+                    | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            ) {
                 let _ = e.print();
                 return ExitCode::SUCCESS;
             }
             // One line: clap's first line names the problem ("error: unexpected argument '--x' found").
-            eprintln!("{} (see `spn --help`)", cli::one_line(&e.render().to_string()));
+            eprintln!(
+                "{} (see `spn --help`)",
+                cli::one_line(&e.render().to_string())
+            );
             return ExitCode::from(2);
         }
     };

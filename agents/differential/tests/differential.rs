@@ -533,10 +533,7 @@ fn tree_functions() {
         );
 
         let (prover, cost) = (leaf.rng.address(), leaf.rng.u64_edge());
-        let sol = chain.view(
-            h,
-            &T::rewardLeafCall { prover, cost },
-        );
+        let sol = chain.view(h, &T::rewardLeafCall { prover, cost });
         leaf.check(
             i,
             (prover, cost),

@@ -304,7 +304,8 @@ impl StakerAgent {
         let horizon = slot.saturating_sub(16);
         self.best_seen.retain(|&s, _| s >= horizon);
         self.attested.retain(|&s, _| s >= horizon);
-        self.held.retain(|(t, _)| t.elapsed() < Duration::from_secs(12));
+        self.held
+            .retain(|(t, _)| t.elapsed() < Duration::from_secs(12));
         if !self.cfg.sequencer || self.faults.halted() {
             return;
         }
@@ -351,7 +352,15 @@ impl StakerAgent {
             }
         };
         let (pending, proven) = (tips.pendingTip, tips.provenTip);
-        let tip = match l1.view(r, Rollup::getBlockCall { number: U256::from(pending) }).await {
+        let tip = match l1
+            .view(
+                r,
+                Rollup::getBlockCall {
+                    number: U256::from(pending),
+                },
+            )
+            .await
+        {
             Ok(b) => b,
             Err(_) => return,
         };
@@ -361,7 +370,12 @@ impl StakerAgent {
             pending + 1
         };
         let parent = match l1
-            .view(r, Rollup::blockHashOfCall { number: U256::from(number - 1) })
+            .view(
+                r,
+                Rollup::blockHashOfCall {
+                    number: U256::from(number - 1),
+                },
+            )
             .await
         {
             Ok(h) => h,
@@ -438,7 +452,10 @@ impl StakerAgent {
             },
         );
         let deadline = (self.cfg.attest_wait.as_secs_f64()).max(0.5);
-        self.after(Duration::from_secs_f64(deadline), Internal::AttestDeadline(hash));
+        self.after(
+            Duration::from_secs_f64(deadline),
+            Internal::AttestDeadline(hash),
+        );
     }
 
     fn maybe_propose(&mut self, hash: B256, deadline: bool) {
@@ -551,7 +568,11 @@ impl StakerAgent {
         if h.height < params.min_height || h.height > params.max_height {
             return Err(format!("height {} out of range", h.height));
         }
-        let ctx = self.view.slot_ctx(h.slot).await.map_err(|e| e.to_string())?;
+        let ctx = self
+            .view
+            .slot_ctx(h.slot)
+            .await
+            .map_err(|e| e.to_string())?;
         if !ctx.stakers.contains(&h.proposer) {
             return Err(format!("proposer {} not active", h.proposer));
         }
@@ -564,7 +585,8 @@ impl StakerAgent {
             return Err(format!("proposer {} not sequencer-eligible", h.proposer));
         }
         let (pending, proven) = self.view.tips();
-        let consistent = (h.number == pending + 1 && self.view.hash_of(pending) == Some(h.parentHash))
+        let consistent = (h.number == pending + 1
+            && self.view.hash_of(pending) == Some(h.parentHash))
             || (h.number == pending
                 && pending > proven
                 && self.view.hash_of(pending - 1) == Some(h.parentHash));
@@ -663,13 +685,20 @@ impl StakerAgent {
 
     async fn on_attestation(&mut self, a: AttestationMsg) -> Result<(), String> {
         let params = self.view.params().clone();
-        let ctx = self.view.slot_ctx(a.slot).await.map_err(|e| e.to_string())?;
+        let ctx = self
+            .view
+            .slot_ctx(a.slot)
+            .await
+            .map_err(|e| e.to_string())?;
         if !ctx.stakers.contains(&a.signer) {
             return Err(format!("attester {} not active", a.signer));
         }
         let score = selection::score(a.signer, ctx.seed);
         if !selection::in_attestation_committee(score, &params, ctx.active_count) {
-            return Err(format!("{} not in the attestation committee of slot {}", a.signer, a.slot));
+            return Err(format!(
+                "{} not in the attestation committee of slot {}",
+                a.signer, a.slot
+            ));
         }
         if let Some(p) = self.proposals.get_mut(&a.block_hash) {
             if p.header.slot != a.slot {
@@ -725,7 +754,13 @@ impl StakerAgent {
                 }
                 self.net.forget_bodies(&dropped);
             }
-            L1Event::Proven { hash, number, tx, rewards_root, .. } => {
+            L1Event::Proven {
+                hash,
+                number,
+                tx,
+                rewards_root,
+                ..
+            } => {
                 self.proven_seen = self.proven_seen.max(number);
                 if let Some(w) = self.blocks.remove(&hash) {
                     if w.in_committee {
@@ -773,7 +808,9 @@ impl StakerAgent {
         let my_score = selection::score(self.me, ctx.seed);
         let in_committee = self.cfg.prover
             && ctx.stakers.contains(&self.me)
-            && sched.schedule().in_committee(my_score, 1, sched.active_count());
+            && sched
+                .schedule()
+                .in_committee(my_score, 1, sched.active_count());
         if !in_committee && !proposer {
             return;
         }
@@ -865,7 +902,11 @@ impl StakerAgent {
                         continue;
                     }
                     if index == own {
-                        actions.push((job, Internal::ProveDone(hash, job), cost.job_time(s, round)));
+                        actions.push((
+                            job,
+                            Internal::ProveDone(hash, job),
+                            cost.job_time(s, round),
+                        ));
                     } else {
                         // Fill after fillDelay, the k-th filler (ascending score) waiting k delays more.
                         let owners = w.sched.job_owners(job).count();
@@ -920,7 +961,12 @@ impl StakerAgent {
         if w.done.contains(&job) {
             return;
         }
-        let round = w.sched.schedule().job_position(job).map(|p| p.0).unwrap_or(1);
+        let round = w
+            .sched
+            .schedule()
+            .job_position(job)
+            .map(|p| p.0)
+            .unwrap_or(1);
         tracing::debug!(target: "spn::prover", agent = %self.short(), "filling job {job} of {}", short_hash(hash));
         let d = self.cfg.cost.job_time(w.sched.schedule(), round);
         self.after(d, Internal::ProveDone(hash, job));
@@ -974,7 +1020,9 @@ impl StakerAgent {
                 JobResultMsg {
                     job: root,
                     output: outputs[root as usize],
-                    sig: self.key.sign_job_result(&self.domain, hash, root, outputs[root as usize]),
+                    sig: self
+                        .key
+                        .sign_job_result(&self.domain, hash, root, outputs[root as usize]),
                     ..msg
                 },
                 // A signature that is not the claimed prover's.
@@ -988,7 +1036,8 @@ impl StakerAgent {
                 self.net.publish(Topic::JobResult, f.encode());
             }
             // Oversized garbage.
-            self.net.publish(Topic::JobResult, Bytes::from(vec![0xab; 300]));
+            self.net
+                .publish(Topic::JobResult, Bytes::from(vec![0xab; 300]));
         }
         self.pump(hash);
     }
@@ -999,8 +1048,15 @@ impl StakerAgent {
         let hint = self.announcer.get(&hash).cloned();
         let tx = self.tx.clone();
         tokio::spawn(async move {
-            let payloads = net.fetch_results(hash, jobs, hint).await.map_err(|e| e.to_string());
-            let _ = tx.send(Internal::Results { hash, payloads, then_fallback });
+            let payloads = net
+                .fetch_results(hash, jobs, hint)
+                .await
+                .map_err(|e| e.to_string());
+            let _ = tx.send(Internal::Results {
+                hash,
+                payloads,
+                then_fallback,
+            });
         });
     }
 
@@ -1011,7 +1067,9 @@ impl StakerAgent {
         if w.started.contains(&job) || w.done.contains(&job) {
             return;
         }
-        let missing: Vec<u32> = children(w.sched.schedule(), job).filter(|c| !w.done.contains(c)).collect();
+        let missing: Vec<u32> = children(w.sched.schedule(), job)
+            .filter(|c| !w.done.contains(c))
+            .collect();
         if missing.is_empty() {
             return;
         }
@@ -1025,14 +1083,21 @@ impl StakerAgent {
         self.after(Duration::from_secs(2), Internal::ChildrenLate(hash, job));
     }
 
-    async fn on_results(&mut self, hash: B256, payloads: Result<Vec<Bytes>, String>, then_fallback: bool) {
+    async fn on_results(
+        &mut self,
+        hash: B256,
+        payloads: Result<Vec<Bytes>, String>,
+        then_fallback: bool,
+    ) {
         match payloads {
             Ok(payloads) => {
                 let mut accepted = 0;
                 for p in payloads {
                     // Checked exactly like a gossiped result.
                     let checked = match JobResultMsg::decode(&p, &self.domain) {
-                        Ok(r) if r.block_hash != hash => Err(format!("result of block {}, not {hash}", r.block_hash)),
+                        Ok(r) if r.block_hash != hash => {
+                            Err(format!("result of block {}, not {hash}", r.block_hash))
+                        }
                         Ok(r) => self.on_result(r).await,
                         Err(reason) => Err(reason),
                     };
@@ -1062,7 +1127,9 @@ impl StakerAgent {
         if let Some(w) = self.blocks.get_mut(&hash) {
             if !w.fallback_asked {
                 w.fallback_asked = true;
-                let missing: Vec<u32> = (0..w.sched.schedule().prover_jobs()).filter(|j| !w.done.contains(j)).collect();
+                let missing: Vec<u32> = (0..w.sched.schedule().prover_jobs())
+                    .filter(|j| !w.done.contains(j))
+                    .collect();
                 if !missing.is_empty() {
                     self.request_results(hash, missing, true);
                     return;
@@ -1166,12 +1233,20 @@ impl StakerAgent {
         let tx = self.tx.clone();
         let who = self.short();
         tokio::spawn(async move {
-            let before = sender.l1().balance_of(token, withdrawer).await.unwrap_or_default();
+            let before = sender
+                .l1()
+                .balance_of(token, withdrawer)
+                .await
+                .unwrap_or_default();
             let r = sender.send("claim", rollup, &call, None).await;
             let r = match r {
                 Ok(o) => {
                     metrics.gas("claim", o.gas_used);
-                    let after = sender.l1().balance_of(token, withdrawer).await.unwrap_or_default();
+                    let after = sender
+                        .l1()
+                        .balance_of(token, withdrawer)
+                        .await
+                        .unwrap_or_default();
                     let paid = after.saturating_sub(before);
                     tracing::info!(target: "spn::prover", agent = %who, "claimed {} for {blocks} blocks (gas {})", fmt_tokens(paid), o.gas_used);
                     Ok(paid)
@@ -1197,7 +1272,11 @@ impl StakerAgent {
             Internal::ProveDone(hash, job) => self.prove_done(hash, job),
             Internal::Fallback(hash) => self.on_fallback(hash),
             Internal::ChildrenLate(hash, job) => self.children_late(hash, job),
-            Internal::Results { hash, payloads, then_fallback } => self.on_results(hash, payloads, then_fallback).await,
+            Internal::Results {
+                hash,
+                payloads,
+                then_fallback,
+            } => self.on_results(hash, payloads, then_fallback).await,
             Internal::Claimable(item) => {
                 self.preparing = self.preparing.saturating_sub(1);
                 if let Some(item) = item {
@@ -1292,6 +1371,9 @@ mod tests {
 
     #[test]
     fn token_format() {
-        assert_eq!(fmt_tokens(U256::from(15u64) * U256::from(10u64).pow(U256::from(17))), "1.5000");
+        assert_eq!(
+            fmt_tokens(U256::from(15u64) * U256::from(10u64).pow(U256::from(17))),
+            "1.5000"
+        );
     }
 }

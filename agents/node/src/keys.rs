@@ -46,8 +46,9 @@ pub fn parse_key(input: &str, what: &str) -> Result<StakingKey> {
         )));
     }
     let bytes = alloy_primitives::hex::decode(hex).map_err(|e| malformed(e.to_string()))?;
-    StakingKey::from_slice(&bytes)
-        .map_err(|_| malformed("not a valid secp256k1 secret (zero or not below the curve order)".into()))
+    StakingKey::from_slice(&bytes).map_err(|_| {
+        malformed("not a valid secp256k1 secret (zero or not below the curve order)".into())
+    })
 }
 
 fn looks_like_hex(s: &str) -> bool {
@@ -90,7 +91,9 @@ mod tests {
         assert_eq!(a.address(), b.address());
         assert_eq!(
             a.address(),
-            "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266".parse::<Address>().unwrap()
+            "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266"
+                .parse::<Address>()
+                .unwrap()
         );
     }
 

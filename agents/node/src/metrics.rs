@@ -27,7 +27,13 @@ struct Inner {
 impl Metrics {
     /// Records the gas of a mined transaction of kind `op`.
     pub fn gas(&self, op: &'static str, gas: u64) {
-        self.inner.lock().unwrap().gas.entry(op).or_default().push(gas);
+        self.inner
+            .lock()
+            .unwrap()
+            .gas
+            .entry(op)
+            .or_default()
+            .push(gas);
     }
 
     /// Gas figures of `op`.

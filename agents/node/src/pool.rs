@@ -39,7 +39,10 @@ impl TxPool {
             return Err("empty transaction".into());
         }
         if tx.len() > MAX_TX_BYTES {
-            return Err(format!("transaction of {} bytes > {MAX_TX_BYTES}", tx.len()));
+            return Err(format!(
+                "transaction of {} bytes > {MAX_TX_BYTES}",
+                tx.len()
+            ));
         }
         let mut q = self.queue.lock().unwrap();
         if q.len() >= self.capacity {

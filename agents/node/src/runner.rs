@@ -85,7 +85,10 @@ pub async fn prepare(cfg: &NodeConfig) -> Result<Prepared> {
     let l1 = L1::connect(&cfg.rpc_url).await?;
     let deployment = match explicit {
         Some(d) => d,
-        None => Deployment::load(&Deployment::default_path(&cfg.deployments_dir, l1.chain_id()))?,
+        None => Deployment::load(&Deployment::default_path(
+            &cfg.deployments_dir,
+            l1.chain_id(),
+        ))?,
     };
     if deployment.chain_id != l1.chain_id() {
         return Err(Error::DeploymentInvalid {
@@ -97,14 +100,25 @@ pub async fn prepare(cfg: &NodeConfig) -> Result<Prepared> {
             ),
         });
     }
-    Ok(Prepared { l1, deployment, key })
+    Ok(Prepared {
+        l1,
+        deployment,
+        key,
+    })
 }
 
 /// Runs a standalone agent until the process is stopped.
 pub async fn run(cfg: NodeConfig) -> Result<()> {
     let p = prepare(&cfg).await?;
     let (params, genesis) = p.l1.params(&p.deployment).await?;
-    let view = ChainView::start(p.l1.clone(), p.deployment.clone(), params, genesis, Duration::from_millis(500)).await?;
+    let view = ChainView::start(
+        p.l1.clone(),
+        p.deployment.clone(),
+        params,
+        genesis,
+        Duration::from_millis(500),
+    )
+    .await?;
     let metrics = Arc::new(Metrics::default());
     let faults = Arc::new(Faults::default());
     let listen: libp2p::Multiaddr = cfg
@@ -119,7 +133,10 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
     };
     let peers = listed
         .iter()
-        .map(|p| p.parse().map_err(|e| Error::Config(format!("--p2p.peers {p}: {e}"))))
+        .map(|p| {
+            p.parse()
+                .map_err(|e| Error::Config(format!("--p2p.peers {p}: {e}")))
+        })
         .collect::<Result<Vec<libp2p::Multiaddr>>>()?;
     let d = &p.deployment;
     let (net, inbox) = P2pNetwork::start(P2pConfig {
@@ -160,7 +177,15 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
                 }
             });
             if role == Role::Node {
-                Submitter::spawn(view.clone(), sender.clone(), net.clone(), sub_inbox, metrics.clone(), faults.clone(), false);
+                Submitter::spawn(
+                    view.clone(),
+                    sender.clone(),
+                    net.clone(),
+                    sub_inbox,
+                    metrics.clone(),
+                    faults.clone(),
+                    false,
+                );
             }
             StakerAgent::spawn(AgentParts {
                 view,

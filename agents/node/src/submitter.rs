@@ -158,7 +158,10 @@ impl Submitter {
     }
 
     async fn on_result(&mut self, r: JobResultMsg) -> Result<(), String> {
-        let outputs = self.tracks.get(&r.block_hash).and_then(|t| t.outputs.clone());
+        let outputs = self
+            .tracks
+            .get(&r.block_hash)
+            .and_then(|t| t.outputs.clone());
         let c = check_job_result(&self.view, &r, outputs.as_deref()).await?;
         self.net.serve_result(r.block_hash, r.job, r.encode());
         if let Some(t) = self.tracks.get_mut(&r.block_hash) {
@@ -207,7 +210,8 @@ impl Submitter {
                     .filter(|(_, r)| r.block_hash == hash)
                     .map(|(_, r)| *r)
                     .collect();
-                self.held.retain(|(t, r)| r.block_hash != hash && t.elapsed() < Duration::from_secs(12));
+                self.held
+                    .retain(|(t, r)| r.block_hash != hash && t.elapsed() < Duration::from_secs(12));
                 for r in held {
                     let _ = self.on_result(r).await;
                 }
@@ -240,7 +244,12 @@ impl Submitter {
         let net = self.net.clone();
         let tx = self.tx.clone();
         tokio::spawn(async move {
-            let r = match tokio::time::timeout(Duration::from_secs(3), net.fetch_results(hash, jobs, None)).await {
+            let r = match tokio::time::timeout(
+                Duration::from_secs(3),
+                net.fetch_results(hash, jobs, None),
+            )
+            .await
+            {
                 Ok(r) => r.map_err(|e| e.to_string()),
                 Err(_) => Err("timed out".to_string()),
             };
@@ -253,7 +262,9 @@ impl Submitter {
         let mut accepted = 0;
         for p in payloads {
             let checked = match JobResultMsg::decode(&p, &self.domain) {
-                Ok(r) if r.block_hash != hash => Err(format!("result of block {}, not {hash}", r.block_hash)),
+                Ok(r) if r.block_hash != hash => {
+                    Err(format!("result of block {}, not {hash}", r.block_hash))
+                }
                 Ok(r) => self.on_result(r).await,
                 Err(reason) => Err(reason),
             };
@@ -302,7 +313,12 @@ impl Submitter {
         let Some(t) = self.tracks.get_mut(&hash) else {
             return;
         };
-        if !t.complete || t.submitting || t.submitted || t.skip || t.retry_at.is_some_and(|r| Instant::now() < r) {
+        if !t.complete
+            || t.submitting
+            || t.submitted
+            || t.skip
+            || t.retry_at.is_some_and(|r| Instant::now() < r)
+        {
             return;
         }
         let window = self.view.params().proof_window;
@@ -316,7 +332,9 @@ impl Submitter {
             // Before assembling: jobs without a credited result may have one we missed.
             t.asked_before_submit = true;
             let s = t.sched.schedule();
-            let missing: Vec<u32> = (0..s.prover_jobs()).filter(|j| !t.credited.contains_key(j)).collect();
+            let missing: Vec<u32> = (0..s.prover_jobs())
+                .filter(|j| !t.credited.contains_key(j))
+                .collect();
             if !missing.is_empty() {
                 t.submitting = true;
                 self.request_results(hash, missing, true);
@@ -383,7 +401,11 @@ impl Submitter {
         // Incomplete trees: request the missing results from peers (a missed gossip).
         let mut asks = Vec::new();
         for (hash, t) in self.tracks.iter_mut() {
-            if t.complete || t.outputs.is_none() || t.results_tries >= 10 || t.seen.elapsed() < RESULTS_AFTER {
+            if t.complete
+                || t.outputs.is_none()
+                || t.results_tries >= 10
+                || t.seen.elapsed() < RESULTS_AFTER
+            {
                 continue;
             }
             if t.results_at.is_some_and(|a| a.elapsed() < RESULTS_RETRY) {
@@ -407,7 +429,11 @@ impl Submitter {
         // Prune an unproven block whose window has passed (propose does it too).
         let (pending, proven) = self.view.tips();
         if pending > proven {
-            if let Some(h) = self.view.hash_of(proven + 1).and_then(|h| self.view.header(&h)) {
+            if let Some(h) = self
+                .view
+                .hash_of(proven + 1)
+                .and_then(|h| self.view.header(&h))
+            {
                 let hash = h.hash();
                 if slot > h.slot + p.proof_window
                     && self.pruned_for != Some(hash)
@@ -429,7 +455,11 @@ impl Submitter {
         }
     }
 
-    fn call<C: alloy_sol_types::SolCall + Send + Sync + 'static>(&mut self, what: &'static str, call: C) {
+    fn call<C: alloy_sol_types::SolCall + Send + Sync + 'static>(
+        &mut self,
+        what: &'static str,
+        call: C,
+    ) {
         if !self.busy.insert(what) {
             return;
         }
@@ -438,7 +468,9 @@ impl Submitter {
         let tx = self.tx.clone();
         tokio::spawn(async move {
             match sender.send(what, rollup, &call, None).await {
-                Ok(o) => tracing::info!(target: "spn::submitter", "{what} mined (gas {})", o.gas_used),
+                Ok(o) => {
+                    tracing::info!(target: "spn::submitter", "{what} mined (gas {})", o.gas_used)
+                }
                 Err(e) => tracing::debug!(target: "spn::submitter", "{e}"),
             }
             let _ = tx.send(Internal::Done(what));
@@ -450,7 +482,9 @@ impl Submitter {
             Internal::Results(hash, r, then_submit) => {
                 match r {
                     Ok(payloads) => self.on_results(hash, payloads).await,
-                    Err(e) => tracing::debug!(target: "spn::submitter", "results of {}: {e}", short_hash(hash)),
+                    Err(e) => {
+                        tracing::debug!(target: "spn::submitter", "results of {}: {e}", short_hash(hash))
+                    }
                 }
                 if then_submit {
                     if let Some(t) = self.tracks.get_mut(&hash) {
@@ -505,4 +539,3 @@ impl Submitter {
         }
     }
 }
-

@@ -13,10 +13,20 @@ use spn_protocol::{eip712, StakingKey};
 
 fn result(k: &StakingKey, d: &alloy_sol_types::Eip712Domain, bh: B256, job: u32) -> JobResultMsg {
     let output = B256::repeat_byte(job as u8 + 1);
-    JobResultMsg { block_hash: bh, job, output, prover: k.address(), sig: k.sign_job_result(d, bh, job, output) }
+    JobResultMsg {
+        block_hash: bh,
+        job,
+        output,
+        prover: k.address(),
+        sig: k.sign_job_result(d, bh, job, output),
+    }
 }
 
-async fn peer(domain: &alloy_sol_types::Eip712Domain, peers: Vec<libp2p::Multiaddr>, metrics: Option<Arc<Metrics>>) -> Arc<P2pNetwork> {
+async fn peer(
+    domain: &alloy_sol_types::Eip712Domain,
+    peers: Vec<libp2p::Multiaddr>,
+    metrics: Option<Arc<Metrics>>,
+) -> Arc<P2pNetwork> {
     let (net, _inbox) = P2pNetwork::start(P2pConfig {
         listen: "/ip4/127.0.0.1/tcp/0".parse().unwrap(),
         peers,
@@ -43,14 +53,22 @@ async fn a_peer_that_missed_gossip_recovers_results_by_request() {
     let r1 = result(&k, &d, bh, 1);
     let r2 = result(&k, &d, bh, 2);
     let r3 = result(&k, &d, bh, 3);
-    let forged = JobResultMsg { output: B256::repeat_byte(0xee), ..r3 };
+    let forged = JobResultMsg {
+        output: B256::repeat_byte(0xee),
+        ..r3
+    };
     announcer.serve_result(bh, 1, r1.encode());
     announcer.serve_result(bh, 3, forged.encode());
     other.serve_result(bh, 2, r2.encode());
     other.serve_result(bh, 3, r3.encode());
 
     let metrics = Arc::new(Metrics::default());
-    let late = peer(&d, vec![announcer.listen_addr(), other.listen_addr()], Some(metrics.clone())).await;
+    let late = peer(
+        &d,
+        vec![announcer.listen_addr(), other.listen_addr()],
+        Some(metrics.clone()),
+    )
+    .await;
     let mut got = Vec::new();
     for _ in 0..50 {
         got = late
@@ -62,15 +80,29 @@ async fn a_peer_that_missed_gossip_recovers_results_by_request() {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let mut decoded: Vec<JobResultMsg> = got.iter().map(|p| JobResultMsg::decode(p, &d).unwrap()).collect();
+    let mut decoded: Vec<JobResultMsg> = got
+        .iter()
+        .map(|p| JobResultMsg::decode(p, &d).unwrap())
+        .collect();
     decoded.sort_by_key(|r| r.job);
-    assert_eq!(decoded, vec![r1, r2, r3], "job 4 is held by nobody; the forgery is dropped");
-    assert!(metrics.rejected_count() >= 1, "the forged result is counted as dropped");
+    assert_eq!(
+        decoded,
+        vec![r1, r2, r3],
+        "job 4 is held by nobody; the forgery is dropped"
+    );
+    assert!(
+        metrics.rejected_count() >= 1,
+        "the forged result is counted as dropped"
+    );
 
     // Forgotten blocks are no longer served.
     announcer.forget_bodies(&[bh]);
     other.forget_bodies(&[bh]);
-    assert!(late.fetch_results(bh, vec![1, 2, 3], None).await.unwrap().is_empty());
+    assert!(late
+        .fetch_results(bh, vec![1, 2, 3], None)
+        .await
+        .unwrap()
+        .is_empty());
     eprintln!("job-results/1 over libp2p: {:?}", t0.elapsed());
 }
 
@@ -84,6 +116,12 @@ async fn the_in_process_bus_serves_results_too() {
     let (b, _ib) = bus.join("b");
     let r1 = result(&k, &d, bh, 1);
     a.serve_result(bh, 1, r1.encode());
-    assert_eq!(b.fetch_results(bh, vec![1, 2], None).await.unwrap(), vec![r1.encode()]);
-    assert!(a.fetch_results(bh, vec![1], None).await.unwrap().is_empty(), "not from itself");
+    assert_eq!(
+        b.fetch_results(bh, vec![1, 2], None).await.unwrap(),
+        vec![r1.encode()]
+    );
+    assert!(
+        a.fetch_results(bh, vec![1], None).await.unwrap().is_empty(),
+        "not from itself"
+    );
 }

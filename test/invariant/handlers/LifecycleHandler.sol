@@ -170,7 +170,9 @@ contract LifecycleHandler is SPNTest {
                 _markDead(number);
             } else if (t0 == IRollup.BlocksPruned.selector) {
                 (uint256 from, uint256 to) = abi.decode(l.data, (uint256, uint256));
-                for (uint256 n = from; n <= to; ++n) _markDead(n);
+                for (uint256 n = from; n <= to; ++n) {
+                    _markDead(n);
+                }
             } else if (t0 == IRollup.BlockProven.selector) {
                 bytes32 hash = l.topics[2];
                 if (dead[hash]) {
@@ -215,7 +217,7 @@ contract LifecycleHandler is SPNTest {
             calls["stake.exit"]++;
         } else {
             // The first withdrawable key from the picked one on.
-            for (uint256 i; ; ++i) {
+            for (uint256 i;; ++i) {
                 if (i == stakers.length) return;
                 key = stakers[(seed % stakers.length + i) % stakers.length];
                 s = staking.getStaker(key);
@@ -269,7 +271,9 @@ contract LifecycleHandler is SPNTest {
             if (SortitionLib.score(stakers[i], seed) > floor) tmp[count++] = stakers[i];
         }
         out = new address[](count);
-        for (uint256 i; i < count; ++i) out[i] = tmp[i];
+        for (uint256 i; i < count; ++i) {
+            out[i] = tmp[i];
+        }
     }
 
     /// @dev The eligible sequencer with the lowest (or highest) score.
@@ -308,18 +312,24 @@ contract LifecycleHandler is SPNTest {
         } else if (mode == 3) {
             address extra = _nonMember(slot, seed);
             signers = new address[](len + 1);
-            for (uint256 i; i < len; ++i) signers[i] = committee[i];
+            for (uint256 i; i < len; ++i) {
+                signers[i] = committee[i];
+            }
             signers[len] = extra;
             _sort(signers);
         } else {
             if (len < 2) return (committee, _validQuorum(slot, committee));
             if (seed % 2 == 0) {
                 signers = new address[](len + 1);
-                for (uint256 i; i < len; ++i) signers[i] = committee[i];
+                for (uint256 i; i < len; ++i) {
+                    signers[i] = committee[i];
+                }
                 signers[len] = committee[len - 1];
             } else {
                 signers = new address[](len);
-                for (uint256 i; i < len; ++i) signers[i] = committee[len - 1 - i];
+                for (uint256 i; i < len; ++i) {
+                    signers[i] = committee[len - 1 - i];
+                }
             }
         }
         valid = _validQuorum(slot, signers);
@@ -485,7 +495,9 @@ contract LifecycleHandler is SPNTest {
             if (uint256(keccak256(abi.encode(seed, i))) % 4 < fraction) tmp[count++] = stakers[i];
         }
         out = new address[](count);
-        for (uint256 i; i < count; ++i) out[i] = tmp[i];
+        for (uint256 i; i < count; ++i) {
+            out[i] = tmp[i];
+        }
     }
 
     /// @notice Proves the oldest unproven block with a transcript in which some provers are offline. In time it must
@@ -537,7 +549,9 @@ contract LifecycleHandler is SPNTest {
         RewardLib.Pool memory poolAfter = rollup.pool();
         uint256 toSequencer = rewardToken.balanceOf(b.seqWithdrawer) - b.seqBalance;
         uint256 toSubmitter = rewardToken.balanceOf(SUBMITTER) - b.subBalance;
-        if (toSequencer != _lastSequencerReward) _violation("live proposer's withdrawer not paid the sequencer reward");
+        if (toSequencer != _lastSequencerReward) {
+            _violation("live proposer's withdrawer not paid the sequencer reward");
+        }
         if (toSubmitter != _lastSubmitterReward) _violation("submitter not paid the submitter reward");
         if (poolAfter.paid - b.pool.paid != toSequencer + toSubmitter) {
             _violation("submitter + sequencer paid != pool.paid delta");
@@ -722,7 +736,9 @@ contract LifecycleHandler is SPNTest {
 
     function _indexOf(uint256 number, address prover) internal view returns (uint256) {
         address[] storage provers = _creditProver[number];
-        for (uint256 i; i < provers.length; ++i) if (provers[i] == prover) return i;
+        for (uint256 i; i < provers.length; ++i) {
+            if (provers[i] == prover) return i;
+        }
         revert("credit not found");
     }
 
@@ -828,7 +844,8 @@ contract LifecycleHandler is SPNTest {
         uint256 m = rollup.roundHeight();
         // The reported staker is on the block's round-1 committee: its own round-1 job is always eligible.
         uint256 job = SortitionLib.jobOnPath(SortitionLib.score(staker, _seedOf(h.slot)), 1, h.height, m);
-        (bytes32 output, bytes32[] memory siblings) = _pathOf(_leaves(h.height, _salt[number]), SortitionLib.level(1, h.height, m), job);
+        (bytes32 output, bytes32[] memory siblings) =
+            _pathOf(_leaves(h.height, _salt[number]), SortitionLib.level(1, h.height, m), job);
         IRollup.Signature memory sig = _signCompact(
             staker, MessagesLib.jobResultDigest(rollup.domainSeparator(), MessagesLib.blockHash(h), job, output)
         );
@@ -863,7 +880,9 @@ contract LifecycleHandler is SPNTest {
                 index >>= 1;
             }
             bytes32[] memory up = new bytes32[](nodes.length / 2);
-            for (uint256 i; i < up.length; ++i) up[i] = keccak256(abi.encodePacked(nodes[2 * i], nodes[2 * i + 1]));
+            for (uint256 i; i < up.length; ++i) {
+                up[i] = keccak256(abi.encodePacked(nodes[2 * i], nodes[2 * i + 1]));
+            }
             nodes = up;
         }
     }
@@ -878,7 +897,9 @@ contract LifecycleHandler is SPNTest {
                 if (provers[i] != staker) continue;
                 vm.recordLogs();
                 if (open) {
-                    rollup.clearWithReward(staker, _live[number], uint64(_creditCost[number][i]), _item(number, i).proof);
+                    rollup.clearWithReward(
+                        staker, _live[number], uint64(_creditCost[number][i]), _item(number, i).proof
+                    );
                     calls["inactivity.clear"]++;
                     if (rollup.getInactivity(staker).pendingBlock != 0) _violation("clear left the report pending");
                 } else {

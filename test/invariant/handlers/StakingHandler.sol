@@ -50,7 +50,9 @@ contract StakingHandler is CommonBase, StdCheats, StdUtils {
                 withdrawalDelay: 1
             })
         );
-        for (uint256 i; i < 8; ++i) _deposit(i);
+        for (uint256 i; i < 8; ++i) {
+            _deposit(i);
+        }
     }
 
     /// @notice Takes the rollup's seat. Not in the constructor: setRollup checks the rollup's `staking()` view, which
@@ -191,7 +193,9 @@ contract StakingHandler is CommonBase, StdCheats, StdUtils {
         address key = _pick(seed);
         IStaking.Staker memory before = staking.getStaker(key);
         bool ejected = staking.eject(key);
-        if (ejected != (before.exitEpoch == type(uint32).max)) _violation("eject's result does not say whether it ejected");
+        if (ejected != (before.exitEpoch == type(uint32).max)) {
+            _violation("eject's result does not say whether it ejected");
+        }
         IStaking.Staker memory afterwards = staking.getStaker(key);
         if (before.exitEpoch != type(uint32).max) {
             if (afterwards.exitEpoch != before.exitEpoch) _violation("ejection moved an existing exit");
@@ -223,10 +227,14 @@ contract StakingHandler is CommonBase, StdCheats, StdUtils {
     // ------------------------------------------------------------------------------------------ views for invariants
 
     function sumOfStakes() external view returns (uint256 sum) {
-        for (uint256 i; i < keys.length; ++i) sum += staking.stakeOf(keys[i]);
+        for (uint256 i; i < keys.length; ++i) {
+            sum += staking.stakeOf(keys[i]);
+        }
     }
 
     function activeKeys(uint256 epoch) external view returns (uint256 count) {
-        for (uint256 i; i < keys.length; ++i) if (staking.isActive(keys[i], epoch)) ++count;
+        for (uint256 i; i < keys.length; ++i) {
+            if (staking.isActive(keys[i], epoch)) ++count;
+        }
     }
 }

@@ -31,7 +31,9 @@ abstract contract InactivityBase is RollupBase {
         headers.push(b.header);
         leavesOf.push(b.leaves);
         creditsOf.push();
-        for (uint256 i; i < c.length; ++i) creditsOf[index].push(c[i]);
+        for (uint256 i; i < c.length; ++i) {
+            creditsOf[index].push(c[i]);
+        }
     }
 
     /// @dev A prover credited in each of the first BLOCKS blocks... of the last BLOCKS recorded blocks.
@@ -40,7 +42,9 @@ abstract contract InactivityBase is RollupBase {
         for (uint256 i; i < creditsOf[from].length; ++i) {
             address p = creditsOf[from][i].prover;
             bool all = true;
-            for (uint256 k = from + 1; k < headers.length && all; ++k) all = _indexOf(creditsOf[k], p) != type(uint256).max;
+            for (uint256 k = from + 1; k < headers.length && all; ++k) {
+                all = _indexOf(creditsOf[k], p) != type(uint256).max;
+            }
             if (all) return p;
         }
         return address(0);
@@ -83,10 +87,13 @@ abstract contract InactivityBase is RollupBase {
         rollup.clearWithReward(who, h, cost, proof);
     }
 
-    function _assertRecord(address who, uint256 lastAppearance, uint256 pendingBlock, uint256 pendingSlot, uint256 strikes)
-        internal
-        view
-    {
+    function _assertRecord(
+        address who,
+        uint256 lastAppearance,
+        uint256 pendingBlock,
+        uint256 pendingSlot,
+        uint256 strikes
+    ) internal view {
         IRollup.Inactivity memory r = rollup.getInactivity(who);
         assertEq(r.lastAppearance, lastAppearance, "lastAppearance");
         assertEq(r.pendingBlock, pendingBlock, "pendingBlock");

@@ -14,7 +14,9 @@ contract ClaimTest is RollupBase {
     function setUp() public override {
         super.setUp();
         (, Credit[] memory c) = _proposeAndProve(HEIGHT);
-        for (uint256 i; i < c.length; ++i) c1.push(c[i]);
+        for (uint256 i; i < c.length; ++i) {
+            c1.push(c[i]);
+        }
         prover = c1[0].prover;
         share = PROVERS_REWARD * c1[0].cost / _totalProverCost(HEIGHT);
     }
@@ -60,7 +62,9 @@ contract ClaimTest is RollupBase {
     function test_claim_everyProverWithinReserve() public {
         uint256 reserved = rollup.pool().outstanding;
         uint256 total;
-        for (uint256 i; i < c1.length; ++i) total += _claim(c1[i].prover, _oneItem(1, c1, i));
+        for (uint256 i; i < c1.length; ++i) {
+            total += _claim(c1[i].prover, _oneItem(1, c1, i));
+        }
         assertLe(total, reserved);
         assertLt(reserved - total, c1.length, "only rounding dust stays reserved");
         assertEq(rollup.pool().outstanding, reserved - total);
@@ -73,7 +77,9 @@ contract ClaimTest is RollupBase {
             // Use a prover of block 2 that also proved block 1.
             for (uint256 k; k < c2.length && i2 == type(uint256).max; ++k) {
                 uint256 i1 = _indexOf(c1, c2[k].prover);
-                if (i1 != type(uint256).max) (prover, i2, share) = (c2[k].prover, k, PROVERS_REWARD * c1[i1].cost / _totalProverCost(HEIGHT));
+                if (i1 != type(uint256).max) {
+                    (prover, i2, share) = (c2[k].prover, k, PROVERS_REWARD * c1[i1].cost / _totalProverCost(HEIGHT));
+                }
             }
         }
         require(i2 != type(uint256).max, "no prover in both blocks");
@@ -81,8 +87,8 @@ contract ClaimTest is RollupBase {
         IRollup.ClaimItem[] memory items = new IRollup.ClaimItem[](2);
         items[0] = _claimItem(2, c2, i2);
         items[1] = _claimItem(1, c1, i1b);
-        uint256 expected = PROVERS_REWARD * c2[i2].cost / _totalProverCost(HEIGHT)
-            + PROVERS_REWARD * c1[i1b].cost / _totalProverCost(HEIGHT);
+        uint256 expected = PROVERS_REWARD * c2[i2].cost / _totalProverCost(HEIGHT) + PROVERS_REWARD * c1[i1b].cost
+            / _totalProverCost(HEIGHT);
 
         vm.expectEmit(address(rollup));
         emit IRollup.RewardsClaimed(prover, recipient, expected, 2);

@@ -162,7 +162,9 @@ contract ClearWithJobResultTest is InactivityBase {
     function test_clearWithJobResult_revertsWhenSiblingsTooShort() public {
         Evidence memory e = _ownEvidence();
         bytes32[] memory shorter = new bytes32[](e.siblings.length - 1);
-        for (uint256 i; i < shorter.length; ++i) shorter[i] = e.siblings[i];
+        for (uint256 i; i < shorter.length; ++i) {
+            shorter[i] = e.siblings[i];
+        }
         e.siblings = shorter;
         _expectInvalid(headers[0].number);
         _clear(e);
@@ -192,7 +194,8 @@ contract ClearWithJobResultTest is InactivityBase {
     function test_clearWithJobResult_revertsWhenSignedForAnotherBlock() public {
         Evidence memory e = _ownEvidence();
         e.sig = _signCompact(
-            staker, MessagesLib.jobResultDigest(rollup.domainSeparator(), MessagesLib.blockHash(headers[1]), e.job, e.output)
+            staker,
+            MessagesLib.jobResultDigest(rollup.domainSeparator(), MessagesLib.blockHash(headers[1]), e.job, e.output)
         );
         _expectInvalid(headers[0].number);
         _clear(e);

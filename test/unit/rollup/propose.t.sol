@@ -27,7 +27,9 @@ contract ProposeTest is RollupBase {
 
     function _withSorted(address[] memory a, address extra) internal pure returns (address[] memory out) {
         out = new address[](a.length + 1);
-        for (uint256 i; i < a.length; ++i) out[i] = a[i];
+        for (uint256 i; i < a.length; ++i) {
+            out[i] = a[i];
+        }
         out[a.length] = extra;
         _sort(out);
     }
@@ -57,7 +59,9 @@ contract ProposeTest is RollupBase {
     function test_propose_acceptsExactlyQuorum() public {
         address[] memory committee = _attesters(slot);
         address[] memory quorum = new address[](rollup.attestationQuorum());
-        for (uint256 i; i < quorum.length; ++i) quorum[i] = committee[i];
+        for (uint256 i; i < quorum.length; ++i) {
+            quorum[i] = committee[i];
+        }
         assertEq(_propose(seq, _args(slot, HEIGHT), _sigs(seq, quorum)), 1);
     }
 
@@ -265,7 +269,9 @@ contract ProposeTest is RollupBase {
         address[] memory committee = _attesters(slot);
         uint256 m = rollup.attestationQuorum();
         address[] memory few = new address[](m - 1);
-        for (uint256 i; i < few.length; ++i) few[i] = committee[i];
+        for (uint256 i; i < few.length; ++i) {
+            few[i] = committee[i];
+        }
         IRollup.ProposeArgs memory pa = _args(slot, HEIGHT);
         IRollup.Signature[] memory ps = _sigs(seq, few);
         vm.expectRevert(abi.encodeWithSelector(Errors.Rollup__TooFewAttestations.selector, m - 1, m));
@@ -275,12 +281,12 @@ contract ProposeTest is RollupBase {
     function test_propose_revertsWhenAttestersDescending() public {
         address[] memory committee = _attesters(slot);
         address[] memory reversed = new address[](committee.length);
-        for (uint256 i; i < committee.length; ++i) reversed[i] = committee[committee.length - 1 - i];
+        for (uint256 i; i < committee.length; ++i) {
+            reversed[i] = committee[committee.length - 1 - i];
+        }
         IRollup.ProposeArgs memory pa = _args(slot, HEIGHT);
         IRollup.Signature[] memory ps = _sigs(seq, reversed);
-        vm.expectRevert(
-            abi.encodeWithSelector(Errors.Rollup__AttestersNotAscending.selector, reversed[0], reversed[1])
-        );
+        vm.expectRevert(abi.encodeWithSelector(Errors.Rollup__AttestersNotAscending.selector, reversed[0], reversed[1]));
         _propose(seq, pa, ps);
     }
 
@@ -363,7 +369,11 @@ contract ProposeBeforeActivationTest is RollupBase {
     function test_propose_revertsWhenNoActiveStakers() public {
         uint256 slot = rollup.currentSlot();
         vm.expectRevert(abi.encodeWithSelector(Errors.Rollup__NoActiveStakers.selector, _epochOf(slot)));
-        _propose(stakers[0], IRollup.ProposeArgs({slot: uint64(slot), txRoot: ROOT, height: HEIGHT}), new IRollup.Signature[](0));
+        _propose(
+            stakers[0],
+            IRollup.ProposeArgs({slot: uint64(slot), txRoot: ROOT, height: HEIGHT}),
+            new IRollup.Signature[](0)
+        );
     }
 }
 
@@ -385,7 +395,10 @@ contract ProposeRingTest is RollupBase {
         uint256 end = (rollup.currentEpoch() + 2) * rollup.epochDuration() - count - 1;
         for (uint256 s = rollup.currentSlot(); s < end; ++s) {
             uint256 k;
-            while (k < count && _bestSequencer(s + k) != address(0) && _attesters(s + k).length >= rollup.attestationQuorum()) {
+            while (
+                k < count && _bestSequencer(s + k) != address(0)
+                    && _attesters(s + k).length >= rollup.attestationQuorum()
+            ) {
                 ++k;
             }
             if (k == count) {
@@ -430,7 +443,9 @@ contract ProposeRingTest is RollupBase {
         assertEq(next.parentHash, MessagesLib.blockHash(hs[hs.length - 1]));
         assertEq(next.proposer, seq);
         assertEq(rollup.blockHashOf(0), keccak256("spn.genesis"));
-        for (uint256 i; i < hs.length; ++i) assertEq(rollup.blockHashOf(i + 1), MessagesLib.blockHash(hs[i]));
+        for (uint256 i; i < hs.length; ++i) {
+            assertEq(rollup.blockHashOf(i + 1), MessagesLib.blockHash(hs[i]));
+        }
     }
 
     function test_propose_ringNeverOverwritesALiveEntry() public {

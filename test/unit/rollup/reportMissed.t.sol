@@ -25,7 +25,10 @@ contract ReportMissedTest is InactivityBase {
         uint256 threshold = _roundThreshold(1, h);
         address idle;
         for (uint256 i; i < stakers.length; ++i) {
-            if (rollup.scoreOf(stakers[i], h.slot) < threshold && _indexOf(creditsOf[0], stakers[i]) == type(uint256).max) {
+            if (
+                rollup.scoreOf(stakers[i], h.slot) < threshold
+                    && _indexOf(creditsOf[0], stakers[i]) == type(uint256).max
+            ) {
                 idle = stakers[i];
             }
         }
@@ -107,9 +110,7 @@ contract ReportMissedTest is InactivityBase {
         _report(staker, 1);
         _clearWithReward(staker, 1);
         MessagesLib.Header memory h = headers[1];
-        vm.expectRevert(
-            abi.encodeWithSelector(Errors.Inactivity__NotAfterLastAppearance.selector, h.number, h.number)
-        );
+        vm.expectRevert(abi.encodeWithSelector(Errors.Inactivity__NotAfterLastAppearance.selector, h.number, h.number));
         rollup.reportMissed(staker, h);
     }
 
@@ -127,9 +128,7 @@ contract ReportMissedTest is InactivityBase {
         _report(staker, 0);
         _warpToSlot(_graceEnd() + 1);
         MessagesLib.Header memory h = headers[0];
-        vm.expectRevert(
-            abi.encodeWithSelector(Errors.Inactivity__NotAfterLastAppearance.selector, h.number, h.number)
-        );
+        vm.expectRevert(abi.encodeWithSelector(Errors.Inactivity__NotAfterLastAppearance.selector, h.number, h.number));
         rollup.reportMissed(staker, h);
     }
 }

@@ -21,7 +21,9 @@ contract SubmitProofTest is RollupBase {
         b = _proposeNext(HEIGHT);
         (bytes memory p, Credit[] memory c) = _transcript(b.header, b.outputs, new address[](0));
         proof = p;
-        for (uint256 i; i < c.length; ++i) credits.push(c[i]);
+        for (uint256 i; i < c.length; ++i) {
+            credits.push(c[i]);
+        }
     }
 
     function _submit(MessagesLib.Header memory h, bytes memory p) internal {
@@ -31,7 +33,9 @@ contract SubmitProofTest is RollupBase {
 
     function _rewardsRoot(Credit[] memory c) internal pure returns (bytes32) {
         bytes32[] memory leaves = new bytes32[](c.length);
-        for (uint256 i; i < c.length; ++i) leaves[i] = TreeLib.rewardLeaf(c[i].prover, uint64(c[i].cost));
+        for (uint256 i; i < c.length; ++i) {
+            leaves[i] = TreeLib.rewardLeaf(c[i].prover, uint64(c[i].cost));
+        }
         return TreeLib.commutativeRoot(leaves);
     }
 
@@ -103,7 +107,15 @@ contract SubmitProofTest is RollupBase {
         assertEq(none.length, 0);
         vm.expectEmit(address(rollup));
         emit IRollup.BlockProven(
-            1, MessagesLib.blockHash(b.header), submitter, bytes32(0), 0, _proverJobs(), SUBMITTER_REWARD, SEQUENCER_BASE, 0
+            1,
+            MessagesLib.blockHash(b.header),
+            submitter,
+            bytes32(0),
+            0,
+            _proverJobs(),
+            SUBMITTER_REWARD,
+            SEQUENCER_BASE,
+            0
         );
         _submit(b.header, empty);
         assertEq(rollup.getProvenBlock(1).proversPot, PROVERS_REWARD, "pot recorded even with nobody to claim it");
@@ -112,7 +124,9 @@ contract SubmitProofTest is RollupBase {
 
     function test_submitProof_countsUnfilledJobs() public {
         address[] memory offline = new address[](credits.length / 2);
-        for (uint256 i; i < offline.length; ++i) offline[i] = credits[2 * i].prover;
+        for (uint256 i; i < offline.length; ++i) {
+            offline[i] = credits[2 * i].prover;
+        }
         (bytes memory p, Credit[] memory c) = _transcript(b.header, b.outputs, offline);
         uint256 unfilled = _proverJobs() - _contributionCount(c);
         vm.expectEmit(address(rollup));
@@ -251,14 +265,18 @@ contract SubmitProofTest is RollupBase {
         p[header + 21] = bytes1(uint8(claimed));
         uint256 at = _proofDataOffset();
         vm.expectRevert(
-            abi.encodeWithSelector(Errors.Transcript__Malformed.selector, at + header + 22 + 68 * claimed, at + p.length)
+            abi.encodeWithSelector(
+                Errors.Transcript__Malformed.selector, at + header + 22 + 68 * claimed, at + p.length
+            )
         );
         _submit(b.header, p);
     }
 
     function test_submitProof_revertsWhenOutputMissing() public {
         bytes32[] memory outputs = new bytes32[](b.outputs.length - 1);
-        for (uint256 i; i < outputs.length; ++i) outputs[i] = b.outputs[i];
+        for (uint256 i; i < outputs.length; ++i) {
+            outputs[i] = b.outputs[i];
+        }
         (bytes memory p,) = _transcript(b.header, outputs, new address[](0));
         vm.expectRevert(
             abi.encodeWithSelector(Errors.Transcript__OutputsLength.selector, b.outputs.length, outputs.length)
@@ -268,7 +286,9 @@ contract SubmitProofTest is RollupBase {
 
     function test_submitProof_revertsWhenOutputExtra() public {
         bytes32[] memory outputs = new bytes32[](b.outputs.length + 1);
-        for (uint256 i; i < b.outputs.length; ++i) outputs[i] = b.outputs[i];
+        for (uint256 i; i < b.outputs.length; ++i) {
+            outputs[i] = b.outputs[i];
+        }
         (bytes memory p,) = _transcript(b.header, outputs, new address[](0));
         vm.expectRevert(
             abi.encodeWithSelector(Errors.Transcript__OutputsLength.selector, b.outputs.length, outputs.length)
@@ -282,8 +302,7 @@ contract SubmitProofTest is RollupBase {
         bytes32[] memory outputs = b.outputs;
         outputs[0] = keccak256("forged");
         (bytes memory p,) = _transcript(b.header, outputs, new address[](0));
-        bytes32 expected =
-            TreeLib.node(TreeLib.node(outputs[0], outputs[1]), TreeLib.node(outputs[2], outputs[3]));
+        bytes32 expected = TreeLib.node(TreeLib.node(outputs[0], outputs[1]), TreeLib.node(outputs[2], outputs[3]));
         uint256 firstRoundTwo = SortitionLib.jobs(1, HEIGHT, rollup.roundHeight());
         vm.expectRevert(
             abi.encodeWithSelector(Errors.Transcript__OutputMismatch.selector, 2, 0, expected, outputs[firstRoundTwo])
@@ -317,9 +336,7 @@ contract SubmitProofTest is RollupBase {
     function test_submitProof_revertsWhenProverIsZeroAddress() public {
         ProverWork[] memory work = _workOf(b.header, b.outputs, credits);
         work[0].prover = address(0);
-        vm.expectRevert(
-            abi.encodeWithSelector(Errors.Transcript__ProversNotAscending.selector, address(0), address(0))
-        );
+        vm.expectRevert(abi.encodeWithSelector(Errors.Transcript__ProversNotAscending.selector, address(0), address(0)));
         _submit(b.header, _encodeProof(b.outputs, work));
     }
 
@@ -373,9 +390,7 @@ contract SubmitProofTest is RollupBase {
         twice[0] = work[0].contributions[0];
         twice[1] = work[0].contributions[0];
         work[0].contributions = twice;
-        vm.expectRevert(
-            abi.encodeWithSelector(Errors.Transcript__JobAlreadyContributed.selector, twice[0].job)
-        );
+        vm.expectRevert(abi.encodeWithSelector(Errors.Transcript__JobAlreadyContributed.selector, twice[0].job));
         _submit(b.header, _encodeProof(b.outputs, work));
     }
 
@@ -407,9 +422,7 @@ contract SubmitProofTest is RollupBase {
         uint256 d = rollup.neighbourhood();
         uint256 far = own ^ (1 << d); // same position in the next neighbourhood over
         ProverWork memory w = _single(member, member, b.header, b.outputs, _one(far));
-        vm.expectRevert(
-            abi.encodeWithSelector(Errors.Transcript__OutsideNeighbourhood.selector, member, 1, far, own)
-        );
+        vm.expectRevert(abi.encodeWithSelector(Errors.Transcript__OutsideNeighbourhood.selector, member, 1, far, own));
         _submit(b.header, _encodeProof(b.outputs, _works(w)));
     }
 
@@ -418,9 +431,7 @@ contract SubmitProofTest is RollupBase {
         address signer = credits[1].prover;
         keyOf[victim] = keyOf[signer];
         (bytes memory p,) = _transcript(b.header, b.outputs, new address[](0));
-        vm.expectRevert(
-            abi.encodeWithSelector(Errors.Transcript__BadJobSignature.selector, victim, credits[0].jobs[0])
-        );
+        vm.expectRevert(abi.encodeWithSelector(Errors.Transcript__BadJobSignature.selector, victim, credits[0].jobs[0]));
         _submit(b.header, p);
     }
 
@@ -495,9 +506,7 @@ contract ParameterBoundsTest is RollupBase {
         assertEq(_deployWith(c), abi.encodeWithSelector(Errors.Params__Invalid.selector, "cost weight above 2^32"));
         c.costs.vmProofCost = type(uint32).max;
         c.costs.vmProofsPerTx = type(uint32).max;
-        assertEq(
-            _deployWith(c), abi.encodeWithSelector(Errors.Params__Invalid.selector, "totalProverCost above 2^64")
-        );
+        assertEq(_deployWith(c), abi.encodeWithSelector(Errors.Params__Invalid.selector, "totalProverCost above 2^64"));
     }
 
     function test_submitProof_recordsTotalProverCostExactly() public {

@@ -98,9 +98,7 @@ contract DepositTest is StakingBase {
         vm.prank(alice);
         stakeToken.approve(address(staking), STAKE - 1);
         vm.expectRevert(
-            abi.encodeWithSelector(
-                IERC20Errors.ERC20InsufficientAllowance.selector, address(staking), STAKE - 1, STAKE
-            )
+            abi.encodeWithSelector(IERC20Errors.ERC20InsufficientAllowance.selector, address(staking), STAKE - 1, STAKE)
         );
         _depositAs(alice, aliceWithdrawer);
     }
@@ -110,9 +108,7 @@ contract DepositTest is StakingBase {
         stakeToken.mint(poor, STAKE - 1);
         vm.prank(poor);
         stakeToken.approve(address(staking), STAKE);
-        vm.expectRevert(
-            abi.encodeWithSelector(IERC20Errors.ERC20InsufficientBalance.selector, poor, STAKE - 1, STAKE)
-        );
+        vm.expectRevert(abi.encodeWithSelector(IERC20Errors.ERC20InsufficientBalance.selector, poor, STAKE - 1, STAKE));
         _depositAs(poor, aliceWithdrawer);
     }
 }

@@ -51,7 +51,9 @@ contract InitiateExitTest is StakingBase {
 
         IStaking.Staker memory s = staking.getStaker(bob);
         assertEq(s.activationEpoch, s.exitEpoch);
-        for (uint256 e = epoch; e <= epoch + staking.setChangeDelay() + 1; ++e) assertFalse(staking.isActive(bob, e));
+        for (uint256 e = epoch; e <= epoch + staking.setChangeDelay() + 1; ++e) {
+            assertFalse(staking.isActive(bob, e));
+        }
         assertEq(staking.activeCount(epoch + staking.setChangeDelay()), 1, "only alice counted");
     }
 

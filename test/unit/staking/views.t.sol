@@ -124,7 +124,9 @@ contract StakingViewsTest is StakingBase {
         address[3] memory all = [alice, bob, carol];
         for (uint256 e; e < 8; ++e) {
             uint256 count;
-            for (uint256 i; i < 3; ++i) if (staking.isActive(all[i], e)) ++count;
+            for (uint256 i; i < 3; ++i) {
+                if (staking.isActive(all[i], e)) ++count;
+            }
             assertEq(staking.activeCount(e), count);
         }
     }

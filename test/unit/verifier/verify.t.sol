@@ -42,7 +42,9 @@ contract VerifyTest is UnitBase {
         IProofVerifier.VerifiedWork memory w = verifier.verify(_ctx(b.header), proof);
 
         bytes32[] memory leaves = new bytes32[](c.length);
-        for (uint256 i; i < c.length; ++i) leaves[i] = TreeLib.rewardLeaf(c[i].prover, uint64(c[i].cost));
+        for (uint256 i; i < c.length; ++i) {
+            leaves[i] = TreeLib.rewardLeaf(c[i].prover, uint64(c[i].cost));
+        }
         assertEq(w.rewardsRoot, TreeLib.commutativeRoot(leaves));
         assertEq(w.creditedCost, _creditedCost(c));
         assertEq(w.distinctProvers, c.length);
@@ -65,9 +67,7 @@ contract VerifyTest is UnitBase {
         (bytes memory proof, Credit[] memory c) = _transcript(b.header, b.outputs, new address[](0));
         IProofVerifier.VerifyContext memory ctx = _ctx(b.header);
         ctx.domainSeparator = keccak256("another rollup");
-        vm.expectRevert(
-            abi.encodeWithSelector(Errors.Transcript__BadJobSignature.selector, c[0].prover, c[0].jobs[0])
-        );
+        vm.expectRevert(abi.encodeWithSelector(Errors.Transcript__BadJobSignature.selector, c[0].prover, c[0].jobs[0]));
         verifier.verify(ctx, proof);
     }
 

@@ -7,7 +7,11 @@ use super::{anvil_bin, run, spn, KEY};
 
 fn one_line(stderr: &str) -> &str {
     let lines: Vec<&str> = stderr.lines().filter(|l| !l.trim().is_empty()).collect();
-    assert_eq!(lines.len(), 1, "expected one line on stderr, got:\n{stderr}");
+    assert_eq!(
+        lines.len(),
+        1,
+        "expected one line on stderr, got:\n{stderr}"
+    );
     lines[0]
 }
 
@@ -37,7 +41,10 @@ fn malformed_key_from_flag_and_env() {
     c.arg("node").env("SPN_KEY", "not-a-key");
     let (code, _, err) = run(c);
     assert_eq!(code, 1);
-    assert!(one_line(&err).starts_with("error: malformed key (--key / SPN_KEY)"), "{err}");
+    assert!(
+        one_line(&err).starts_with("error: malformed key (--key / SPN_KEY)"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -55,13 +62,22 @@ fn wrong_rpc_url() {
     c.args(["submitter", "--key", KEY, "--l1.rpc-url", "not a url"]);
     let (code, _, err) = run(c);
     assert_eq!(code, 1);
-    assert!(one_line(&err).starts_with("error: cannot reach the L1 RPC at not a url: invalid URL"), "{err}");
+    assert!(
+        one_line(&err).starts_with("error: cannot reach the L1 RPC at not a url: invalid URL"),
+        "{err}"
+    );
 }
 
 #[test]
 fn missing_deployment_file_given_explicitly() {
     let mut c = spn();
-    c.args(["sequencer", "--key", KEY, "--deployment", "/nonexistent/31337.json"]);
+    c.args([
+        "sequencer",
+        "--key",
+        KEY,
+        "--deployment",
+        "/nonexistent/31337.json",
+    ]);
     let (code, _, err) = run(c);
     assert_eq!(code, 1);
     assert!(
@@ -90,15 +106,24 @@ fn missing_deployment_file_for_the_chain() {
     let dir = std::env::temp_dir().join(format!("spn-empty-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let mut c = spn();
-    c.args(["prover", "--key", KEY, "--l1.rpc-url", &format!("http://127.0.0.1:{port}")])
-        .arg("--deployments-dir")
-        .arg(&dir);
+    c.args([
+        "prover",
+        "--key",
+        KEY,
+        "--l1.rpc-url",
+        &format!("http://127.0.0.1:{port}"),
+    ])
+    .arg("--deployments-dir")
+    .arg(&dir);
     let (code, _, err) = run(c);
     let _ = anvil.kill();
     let _ = anvil.wait();
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(code, 1);
-    let expected = format!("error: deployment file {}/31337.json not found", dir.display());
+    let expected = format!(
+        "error: deployment file {}/31337.json not found",
+        dir.display()
+    );
     assert!(one_line(&err).starts_with(&expected), "{err}");
 }
 
@@ -107,7 +132,11 @@ fn config_file_supplies_flags_and_rejects_unknown_keys() {
     let dir = std::env::temp_dir().join(format!("spn-config-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("spn.toml");
-    std::fs::write(&path, format!("key = \"{KEY}\"\n[l1]\nrpc-url = \"http://127.0.0.1:1\"\n")).unwrap();
+    std::fs::write(
+        &path,
+        format!("key = \"{KEY}\"\n[l1]\nrpc-url = \"http://127.0.0.1:1\"\n"),
+    )
+    .unwrap();
     let mut c = spn();
     c.arg("--config").arg(&path).arg("node");
     let (code, _, err) = run(c);
@@ -119,7 +148,10 @@ fn config_file_supplies_flags_and_rejects_unknown_keys() {
 
     // The environment wins over the file.
     let mut c = spn();
-    c.arg("--config").arg(&path).arg("node").env("SPN_KEY", "0x12");
+    c.arg("--config")
+        .arg(&path)
+        .arg("node")
+        .env("SPN_KEY", "0x12");
     let (code, _, err) = run(c);
     assert_eq!(code, 1);
     assert!(one_line(&err).starts_with("error: malformed key"), "{err}");

@@ -19,13 +19,21 @@ fn devnet(args: &[&str]) -> Value {
         .unwrap_or_else(|e| panic!("no JSON report ({e}); exit {code}; stderr:\n{err}"));
     assert_eq!(code, 0, "exit {code}; stderr:\n{err}\nreport:\n{out}");
     // anvil is gone once the command returned.
-    let url = report["l1_rpc"].as_str().unwrap().trim_start_matches("http://").to_string();
-    assert!(std::net::TcpStream::connect(&url).is_err(), "anvil still listening at {url}");
+    let url = report["l1_rpc"]
+        .as_str()
+        .unwrap()
+        .trim_start_matches("http://")
+        .to_string();
+    assert!(
+        std::net::TcpStream::connect(&url).is_err(),
+        "anvil still listening at {url}"
+    );
     report
 }
 
 fn u(v: &Value, k: &str) -> u64 {
-    v[k].as_u64().unwrap_or_else(|| panic!("{k} missing in {v}"))
+    v[k].as_u64()
+        .unwrap_or_else(|| panic!("{k} missing in {v}"))
 }
 
 #[test]
@@ -40,7 +48,12 @@ fn full_lifecycle_pays_every_role_by_the_formulas() {
         u(&r, "jobs_by_assigned") + u(&r, "jobs_by_neighbour") + u(&r, "jobs_unfilled")
     );
     // Every withdrawer and the submitter hold exactly what spn-protocol's reward formulas give.
-    assert_eq!(r["balances_match"], Value::Bool(true), "{}", r["balance_mismatches"]);
+    assert_eq!(
+        r["balances_match"],
+        Value::Bool(true),
+        "{}",
+        r["balance_mismatches"]
+    );
     assert_eq!(r["rewards"]["submitter"], "30.0000");
     // The sequencers' total, recomputed here from the per-block prover counts with spn-protocol.
     let params = spn_protocol::Params::devnet();
@@ -74,7 +87,12 @@ fn offline_provers_are_covered_by_neighbourhood_fill() {
     assert!(u(&r, "blocks_proven") >= 3);
     assert!(u(&r, "jobs_by_neighbour") > 0, "{r}");
     assert_eq!(u(&r, "offline_credited"), 0);
-    assert_eq!(r["balances_match"], Value::Bool(true), "{}", r["balance_mismatches"]);
+    assert_eq!(
+        r["balances_match"],
+        Value::Bool(true),
+        "{}",
+        r["balance_mismatches"]
+    );
 }
 
 #[test]
@@ -89,7 +107,10 @@ fn withholding_sequencer_gets_no_quorum_and_the_next_slot_proceeds() {
         "the withheld block reached L1"
     );
     let slot = u(withheld, "slot");
-    assert!(proposed.iter().any(|p| u(p, "slot") > slot), "no later block: {r}");
+    assert!(
+        proposed.iter().any(|p| u(p, "slot") > slot),
+        "no later block: {r}"
+    );
     assert!(u(&r, "blocks_proven") >= 2);
 }
 
@@ -98,7 +119,12 @@ fn unproven_block_is_pruned_and_the_chain_continues() {
     let r = devnet(&["--blocks", "2", "--fault.skip-proofs", "1"]);
     assert!(u(&r, "blocks_pruned") >= 1, "{r}");
     assert!(u(&r, "blocks_proven") >= 2);
-    assert_eq!(r["balances_match"], Value::Bool(true), "{}", r["balance_mismatches"]);
+    assert_eq!(
+        r["balances_match"],
+        Value::Bool(true),
+        "{}",
+        r["balance_mismatches"]
+    );
 }
 
 #[test]
@@ -108,7 +134,12 @@ fn forged_messages_are_dropped_and_blocks_still_proven() {
     let r = devnet(&["--blocks", "2", "--fault.forge", "2"]);
     assert!(u(&r, "rejected_messages") >= 8, "{r}");
     assert!(u(&r, "blocks_proven") >= 2);
-    assert_eq!(r["balances_match"], Value::Bool(true), "{}", r["balance_mismatches"]);
+    assert_eq!(
+        r["balances_match"],
+        Value::Bool(true),
+        "{}",
+        r["balance_mismatches"]
+    );
 }
 
 /// Staker 31's key, `keccak256(abi.encode("spn.staker", 31)) mod n` (the devnet's last staker).
@@ -122,26 +153,44 @@ fn standalone_node_joins_the_devnet_over_libp2p() {
     std::fs::create_dir_all(&dir).unwrap();
     // The devnet runs 31 of its 32 stakers; staker 31 runs as its own process.
     let mut c = spn();
-    c.args(["devnet", "--json", "--blocks", "8", "--offline-provers", "1"])
-        .arg("--deployments-dir")
-        .arg(&dir)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null());
+    c.args([
+        "devnet",
+        "--json",
+        "--blocks",
+        "8",
+        "--offline-provers",
+        "1",
+    ])
+    .arg("--deployments-dir")
+    .arg(&dir)
+    .stdout(std::process::Stdio::piped())
+    .stderr(std::process::Stdio::null());
     let devnet = c.spawn().expect("start devnet");
     // The devnet lists its agents' libp2p addresses in its deployment file once they listen.
     let mut file = None;
     for _ in 0..600 {
         std::thread::sleep(std::time::Duration::from_millis(100));
-        let found = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).find(|p| {
-            std::fs::read_to_string(p).is_ok_and(|t| t.contains("p2pPeers"))
-        });
+        let found = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("p2pPeers")));
         if found.is_some() {
             file = found;
             break;
         }
     }
     let file = file.expect("devnet deployment file with peers");
-    let port = file.file_name().unwrap().to_str().unwrap().rsplit('-').next().unwrap().trim_end_matches(".json").to_string();
+    let port = file
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .rsplit('-')
+        .next()
+        .unwrap()
+        .trim_end_matches(".json")
+        .to_string();
     let log = dir.join("node.log");
     let mut node = spn();
     node.args(["node", "--key", STAKER_31, "--claim-batch", "1"])
@@ -156,7 +205,8 @@ fn standalone_node_joins_the_devnet_over_libp2p() {
     let _ = node.kill();
     let _ = node.wait();
     let text = String::from_utf8_lossy(&out.stdout);
-    let r: Value = serde_json::from_str(&text).unwrap_or_else(|e| panic!("no report ({e}): {text}"));
+    let r: Value =
+        serde_json::from_str(&text).unwrap_or_else(|e| panic!("no report ({e}): {text}"));
     let node_log = std::fs::read_to_string(&log).unwrap_or_default();
     let _ = std::fs::remove_dir_all(&dir);
     assert!(out.status.success(), "{r}");

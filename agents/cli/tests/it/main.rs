@@ -22,7 +22,11 @@ pub(crate) fn spn() -> Command {
 
 /// Runs and returns (exit code, stdout, stderr).
 pub(crate) fn run(mut c: Command) -> (i32, String, String) {
-    let Output { status, stdout, stderr } = c.output().expect("spawn spn");
+    let Output {
+        status,
+        stdout,
+        stderr,
+    } = c.output().expect("spawn spn");
     (
         status.code().unwrap_or(-1),
         String::from_utf8_lossy(&stdout).into_owned(),
@@ -41,7 +45,11 @@ pub(crate) fn anvil_bin() -> PathBuf {
         return PathBuf::from(p);
     }
     let p = repo().join("node_modules/@foundry-rs/anvil-linux-amd64/bin/anvil");
-    assert!(p.is_file(), "anvil not installed at {} (run `make install`)", p.display());
+    assert!(
+        p.is_file(),
+        "anvil not installed at {} (run `make install`)",
+        p.display()
+    );
     p
 }
 

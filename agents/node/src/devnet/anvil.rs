@@ -61,7 +61,16 @@ impl Anvil {
     /// Starts anvil on 127.0.0.1 (the OS picks the port) with automatic mining.
     pub async fn start(bin: &Path, chain_id: u64) -> Result<Self> {
         let mut child = Command::new(bin)
-            .args(["--host", "127.0.0.1", "--port", "0", "--accounts", "1", "--balance", "1000000"])
+            .args([
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--accounts",
+                "1",
+                "--balance",
+                "1000000",
+            ])
             .args(["--chain-id", &chain_id.to_string()])
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -74,7 +83,11 @@ impl Anvil {
         let port = tokio::time::timeout(Duration::from_secs(20), async {
             while let Ok(Some(line)) = lines.next_line().await {
                 if let Some(rest) = line.split("Listening on ").nth(1) {
-                    return rest.trim().rsplit(':').next().and_then(|p| p.parse::<u16>().ok());
+                    return rest
+                        .trim()
+                        .rsplit(':')
+                        .next()
+                        .and_then(|p| p.parse::<u16>().ok());
                 }
             }
             None

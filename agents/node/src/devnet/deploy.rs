@@ -18,7 +18,12 @@ fn with_args(code: &Bytes, args: Vec<u8>) -> Bytes {
 
 /// Deploys tokens, Staking, TranscriptVerifier and Rollup with `params`, links them and funds
 /// the reward pool with `pool` reward tokens (base units).
-pub(super) async fn deploy(l1: &L1, deployer: &Sender, params: &Params, pool: U256) -> Result<Deployment> {
+pub(super) async fn deploy(
+    l1: &L1,
+    deployer: &Sender,
+    params: &Params,
+    pool: U256,
+) -> Result<Deployment> {
     let (first_block, genesis) = l1.head().await?;
     let token = |name: &str, sym: &str| {
         with_args(
@@ -30,8 +35,12 @@ pub(super) async fn deploy(l1: &L1, deployer: &Sender, params: &Params, pool: U2
             .abi_encode(),
         )
     };
-    let stake_token = deployer.deploy("deploy stake token", token("SPN Stake", "STK")).await?;
-    let reward_token = deployer.deploy("deploy reward token", token("SPN Reward", "RWD")).await?;
+    let stake_token = deployer
+        .deploy("deploy stake token", token("SPN Stake", "STK"))
+        .await?;
+    let reward_token = deployer
+        .deploy("deploy reward token", token("SPN Reward", "RWD"))
+        .await?;
     let staking_addr = deployer
         .deploy(
             "deploy Staking",
@@ -54,7 +63,10 @@ pub(super) async fn deploy(l1: &L1, deployer: &Sender, params: &Params, pool: U2
         )
         .await?;
     let verifier = deployer
-        .deploy("deploy TranscriptVerifier", TranscriptVerifier::BYTECODE.clone())
+        .deploy(
+            "deploy TranscriptVerifier",
+            TranscriptVerifier::BYTECODE.clone(),
+        )
         .await?;
     let u = U256::from;
     let rollup_addr = deployer
@@ -104,25 +116,43 @@ pub(super) async fn deploy(l1: &L1, deployer: &Sender, params: &Params, pool: U2
         .send(
             "Staking.setRollup",
             staking_addr,
-            &Staking::setRollupCall { rollup_: rollup_addr },
+            &Staking::setRollupCall {
+                rollup_: rollup_addr,
+            },
             None,
         )
         .await?;
     if !pool.is_zero() {
         let me = deployer.address();
         deployer
-            .send("mint rewards", reward_token, &TestToken::mintCall { to: me, amount: pool }, None)
+            .send(
+                "mint rewards",
+                reward_token,
+                &TestToken::mintCall {
+                    to: me,
+                    amount: pool,
+                },
+                None,
+            )
             .await?;
         deployer
             .send(
                 "approve rewards",
                 reward_token,
-                &TestToken::approveCall { spender: rollup_addr, value: pool },
+                &TestToken::approveCall {
+                    spender: rollup_addr,
+                    value: pool,
+                },
                 None,
             )
             .await?;
         deployer
-            .send("fund", rollup_addr, &Rollup::fundCall { amount: pool }, None)
+            .send(
+                "fund",
+                rollup_addr,
+                &Rollup::fundCall { amount: pool },
+                None,
+            )
             .await?;
     }
     Ok(Deployment {
@@ -147,27 +177,53 @@ pub(super) async fn fund_eth(l1: &L1, who: Address, wei: U256) -> Result<()> {
 
 /// Registers a staker: mints its stake (the test token lets anyone mint), approves and deposits
 /// from the staking key itself with the deterministic withdrawer.
-pub(super) async fn register(l1: &L1, d: &Deployment, stake: U256, key: &StakingKey) -> Result<Address> {
+pub(super) async fn register(
+    l1: &L1,
+    d: &Deployment,
+    stake: U256,
+    key: &StakingKey,
+) -> Result<Address> {
     let s = Sender::new(l1.clone(), key);
     let me = key.address();
     fund_eth(l1, me, U256::from(10u64).pow(U256::from(20))).await?;
-    s.send("mint stake", d.stake_token, &TestToken::mintCall { to: me, amount: stake }, None)
-        .await?;
+    s.send(
+        "mint stake",
+        d.stake_token,
+        &TestToken::mintCall {
+            to: me,
+            amount: stake,
+        },
+        None,
+    )
+    .await?;
     s.send(
         "approve stake",
         d.stake_token,
-        &TestToken::approveCall { spender: d.staking, value: stake },
+        &TestToken::approveCall {
+            spender: d.staking,
+            value: stake,
+        },
         None,
     )
     .await?;
     let withdrawer = keys::devnet_withdrawer(me);
-    s.send("deposit", d.staking, &Staking::depositCall { withdrawer }, None)
-        .await?;
+    s.send(
+        "deposit",
+        d.staking,
+        &Staking::depositCall { withdrawer },
+        None,
+    )
+    .await?;
     Ok(withdrawer)
 }
 
 /// Moves anvil's clock to the first slot of `epoch` and mines a block there.
-pub(super) async fn warp_to_epoch(l1: &L1, params: &Params, genesis: u64, epoch: u64) -> Result<()> {
+pub(super) async fn warp_to_epoch(
+    l1: &L1,
+    params: &Params,
+    genesis: u64,
+    epoch: u64,
+) -> Result<()> {
     let target = genesis + epoch * params.epoch_duration * params.slot_duration;
     let (_, now) = l1.head().await?;
     if target > now {
@@ -182,4 +238,3 @@ pub(super) async fn interval_mining(l1: &L1, secs: u64) -> Result<()> {
     let _: serde_json::Value = l1.raw("evm_setIntervalMining", (secs,)).await?;
     Ok(())
 }
-

@@ -64,9 +64,9 @@ impl std::str::FromStr for Offline {
             }
             return Ok(Offline::Fraction(v));
         }
-        s.parse::<u32>()
-            .map(Offline::Count)
-            .map_err(|_| format!("expected a count (8), a fraction (0.25) or a percentage (25%), got {s}"))
+        s.parse::<u32>().map(Offline::Count).map_err(|_| {
+            format!("expected a count (8), a fraction (0.25) or a percentage (25%), got {s}")
+        })
     }
 }
 
@@ -202,7 +202,12 @@ pub async fn run(cfg: DevnetConfig) -> Result<Report> {
     out
 }
 
-async fn run_on(cfg: &DevnetConfig, params: Params, anvil: &Anvil, started: Instant) -> Result<Report> {
+async fn run_on(
+    cfg: &DevnetConfig,
+    params: Params,
+    anvil: &Anvil,
+    started: Instant,
+) -> Result<Report> {
     let l1 = L1::connect(&anvil.url()).await?;
     let deployer = Sender::new(
         l1.clone(),
@@ -232,12 +237,21 @@ async fn drive(
 ) -> Result<Report> {
     let (params, genesis) = l1.params(d).await?;
     // Register the stakers (each from its own key) and warp to their activation epoch.
-    let keys: Vec<_> = (0..cfg.stakers as u64).map(keys::devnet_staker_key).collect();
+    let keys: Vec<_> = (0..cfg.stakers as u64)
+        .map(keys::devnet_staker_key)
+        .collect();
     let regs = keys
         .iter()
         .map(|k| deploy::register(l1, d, params.stake_amount, k));
     futures::future::try_join_all(regs).await?;
-    let view = ChainView::start(l1.clone(), d.clone(), params.clone(), genesis, Duration::from_millis(200)).await?;
+    let view = ChainView::start(
+        l1.clone(),
+        d.clone(),
+        params.clone(),
+        genesis,
+        Duration::from_millis(200),
+    )
+    .await?;
     let mut events = view.subscribe();
     let metrics = Arc::new(Metrics::default());
     let faults = Arc::new(Faults::new(cfg.withhold, cfg.skip_proofs).with_forgeries(cfg.forge));
@@ -262,8 +276,16 @@ async fn drive(
     let domain = spn_protocol::eip712::domain(d.chain_id, d.rollup);
     let mut addrs: Vec<libp2p::Multiaddr> = Vec::new();
     for (i, k) in keys.iter().take(online).enumerate() {
-        let (net, inbox, addr) =
-            join_network(cfg.network, &bus, format!("staker-{i}"), &namespace, &domain, addrs.clone(), &metrics).await?;
+        let (net, inbox, addr) = join_network(
+            cfg.network,
+            &bus,
+            format!("staker-{i}"),
+            &namespace,
+            &domain,
+            addrs.clone(),
+            &metrics,
+        )
+        .await?;
         if i == 0 {
             if let Some(a) = &addr {
                 tracing::info!(target: "spn::devnet", "libp2p on 127.0.0.1; other agents can join with --p2p.peers {a} (or --deployment <the devnet's file>, which lists every agent)");
@@ -283,9 +305,22 @@ async fn drive(
         }));
     }
     let submitter_key = keys::devnet_submitter_key();
-    deploy::fund_eth(l1, submitter_key.address(), U256::from(10u64).pow(U256::from(21))).await?;
-    let (net, inbox, _) =
-        join_network(cfg.network, &bus, "submitter".into(), &namespace, &domain, addrs.clone(), &metrics).await?;
+    deploy::fund_eth(
+        l1,
+        submitter_key.address(),
+        U256::from(10u64).pow(U256::from(21)),
+    )
+    .await?;
+    let (net, inbox, _) = join_network(
+        cfg.network,
+        &bus,
+        "submitter".into(),
+        &namespace,
+        &domain,
+        addrs.clone(),
+        &metrics,
+    )
+    .await?;
     Submitter::spawn(
         view.clone(),
         Arc::new(Sender::new(l1.clone(), &submitter_key)),
@@ -315,7 +350,10 @@ async fn drive(
     tracing::info!(target: "spn::devnet", "{online} agents online, {offline} offline; waiting for {} proven blocks", cfg.blocks);
 
     let timeout = cfg.timeout.unwrap_or_else(|| {
-        Duration::from_secs(120 + cfg.blocks * params.slot_duration * 3 + 20 * u64::from(cfg.skip_proofs + cfg.withhold) * params.slot_duration)
+        Duration::from_secs(
+            120 + cfg.blocks * params.slot_duration * 3
+                + 20 * u64::from(cfg.skip_proofs + cfg.withhold) * params.slot_duration,
+        )
     });
     let deadline = tokio::time::Instant::now() + timeout;
     let mut acc = Accumulator::new(cfg.cost);
@@ -344,7 +382,10 @@ async fn drive(
     }
     let upto = acc.proven.keys().next_back().copied().unwrap_or(0);
     let claims = handles.iter().map(|h| h.claim_now(upto));
-    if tokio::time::timeout(Duration::from_secs(60), futures::future::join_all(claims)).await.is_err() {
+    if tokio::time::timeout(Duration::from_secs(60), futures::future::join_all(claims))
+        .await
+        .is_err()
+    {
         tracing::warn!(target: "spn::devnet", "final claims did not all finish within 60 s");
     }
     let settle = tokio::time::Instant::now() + Duration::from_secs(3);
@@ -361,22 +402,37 @@ async fn drive(
         let pay = rewards::block_payout(&params, U256::MAX, b.provers);
         *expected.entry(b.proposer).or_default() += pay.sequencer;
         for &(prover, cost) in &b.leaves {
-            *expected.entry(prover).or_default() += rewards::claim_amount(pay.provers, cost, b.total_cost)?;
+            *expected.entry(prover).or_default() +=
+                rewards::claim_amount(pay.provers, cost, b.total_cost)?;
         }
     }
     let mut mismatches = Vec::new();
     for k in &keys {
-        let w = view.staker(k.address()).map(|s| s.withdrawer).unwrap_or_default();
+        let w = view
+            .staker(k.address())
+            .map(|s| s.withdrawer)
+            .unwrap_or_default();
         let have = l1.balance_of(d.reward_token, w).await?;
         let want = expected.get(&k.address()).copied().unwrap_or_default();
         if have != want {
-            mismatches.push(format!("{}: withdrawer holds {} but the formulas give {}", k.address(), fmt_tokens(have), fmt_tokens(want)));
+            mismatches.push(format!(
+                "{}: withdrawer holds {} but the formulas give {}",
+                k.address(),
+                fmt_tokens(have),
+                fmt_tokens(want)
+            ));
         }
     }
-    let submitter_have = l1.balance_of(d.reward_token, submitter_key.address()).await?;
+    let submitter_have = l1
+        .balance_of(d.reward_token, submitter_key.address())
+        .await?;
     let submitter_want = params.submitter_reward * U256::from(acc.proven.len());
     if submitter_have != submitter_want {
-        mismatches.push(format!("submitter holds {} but the formulas give {}", fmt_tokens(submitter_have), fmt_tokens(submitter_want)));
+        mismatches.push(format!(
+            "submitter holds {} but the formulas give {}",
+            fmt_tokens(submitter_have),
+            fmt_tokens(submitter_want)
+        ));
     }
     let offline_credited = acc
         .credited
@@ -516,7 +572,10 @@ impl Accumulator {
         match ev {
             L1Event::Proposed { header, hash, .. } => {
                 self.proposed += 1;
-                self.proposed_list.push(Withheld { hash, slot: header.slot });
+                self.proposed_list.push(Withheld {
+                    hash,
+                    slot: header.slot,
+                });
                 self.pending = header.number;
                 tracing::info!(target: "spn::devnet", "slot {}: block {} ({}) proposed by {} with n={}", header.slot, header.number, short_hash(hash), crate::agent::short(header.proposer), header.height);
                 self.seen.insert(hash, (header, Instant::now()));
@@ -527,34 +586,64 @@ impl Accumulator {
                 self.pending = from.saturating_sub(1);
                 tracing::warn!(target: "spn::devnet", "blocks {from}..={to} pruned (unproven after the proof window); pending tip back to {}", self.pending);
             }
-            L1Event::Proven { number, hash, distinct_provers, unfilled_jobs, submitter_reward, sequencer_reward, provers_reserved, tx, .. } => {
+            L1Event::Proven {
+                number,
+                hash,
+                distinct_provers,
+                unfilled_jobs,
+                submitter_reward,
+                sequencer_reward,
+                provers_reserved,
+                tx,
+                ..
+            } => {
                 self.rewards.submitter += submitter_reward;
                 self.rewards.sequencer += sequencer_reward;
                 self.rewards.provers_reserved += provers_reserved;
-                let Some((header, seen)) = self.seen.get(&hash).cloned() else { return };
-                let Ok(sched) = view.schedule(header.slot, header.height).await else { return };
-                let Ok(ctx) = view.slot_ctx(header.slot).await else { return };
+                let Some((header, seen)) = self.seen.get(&hash).cloned() else {
+                    return;
+                };
+                let Ok(sched) = view.schedule(header.slot, header.height).await else {
+                    return;
+                };
+                let Ok(ctx) = view.slot_ctx(header.slot).await else {
+                    return;
+                };
                 let s = sched.schedule();
                 let (mut own, mut neighbour) = (0u64, 0u64);
                 let mut leaves = Vec::new();
                 if let Ok(input) = view.l1().tx_input(tx).await {
-                    if let Ok(t) = Rollup::submitProofCall::abi_decode(&input).map_err(|e| e.to_string()).and_then(|c| Transcript::decode(&c.proof).map_err(|e| e.to_string())) {
+                    if let Ok(t) = Rollup::submitProofCall::abi_decode(&input)
+                        .map_err(|e| e.to_string())
+                        .and_then(|c| Transcript::decode(&c.proof).map_err(|e| e.to_string()))
+                    {
                         for p in &t.provers {
                             let score = selection::score(p.prover, ctx.seed);
                             let mut cost = 0;
                             for c in &p.contributions {
-                                let Ok((round, index)) = s.job_position(c.job) else { continue };
-                                if s.job_of(score, round) == index { own += 1 } else { neighbour += 1 }
+                                let Ok((round, index)) = s.job_position(c.job) else {
+                                    continue;
+                                };
+                                if s.job_of(score, round) == index {
+                                    own += 1
+                                } else {
+                                    neighbour += 1
+                                }
                                 cost += s.job_cost(c.job).unwrap_or(0);
                             }
                             self.credited.insert(p.prover);
                             leaves.push((p.prover, cost));
                         }
-                        let hashes: Vec<B256> = leaves.iter().map(|&(p, c)| transcript::rewards_leaf(p, c)).collect();
+                        let hashes: Vec<B256> = leaves
+                            .iter()
+                            .map(|&(p, c)| transcript::rewards_leaf(p, c))
+                            .collect();
                         let _ = transcript::rewards_root(&hashes);
                     }
                 }
-                let latency = metrics.tree_completed_at(&hash).map(|t| t.duration_since(seen).as_secs_f64());
+                let latency = metrics
+                    .tree_completed_at(&hash)
+                    .map(|t| t.duration_since(seen).as_secs_f64());
                 let info = ProvenInfo {
                     number,
                     hash,
@@ -578,7 +667,12 @@ impl Accumulator {
                     latency.unwrap_or(f64::NAN), info.critical_path, info.to_l1, fmt_tokens(sequencer_reward), fmt_tokens(submitter_reward));
                 self.proven.insert(number, info);
             }
-            L1Event::Claimed { prover, amount, blocks, .. } => {
+            L1Event::Claimed {
+                prover,
+                amount,
+                blocks,
+                ..
+            } => {
                 self.rewards.provers_claimed += amount;
                 self.rewards.claims += 1;
                 tracing::info!(target: "spn::devnet", "{} claimed {} for {blocks} block(s)", crate::agent::short(prover), fmt_tokens(amount));
@@ -620,7 +714,12 @@ impl Accumulator {
             blocks_pruned: self.pruned,
             proposals_without_quorum: i.metrics.no_quorum_count(),
             withheld_proposals: i.metrics.withheld_hashes().len() as u64,
-            withheld: i.metrics.withheld_hashes().into_iter().map(|(hash, slot)| Withheld { hash, slot }).collect(),
+            withheld: i
+                .metrics
+                .withheld_hashes()
+                .into_iter()
+                .map(|(hash, slot)| Withheld { hash, slot })
+                .collect(),
             proposed: self.proposed_list.clone(),
             jobs_total: self.proven.values().map(|b| b.prover_jobs).sum(),
             jobs_by_assigned: self.proven.values().map(|b| b.by_assigned).sum(),

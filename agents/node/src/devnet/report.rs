@@ -203,35 +203,148 @@ impl Report {
             self.stakers, self.offline_provers, self.params.min_height, self.params.max_height,
             self.params.round_height, self.params.redundancy, self.params.neighbourhood, self.time_scale);
         let _ = writeln!(s);
-        let _ = writeln!(s, "{:>5} {:>6} {:>3} {:>7} {:>5} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9}",
-            "block", "slot", "n", "provers", "jobs", "assigned", "neighbour", "unfilled", "tree s", "crit. s", "on L1 s");
+        let _ = writeln!(
+            s,
+            "{:>5} {:>6} {:>3} {:>7} {:>5} {:>9} {:>10} {:>9} {:>9} {:>9} {:>9}",
+            "block",
+            "slot",
+            "n",
+            "provers",
+            "jobs",
+            "assigned",
+            "neighbour",
+            "unfilled",
+            "tree s",
+            "crit. s",
+            "on L1 s"
+        );
         for b in &self.blocks {
-            let _ = writeln!(s, "{:>5} {:>6} {:>3} {:>7} {:>5} {:>9} {:>10} {:>9} {:>9} {:>9.2} {:>9.1}",
-                b.number, b.slot, b.height, b.provers, b.jobs, b.by_assigned, b.by_neighbour, b.unfilled,
-                b.tree_seconds.map(|t| format!("{t:.2}")).unwrap_or_else(|| "-".into()),
-                b.critical_path_seconds, b.proven_after_seconds);
+            let _ = writeln!(
+                s,
+                "{:>5} {:>6} {:>3} {:>7} {:>5} {:>9} {:>10} {:>9} {:>9} {:>9.2} {:>9.1}",
+                b.number,
+                b.slot,
+                b.height,
+                b.provers,
+                b.jobs,
+                b.by_assigned,
+                b.by_neighbour,
+                b.unfilled,
+                b.tree_seconds
+                    .map(|t| format!("{t:.2}"))
+                    .unwrap_or_else(|| "-".into()),
+                b.critical_path_seconds,
+                b.proven_after_seconds
+            );
         }
         let _ = writeln!(s);
         let row = |s: &mut String, k: &str, v: String| {
             let _ = writeln!(s, "  {k:<34} {v}");
         };
-        row(&mut s, "blocks proposed / proven / pruned", format!("{} / {} / {}", self.blocks_proposed, self.blocks_proven, self.blocks_pruned));
-        row(&mut s, "proposals without quorum (withheld)", format!("{} ({})", self.proposals_without_quorum, self.withheld_proposals));
+        row(
+            &mut s,
+            "blocks proposed / proven / pruned",
+            format!(
+                "{} / {} / {}",
+                self.blocks_proposed, self.blocks_proven, self.blocks_pruned
+            ),
+        );
+        row(
+            &mut s,
+            "proposals without quorum (withheld)",
+            format!(
+                "{} ({})",
+                self.proposals_without_quorum, self.withheld_proposals
+            ),
+        );
         row(&mut s, "jobs total", self.jobs_total.to_string());
-        row(&mut s, "  by assigned / neighbour / unfilled", format!("{} / {} / {}", self.jobs_by_assigned, self.jobs_by_neighbour, self.jobs_unfilled));
-        row(&mut s, "proposer fallback jobs (unpaid)", self.fallback_jobs.to_string());
-        row(&mut s, "distinct provers", format!("{} (offline credited: {})", self.distinct_provers, self.offline_credited));
-        row(&mut s, "proof latency p50 / max (s)", format!("{:.2} / {:.2}", self.proof_latency_seconds.p50, self.proof_latency_seconds.max));
-        row(&mut s, "critical path p50 / max (s)", format!("{:.2} / {:.2}", self.critical_path.p50, self.critical_path.max));
-        row(&mut s, "proposal to proof on L1 p50 (s)", format!("{:.1}", self.proven_on_l1_seconds.p50));
+        row(
+            &mut s,
+            "  by assigned / neighbour / unfilled",
+            format!(
+                "{} / {} / {}",
+                self.jobs_by_assigned, self.jobs_by_neighbour, self.jobs_unfilled
+            ),
+        );
+        row(
+            &mut s,
+            "proposer fallback jobs (unpaid)",
+            self.fallback_jobs.to_string(),
+        );
+        row(
+            &mut s,
+            "distinct provers",
+            format!(
+                "{} (offline credited: {})",
+                self.distinct_provers, self.offline_credited
+            ),
+        );
+        row(
+            &mut s,
+            "proof latency p50 / max (s)",
+            format!(
+                "{:.2} / {:.2}",
+                self.proof_latency_seconds.p50, self.proof_latency_seconds.max
+            ),
+        );
+        row(
+            &mut s,
+            "critical path p50 / max (s)",
+            format!(
+                "{:.2} / {:.2}",
+                self.critical_path.p50, self.critical_path.max
+            ),
+        );
+        row(
+            &mut s,
+            "proposal to proof on L1 p50 (s)",
+            format!("{:.1}", self.proven_on_l1_seconds.p50),
+        );
         for (op, g) in &self.gas {
-            row(&mut s, &format!("gas {op} (count, mean, max)"), format!("{}, {}, {}", g.count, g.mean, g.max));
+            row(
+                &mut s,
+                &format!("gas {op} (count, mean, max)"),
+                format!("{}, {}, {}", g.count, g.mean, g.max),
+            );
         }
-        row(&mut s, "rewards submitter / sequencer", format!("{} / {}", fmt_tokens(self.rewards.submitter), fmt_tokens(self.rewards.sequencer)));
-        row(&mut s, "rewards provers reserved / claimed", format!("{} / {} ({} claims)", fmt_tokens(self.rewards.provers_reserved), fmt_tokens(self.rewards.provers_claimed), self.rewards.claims));
-        row(&mut s, "balances match the formulas", self.balances_match.to_string());
-        row(&mut s, "messages dropped by validation", self.rejected_messages.to_string());
-        row(&mut s, "elapsed (s)", format!("{:.1}{}", self.elapsed_seconds, if self.timed_out { " (timed out)" } else { "" }));
+        row(
+            &mut s,
+            "rewards submitter / sequencer",
+            format!(
+                "{} / {}",
+                fmt_tokens(self.rewards.submitter),
+                fmt_tokens(self.rewards.sequencer)
+            ),
+        );
+        row(
+            &mut s,
+            "rewards provers reserved / claimed",
+            format!(
+                "{} / {} ({} claims)",
+                fmt_tokens(self.rewards.provers_reserved),
+                fmt_tokens(self.rewards.provers_claimed),
+                self.rewards.claims
+            ),
+        );
+        row(
+            &mut s,
+            "balances match the formulas",
+            self.balances_match.to_string(),
+        );
+        row(
+            &mut s,
+            "messages dropped by validation",
+            self.rejected_messages.to_string(),
+        );
+        row(
+            &mut s,
+            "elapsed (s)",
+            format!(
+                "{:.1}{}",
+                self.elapsed_seconds,
+                if self.timed_out { " (timed out)" } else { "" }
+            ),
+        );
         for m in &self.balance_mismatches {
             let _ = writeln!(s, "  mismatch: {m}");
         }

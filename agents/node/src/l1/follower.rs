@@ -7,7 +7,9 @@ use std::time::{Duration, Instant};
 
 use alloy_primitives::{Address, B256, U256};
 use alloy_sol_types::SolEventInterface;
-use spn_bindings::{rollup::Rollup::RollupEvents, staking::Staking::StakingEvents, Rollup, Staking};
+use spn_bindings::{
+    rollup::Rollup::RollupEvents, staking::Staking::StakingEvents, Rollup, Staking,
+};
 use spn_protocol::{selection, Clock, Header, Params, SlotSchedule};
 use tokio::sync::broadcast;
 
@@ -191,7 +193,11 @@ impl ChainView {
             let end = head.min(start + 2_000);
             let logs = self
                 .l1
-                .logs(vec![self.deployment.rollup, self.deployment.staking], start, end)
+                .logs(
+                    vec![self.deployment.rollup, self.deployment.staking],
+                    start,
+                    end,
+                )
                 .await?;
             for log in logs {
                 self.apply(&log);
@@ -322,7 +328,10 @@ impl ChainView {
     /// Estimated L1 time now: the latest block's timestamp plus the time since it was seen.
     pub fn now(&self) -> f64 {
         let i = self.inner.lock().unwrap();
-        let elapsed = i.head_seen.map(|t| t.elapsed().as_secs_f64()).unwrap_or(0.0);
+        let elapsed = i
+            .head_seen
+            .map(|t| t.elapsed().as_secs_f64())
+            .unwrap_or(0.0);
         i.head_ts as f64 + elapsed
     }
 
@@ -396,11 +405,21 @@ impl ChainView {
         let d = &self.deployment;
         let epoch_seed = self
             .l1
-            .view(d.rollup, Rollup::epochSeedCall { epoch: U256::from(epoch) })
+            .view(
+                d.rollup,
+                Rollup::epochSeedCall {
+                    epoch: U256::from(epoch),
+                },
+            )
             .await?;
         let active = self
             .l1
-            .view(d.staking, Staking::activeCountCall { epoch: U256::from(epoch) })
+            .view(
+                d.staking,
+                Staking::activeCountCall {
+                    epoch: U256::from(epoch),
+                },
+            )
             .await?;
         let stakers: Vec<Address> = self
             .stakers()
@@ -428,8 +447,14 @@ impl ChainView {
         }
         let ctx = self.slot_ctx(slot).await?;
         let s = Arc::new(
-            SlotSchedule::build(&self.params, height, ctx.seed, ctx.active_count, &ctx.stakers)
-                .map_err(Error::from)?,
+            SlotSchedule::build(
+                &self.params,
+                height,
+                ctx.seed,
+                ctx.active_count,
+                &ctx.stakers,
+            )
+            .map_err(Error::from)?,
         );
         let mut cache = self.schedules.lock().unwrap();
         if cache.len() > 512 {

@@ -50,8 +50,9 @@ impl L1 {
             url: url.to_string(),
             reason,
         };
-        let parsed: alloy::transports::http::reqwest::Url =
-            url.parse().map_err(|e| unreachable(format!("invalid URL ({e})")))?;
+        let parsed: alloy::transports::http::reqwest::Url = url
+            .parse()
+            .map_err(|e| unreachable(format!("invalid URL ({e})")))?;
         if !matches!(parsed.scheme(), "http" | "https") {
             return Err(unreachable(format!(
                 "unsupported scheme `{}` (use http://)",
@@ -111,7 +112,10 @@ impl L1 {
 
     /// Logs of `addresses` in blocks `from..=to`.
     pub async fn logs(&self, addresses: Vec<Address>, from: u64, to: u64) -> Result<Vec<Log>> {
-        let filter = Filter::new().address(addresses).from_block(from).to_block(to);
+        let filter = Filter::new()
+            .address(addresses)
+            .from_block(from)
+            .to_block(to);
         self.provider
             .get_logs(&filter)
             .await
@@ -144,8 +148,11 @@ impl L1 {
 
     /// ERC-20 balance.
     pub async fn balance_of(&self, token: Address, who: Address) -> Result<U256> {
-        self.view(token, spn_bindings::TestToken::balanceOfCall { account: who })
-            .await
+        self.view(
+            token,
+            spn_bindings::TestToken::balanceOfCall { account: who },
+        )
+        .await
     }
 
     /// Every protocol parameter, read from the deployed Rollup and Staking.
@@ -345,7 +352,9 @@ impl Sender {
                         Err(e) => revert_reason(&e),
                         Ok(_) => "no reason on replay".into(),
                     };
-                    return Err(fail(format!("reverted in block {block} ({reason}; tx {hash})")));
+                    return Err(fail(format!(
+                        "reverted in block {block} ({reason}; tx {hash})"
+                    )));
                 }
                 return Ok(TxOutcome {
                     hash,

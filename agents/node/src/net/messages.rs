@@ -7,7 +7,9 @@ use spn_protocol::{eip712, signing, tree::BlockTree, CompactSignature, Header};
 
 use serde::{Deserialize, Serialize};
 
-use super::{Topic, MAX_BODY_BYTES, MAX_RESULTS_BYTES, MAX_RESULTS_PER_JOB, MAX_RESULT_JOBS, MAX_TX_BYTES};
+use super::{
+    Topic, MAX_BODY_BYTES, MAX_RESULTS_BYTES, MAX_RESULTS_PER_JOB, MAX_RESULT_JOBS, MAX_TX_BYTES,
+};
 
 sol! {
     /// Signed by a proposer when it announces its block (network only, §11.2).
@@ -53,19 +55,24 @@ pub struct ProposalMsg {
 impl ProposalMsg {
     /// Wire encoding.
     pub fn encode(&self) -> Bytes {
-        (self.header.clone(), self.sig.r, self.sig.vs).abi_encode().into()
+        (self.header.clone(), self.sig.r, self.sig.vs)
+            .abi_encode()
+            .into()
     }
 
     /// Decodes and checks the signature recovers to the header's proposer.
     pub fn decode(payload: &[u8], domain: &Eip712Domain) -> Result<Self, Reject> {
         check_size(Topic::Proposal, payload)?;
-        let (header, r, vs) = <(Header, B256, B256)>::abi_decode(payload)
-            .map_err(|e| format!("undecodable: {e}"))?;
+        let (header, r, vs) =
+            <(Header, B256, B256)>::abi_decode(payload).map_err(|e| format!("undecodable: {e}"))?;
         let sig = CompactSignature { r, vs };
         let digest = proposal_digest(domain, header.slot, header.hash());
         match signing::recover(digest, &sig) {
             Ok(a) if a == header.proposer => Ok(Self { header, sig }),
-            Ok(a) => Err(format!("signature by {a}, not the proposer {}", header.proposer)),
+            Ok(a) => Err(format!(
+                "signature by {a}, not the proposer {}",
+                header.proposer
+            )),
             Err(e) => Err(format!("bad signature: {e}")),
         }
     }
@@ -201,10 +208,13 @@ pub fn check_results_response(
     let mut bad = Vec::new();
     for p in payloads {
         match JobResultMsg::decode(p, domain) {
-            Ok(r) if r.block_hash != req.block_hash => {
-                bad.push(format!("result of block {}, not the requested {}", r.block_hash, req.block_hash))
+            Ok(r) if r.block_hash != req.block_hash => bad.push(format!(
+                "result of block {}, not the requested {}",
+                r.block_hash, req.block_hash
+            )),
+            Ok(r) if !req.jobs.contains(&r.job) => {
+                bad.push(format!("job {} was not requested", r.job))
             }
-            Ok(r) if !req.jobs.contains(&r.job) => bad.push(format!("job {} was not requested", r.job)),
             Ok(r) => {
                 if !ok.contains(&r) {
                     ok.push(r);
@@ -224,7 +234,10 @@ pub fn check_body(txs: &[Bytes], height: u8, tx_root: B256) -> Result<BlockTree,
         return Err(format!("{} transactions > 2^{height}", txs.len()));
     }
     if let Some((i, t)) = txs.iter().enumerate().find(|(_, t)| t.len() > MAX_TX_BYTES) {
-        return Err(format!("transaction {i} has {} bytes > {MAX_TX_BYTES}", t.len()));
+        return Err(format!(
+            "transaction {i} has {} bytes > {MAX_TX_BYTES}",
+            t.len()
+        ));
     }
     let total: usize = txs.iter().map(|t| t.len()).sum();
     if total > MAX_BODY_BYTES {
@@ -258,10 +271,16 @@ mod tests {
             ..Header::default()
         };
         let sig = k.sign_digest(proposal_digest(&d, 5, header.hash()));
-        let p = ProposalMsg { header: header.clone(), sig };
+        let p = ProposalMsg {
+            header: header.clone(),
+            sig,
+        };
         assert_eq!(ProposalMsg::decode(&p.encode(), &d).unwrap(), p);
         let forged = ProposalMsg {
-            header: Header { proposer: key(8).address(), ..header },
+            header: Header {
+                proposer: key(8).address(),
+                ..header
+            },
             sig,
         };
         assert!(ProposalMsg::decode(&forged.encode(), &d).is_err());
@@ -275,10 +294,15 @@ mod tests {
             sig: k.sign_job_result(&d, bh, 4, B256::repeat_byte(4)),
         };
         assert_eq!(JobResultMsg::decode(&j.encode(), &d).unwrap(), j);
-        let wrong = JobResultMsg { output: B256::repeat_byte(5), ..j };
+        let wrong = JobResultMsg {
+            output: B256::repeat_byte(5),
+            ..j
+        };
         assert!(JobResultMsg::decode(&wrong.encode(), &d).is_err());
         let big = vec![0u8; 300];
-        assert!(JobResultMsg::decode(&big, &d).unwrap_err().starts_with("oversized"));
+        assert!(JobResultMsg::decode(&big, &d)
+            .unwrap_err()
+            .starts_with("oversized"));
 
         let a = AttestationMsg {
             slot: 5,
@@ -301,16 +325,28 @@ mod tests {
             prover: k.address(),
             sig: k.sign_job_result(&d, bh, job, B256::repeat_byte(job as u8)),
         };
-        let req = ResultsRequest { block_hash: bh, jobs: vec![1, 2] };
+        let req = ResultsRequest {
+            block_hash: bh,
+            jobs: vec![1, 2],
+        };
         assert!(req.check().is_ok());
         // JSON codec round trip of the request.
         let json = serde_json::to_vec(&req).unwrap();
-        assert_eq!(serde_json::from_slice::<ResultsRequest>(&json).unwrap(), req);
-        let too_many = ResultsRequest { block_hash: bh, jobs: (0..=MAX_RESULT_JOBS as u32).collect() };
+        assert_eq!(
+            serde_json::from_slice::<ResultsRequest>(&json).unwrap(),
+            req
+        );
+        let too_many = ResultsRequest {
+            block_hash: bh,
+            jobs: (0..=MAX_RESULT_JOBS as u32).collect(),
+        };
         assert!(too_many.check().is_err());
 
         // Valid results come back decoded; forged, foreign and unrequested ones are dropped.
-        let forged = JobResultMsg { output: B256::repeat_byte(0xee), ..res(2) };
+        let forged = JobResultMsg {
+            output: B256::repeat_byte(0xee),
+            ..res(2)
+        };
         let other_block = {
             let ob = B256::repeat_byte(4);
             JobResultMsg {
@@ -337,9 +373,14 @@ mod tests {
         let many: Vec<Bytes> = (0..9).map(|_| res(1).encode()).collect();
         assert!(check_results_response(&req, &many, &d).is_err());
         // More than 1 MiB: dropped.
-        let big = ResultsRequest { block_hash: bh, jobs: (0..1024).collect() };
+        let big = ResultsRequest {
+            block_hash: bh,
+            jobs: (0..1024).collect(),
+        };
         let huge: Vec<Bytes> = (0..4096).map(|_| Bytes::from(vec![0u8; 257])).collect();
-        assert!(check_results_response(&big, &huge, &d).unwrap_err().contains("bytes"));
+        assert!(check_results_response(&big, &huge, &d)
+            .unwrap_err()
+            .contains("bytes"));
 
         // The store answers with at most 4 per job and only requested jobs.
         let store = crate::net::ResultStore::default();

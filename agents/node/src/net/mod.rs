@@ -144,7 +144,11 @@ pub trait Network: Send + Sync + 'static {
     fn forget_bodies(&self, block_hashes: &[B256]);
     /// Asks peers for a block body (`block-body/1`), `hint` (a peer id, e.g. the announcer)
     /// first; the caller checks it against the root.
-    fn fetch_body(&self, block_hash: B256, hint: Option<String>) -> BoxFuture<'static, Result<Vec<Bytes>>>;
+    fn fetch_body(
+        &self,
+        block_hash: B256,
+        hint: Option<String>,
+    ) -> BoxFuture<'static, Result<Vec<Bytes>>>;
     /// Serves a checked job result (its `job-result` payload) to `job-results/1` requests until
     /// its block is forgotten ([`Network::forget_bodies`]).
     fn serve_result(&self, block_hash: B256, job: u32, payload: Bytes);
@@ -215,7 +219,10 @@ impl InProcessBus {
     }
 
     /// Joins as peer `id`; returns the handle and the peer's inbox.
-    pub fn join(&self, id: impl Into<String>) -> (Arc<BusHandle>, mpsc::UnboundedReceiver<Inbound>) {
+    pub fn join(
+        &self,
+        id: impl Into<String>,
+    ) -> (Arc<BusHandle>, mpsc::UnboundedReceiver<Inbound>) {
         let (tx, rx) = mpsc::unbounded_channel();
         let id = id.into();
         let served = Served::default();
@@ -292,7 +299,11 @@ impl Network for BusHandle {
         Box::pin(async move { Ok(out) })
     }
 
-    fn fetch_body(&self, block_hash: B256, _hint: Option<String>) -> BoxFuture<'static, Result<Vec<Bytes>>> {
+    fn fetch_body(
+        &self,
+        block_hash: B256,
+        _hint: Option<String>,
+    ) -> BoxFuture<'static, Result<Vec<Bytes>>> {
         let found = {
             let peers = self.bus.peers.lock().unwrap();
             peers
@@ -303,7 +314,9 @@ impl Network for BusHandle {
         Box::pin(async move {
             match found {
                 Some(txs) => Ok(txs.as_ref().clone()),
-                None => Err(Error::Network(format!("no peer serves the body of {block_hash}"))),
+                None => Err(Error::Network(format!(
+                    "no peer serves the body of {block_hash}"
+                ))),
             }
         })
     }

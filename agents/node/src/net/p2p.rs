@@ -22,7 +22,9 @@ use libp2p::{noise, tcp, yamux, Multiaddr, PeerId, StreamProtocol, Swarm};
 use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
-use super::messages::{check_results_response, AttestationMsg, JobResultMsg, ProposalMsg, ResultsRequest};
+use super::messages::{
+    check_results_response, AttestationMsg, JobResultMsg, ProposalMsg, ResultsRequest,
+};
 use super::{Inbound, Network, Served, Topic, MAX_RESULT_JOBS};
 use crate::error::{Error, Result};
 use crate::metrics::Metrics;
@@ -63,13 +65,16 @@ struct Behaviour {
 enum Cmd {
     Publish(Topic, Bytes),
     Fetch(B256, Option<PeerId>, oneshot::Sender<Result<Vec<Bytes>>>),
-    FetchResults(ResultsRequest, Option<PeerId>, oneshot::Sender<Result<Vec<Bytes>>>),
+    FetchResults(
+        ResultsRequest,
+        Option<PeerId>,
+        oneshot::Sender<Result<Vec<Bytes>>>,
+    ),
     Dial(Multiaddr),
 }
 
 /// Body requests in flight per fetch.
 const FETCH_PARALLEL: usize = 4;
-
 
 /// A running libp2p peer.
 #[derive(Debug)]
@@ -99,11 +104,16 @@ impl P2pNetwork {
             .map_err(|e| net(format!("gossipsub config: {e}")))?;
         let protocol = StreamProtocol::try_from_owned(format!("{}/block-body/1", cfg.namespace))
             .map_err(|e| net(format!("protocol name: {e}")))?;
-        let results_protocol = StreamProtocol::try_from_owned(format!("{}/job-results/1", cfg.namespace))
-            .map_err(|e| net(format!("protocol name: {e}")))?;
+        let results_protocol =
+            StreamProtocol::try_from_owned(format!("{}/job-results/1", cfg.namespace))
+                .map_err(|e| net(format!("protocol name: {e}")))?;
         let mut swarm: Swarm<Behaviour> = libp2p::SwarmBuilder::with_new_identity()
             .with_tokio()
-            .with_tcp(tcp::Config::default().nodelay(true), noise::Config::new, yamux::Config::default)
+            .with_tcp(
+                tcp::Config::default().nodelay(true),
+                noise::Config::new,
+                yamux::Config::default,
+            )
             .map_err(|e| net(format!("transport: {e}")))?
             .with_behaviour(|key| {
                 let gossipsub = gossipsub::Behaviour::new(
@@ -112,21 +122,33 @@ impl P2pNetwork {
                 )?;
                 let bodies = request_response::json::Behaviour::new(
                     [(protocol, ProtocolSupport::Full)],
-                    request_response::Config::default().with_request_timeout(Duration::from_secs(5)),
+                    request_response::Config::default()
+                        .with_request_timeout(Duration::from_secs(5)),
                 );
                 let results = request_response::json::Behaviour::new(
                     [(results_protocol, ProtocolSupport::Full)],
-                    request_response::Config::default().with_request_timeout(Duration::from_secs(5)),
+                    request_response::Config::default()
+                        .with_request_timeout(Duration::from_secs(5)),
                 );
-                Ok(Behaviour { gossipsub, bodies, results })
+                Ok(Behaviour {
+                    gossipsub,
+                    bodies,
+                    results,
+                })
             })
             .map_err(|e| net(format!("behaviour: {e}")))?
             .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
             .build();
-        let topics: Vec<(Topic, IdentTopic)> = [Topic::Proposal, Topic::Attestation, Topic::JobResult]
-            .into_iter()
-            .map(|t| (t, IdentTopic::new(format!("{}/{}", cfg.namespace, t.name()))))
-            .collect();
+        let topics: Vec<(Topic, IdentTopic)> =
+            [Topic::Proposal, Topic::Attestation, Topic::JobResult]
+                .into_iter()
+                .map(|t| {
+                    (
+                        t,
+                        IdentTopic::new(format!("{}/{}", cfg.namespace, t.name())),
+                    )
+                })
+                .collect();
         for (_, t) in &topics {
             swarm
                 .behaviour_mut()
@@ -235,7 +257,11 @@ impl Network for P2pNetwork {
         })
     }
 
-    fn fetch_body(&self, block_hash: B256, hint: Option<String>) -> BoxFuture<'static, Result<Vec<Bytes>>> {
+    fn fetch_body(
+        &self,
+        block_hash: B256,
+        hint: Option<String>,
+    ) -> BoxFuture<'static, Result<Vec<Bytes>>> {
         let (tx, rx) = oneshot::channel();
         let hint = hint.and_then(|h| h.parse::<PeerId>().ok());
         let sent = self.cmd.send(Cmd::Fetch(block_hash, hint, tx)).is_ok();
@@ -314,7 +340,12 @@ impl Task {
                     .find(|(k, _)| *k == topic)
                     .map(|(_, t)| t.clone())
                     .expect("subscribed");
-                if let Err(e) = self.swarm.behaviour_mut().gossipsub.publish(t, payload.to_vec()) {
+                if let Err(e) = self
+                    .swarm
+                    .behaviour_mut()
+                    .gossipsub
+                    .publish(t, payload.to_vec())
+                {
                     tracing::debug!(target: "spn::net", "publish on {}: {e}", topic.name());
                 }
             }
@@ -331,7 +362,15 @@ impl Task {
                 }
                 let id = self.next_fetch_id;
                 self.next_fetch_id += 1;
-                self.fetches.insert(id, Fetch { hash, untried, in_flight: 0, reply: Some(reply) });
+                self.fetches.insert(
+                    id,
+                    Fetch {
+                        hash,
+                        untried,
+                        in_flight: 0,
+                        reply: Some(reply),
+                    },
+                );
                 self.advance_fetch(id);
             }
             Cmd::FetchResults(req, hint, reply) => {
@@ -361,7 +400,12 @@ impl Task {
 
     /// Connected peers in asking order (popped from the end): the hinted peer first.
     fn peers_to_ask(&self, hint: Option<PeerId>) -> Vec<PeerId> {
-        let mut untried: Vec<PeerId> = self.connected.iter().copied().filter(|p| Some(*p) != hint).collect();
+        let mut untried: Vec<PeerId> = self
+            .connected
+            .iter()
+            .copied()
+            .filter(|p| Some(*p) != hint)
+            .collect();
         if let Some(h) = hint.filter(|h| self.connected.contains(h)) {
             untried.push(h);
         }
@@ -391,8 +435,15 @@ impl Task {
         }
         let hash = f.hash;
         for peer in sends {
-            let req = ResultsRequest { block_hash: hash, jobs: jobs.clone() };
-            let rid = self.swarm.behaviour_mut().results.send_request(&peer, req.clone());
+            let req = ResultsRequest {
+                block_hash: hash,
+                jobs: jobs.clone(),
+            };
+            let rid = self
+                .swarm
+                .behaviour_mut()
+                .results
+                .send_request(&peer, req.clone());
             self.pending_results.insert(rid, (id, peer, req));
         }
     }
@@ -449,12 +500,19 @@ impl Task {
         if f.in_flight == 0 {
             let f = self.fetches.remove(&id).expect("present");
             if let Some(reply) = f.reply {
-                let _ = reply.send(Err(Error::Network(format!("no peer serves the body of {}", f.hash))));
+                let _ = reply.send(Err(Error::Network(format!(
+                    "no peer serves the body of {}",
+                    f.hash
+                ))));
             }
             return;
         }
         for (peer, block_hash) in sends {
-            let rid = self.swarm.behaviour_mut().bodies.send_request(&peer, BodyRequest { block_hash });
+            let rid = self
+                .swarm
+                .behaviour_mut()
+                .bodies
+                .send_request(&peer, BodyRequest { block_hash });
             self.pending.insert(rid, id);
         }
     }
@@ -496,10 +554,13 @@ impl Task {
             SwarmEvent::ConnectionEstablished { peer_id, .. } => {
                 self.connected.insert(peer_id);
             }
-            SwarmEvent::ConnectionClosed { peer_id, num_established, .. } => {
-                if num_established == 0 {
-                    self.connected.remove(&peer_id);
-                }
+            // The peer is gone once its last connection closes.
+            SwarmEvent::ConnectionClosed {
+                peer_id,
+                num_established: 0,
+                ..
+            } => {
+                self.connected.remove(&peer_id);
             }
             SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
                 propagation_source,
@@ -514,11 +575,10 @@ impl Task {
                     Ok(()) => MessageAcceptance::Accept,
                     Err(_) => MessageAcceptance::Reject,
                 };
-                self.swarm.behaviour_mut().gossipsub.report_message_validation_result(
-                    &message_id,
-                    &propagation_source,
-                    acceptance,
-                );
+                self.swarm
+                    .behaviour_mut()
+                    .gossipsub
+                    .report_message_validation_result(&message_id, &propagation_source, acceptance);
                 match verdict {
                     Ok(()) => {
                         let _ = self.inbox.send(Inbound {
@@ -544,15 +604,24 @@ impl Task {
     fn on_bodies(&mut self, ev: request_response::Event<BodyRequest, BodyResponse>) {
         match ev {
             request_response::Event::Message { message, .. } => match message {
-                request_response::Message::Request { request, channel, .. } => {
+                request_response::Message::Request {
+                    request, channel, ..
+                } => {
                     let body = self.served.body(&request.block_hash);
                     let resp = match body {
                         Some(txs) => BodyResponse::Found(txs.as_ref().clone()),
                         None => BodyResponse::NotFound,
                     };
-                    let _ = self.swarm.behaviour_mut().bodies.send_response(channel, resp);
+                    let _ = self
+                        .swarm
+                        .behaviour_mut()
+                        .bodies
+                        .send_response(channel, resp);
                 }
-                request_response::Message::Response { request_id, response } => {
+                request_response::Message::Response {
+                    request_id,
+                    response,
+                } => {
                     let body = match response {
                         BodyResponse::Found(txs) => Some(txs),
                         BodyResponse::NotFound => None,
@@ -560,7 +629,12 @@ impl Task {
                     self.fetch_answered(request_id, body);
                 }
             },
-            request_response::Event::OutboundFailure { request_id, error, peer, .. } => {
+            request_response::Event::OutboundFailure {
+                request_id,
+                error,
+                peer,
+                ..
+            } => {
                 tracing::debug!(target: "spn::net", %peer, "body request failed: {error}");
                 self.fetch_answered(request_id, None);
             }
@@ -571,7 +645,9 @@ impl Task {
     fn on_results(&mut self, ev: request_response::Event<ResultsRequest, Vec<Bytes>>) {
         match ev {
             request_response::Event::Message { message, peer, .. } => match message {
-                request_response::Message::Request { request, channel, .. } => {
+                request_response::Message::Request {
+                    request, channel, ..
+                } => {
                     let resp = match request.check() {
                         Ok(()) => self.served.answer(request.block_hash, &request.jobs),
                         Err(reason) => {
@@ -579,13 +655,25 @@ impl Task {
                             Vec::new()
                         }
                     };
-                    let _ = self.swarm.behaviour_mut().results.send_response(channel, resp);
+                    let _ = self
+                        .swarm
+                        .behaviour_mut()
+                        .results
+                        .send_response(channel, resp);
                 }
-                request_response::Message::Response { request_id, response } => {
+                request_response::Message::Response {
+                    request_id,
+                    response,
+                } => {
                     self.results_answered(request_id, Some(response));
                 }
             },
-            request_response::Event::OutboundFailure { request_id, error, peer, .. } => {
+            request_response::Event::OutboundFailure {
+                request_id,
+                error,
+                peer,
+                ..
+            } => {
                 tracing::debug!(target: "spn::net", %peer, "results request failed: {error}");
                 self.results_answered(request_id, None);
             }
