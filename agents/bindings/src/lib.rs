@@ -46,6 +46,21 @@ bindings!(
     /// `contracts/Rollup.sol`: proposals, proofs, rewards, inactivity.
     rollup::Rollup = "Rollup.sol/Rollup.json"
 );
+/// The header agents hash and sign (`spn_protocol::Header`) as the Rollup's `MessagesLib.Header`.
+#[cfg(not(spn_missing_artifacts))]
+impl From<&spn_protocol::Header> for rollup::MessagesLib::Header {
+    fn from(h: &spn_protocol::Header) -> Self {
+        Self {
+            number: h.number,
+            parentHash: h.parentHash,
+            slot: h.slot,
+            proposer: h.proposer,
+            txRoot: h.txRoot,
+            height: h.height,
+        }
+    }
+}
+
 bindings!(
     /// `contracts/Staking.sol`: stakes, activation and exit, the active count.
     staking::Staking = "Staking.sol/Staking.json"

@@ -15,7 +15,7 @@ use alloy_sol_types::{Eip712Domain, SolCall, SolConstructor, SolValue};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use spn_bindings::errors::Errors::ErrorsErrors as E;
-use spn_bindings::rollup::{IRollup, MessagesLib, RewardLib, Rollup as R, SortitionLib};
+use spn_bindings::rollup::{IRollup, RewardLib, Rollup as R, SortitionLib};
 use spn_bindings::staking::Staking as S;
 use spn_bindings::test_token::TestToken as T;
 use spn_bindings::transcript_verifier::{
@@ -460,24 +460,13 @@ impl World {
         b.build()
     }
 
-    fn sol_header(h: &Header) -> MessagesLib::Header {
-        MessagesLib::Header {
-            number: h.number,
-            parentHash: h.parentHash,
-            slot: h.slot,
-            proposer: h.proposer,
-            txRoot: h.txRoot,
-            height: h.height,
-        }
-    }
-
     /// Submits the proof of `header` (panics if the Rollup rejects it) and moves the tip.
     fn prove(&mut self, header: &Header, proof: &[u8]) {
         let res = self.chain.call(
             SUBMITTER,
             self.rollup,
             &R::submitProofCall {
-                header: World::sol_header(header),
+                header: header.into(),
                 proof: Bytes::from(proof.to_vec()),
             },
         );

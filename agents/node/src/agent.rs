@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::{Eip712Domain, SolCall};
-use spn_bindings::rollup::{IRollup, MessagesLib};
+use spn_bindings::rollup::IRollup;
 use spn_bindings::Rollup;
 use spn_protocol::{
     eip712, rewards, selection, transcript, tree::BlockTree, CompactSignature, Header,
@@ -1094,10 +1094,7 @@ impl StakerAgent {
                 let mut accepted = 0;
                 for p in payloads {
                     // Checked exactly like a gossiped result.
-                    let checked = match JobResultMsg::decode(&p, &self.domain) {
-                        Ok(r) if r.block_hash != hash => {
-                            Err(format!("result of block {}, not {hash}", r.block_hash))
-                        }
+                    let checked = match messages::decode_requested_result(&p, hash, &self.domain) {
                         Ok(r) => self.on_result(r).await,
                         Err(reason) => Err(reason),
                     };
@@ -1334,18 +1331,6 @@ pub fn fmt_tokens(x: U256) -> String {
     let whole = x / unit;
     let frac = (x % unit) / U256::from(10u64).pow(U256::from(14));
     format!("{whole}.{:04}", frac.to::<u64>())
-}
-
-/// Header as the bindings type.
-pub fn to_binding_header(h: &Header) -> MessagesLib::Header {
-    MessagesLib::Header {
-        number: h.number,
-        parentHash: h.parentHash,
-        slot: h.slot,
-        proposer: h.proposer,
-        txRoot: h.txRoot,
-        height: h.height,
-    }
 }
 
 /// The reward of one claim item (for checks).

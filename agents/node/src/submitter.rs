@@ -14,7 +14,7 @@ use spn_bindings::Rollup;
 use spn_protocol::{eip712, transcript, Header, SlotSchedule, TranscriptBuilder};
 use tokio::sync::{broadcast, mpsc};
 
-use crate::agent::{short_hash, to_binding_header};
+use crate::agent::short_hash;
 use crate::l1::{ChainView, L1Event, Sender};
 use crate::metrics::{Faults, Metrics};
 use crate::net::messages::{self, JobResultMsg};
@@ -261,10 +261,7 @@ impl Submitter {
     async fn on_results(&mut self, hash: B256, payloads: Vec<alloy_primitives::Bytes>) {
         let mut accepted = 0;
         for p in payloads {
-            let checked = match JobResultMsg::decode(&p, &self.domain) {
-                Ok(r) if r.block_hash != hash => {
-                    Err(format!("result of block {}, not {hash}", r.block_hash))
-                }
+            let checked = match messages::decode_requested_result(&p, hash, &self.domain) {
                 Ok(r) => self.on_result(r).await,
                 Err(reason) => Err(reason),
             };
@@ -375,7 +372,7 @@ impl Submitter {
                     .map_err(|e| format!("transcript rejected locally: {e}"))?;
                 let proof = tr.encode().map_err(|e| e.to_string())?;
                 let call = Rollup::submitProofCall {
-                    header: to_binding_header(&header),
+                    header: (&header).into(),
                     proof: proof.into(),
                 };
                 let o = sender

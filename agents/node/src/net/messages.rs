@@ -168,6 +168,23 @@ impl JobResultMsg {
     }
 }
 
+/// Decodes a result received by request for block `block_hash`, checked like a gossiped one
+/// ([`JobResultMsg::decode`]) and required to be of that block.
+pub fn decode_requested_result(
+    payload: &[u8],
+    block_hash: B256,
+    domain: &Eip712Domain,
+) -> Result<JobResultMsg, Reject> {
+    let r = JobResultMsg::decode(payload, domain)?;
+    if r.block_hash != block_hash {
+        return Err(format!(
+            "result of block {}, not {block_hash}",
+            r.block_hash
+        ));
+    }
+    Ok(r)
+}
+
 /// A `job-results/1` request: the results of `jobs` of block `block_hash` (at most 1,024 ids).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ResultsRequest {
