@@ -61,6 +61,76 @@ impl From<&spn_protocol::Header> for rollup::MessagesLib::Header {
     }
 }
 
+#[cfg(not(spn_missing_artifacts))]
+impl staking::Staking::Config {
+    /// `Staking`'s constructor argument for `params`, with the deployment's own addresses and
+    /// genesis time.
+    pub fn from_params(
+        params: &spn_protocol::Params,
+        stake_token: alloy_primitives::Address,
+        slash_sink: alloy_primitives::Address,
+        genesis_time: u64,
+    ) -> Self {
+        let u = alloy_primitives::U256::from;
+        Self {
+            stakeToken: stake_token,
+            stakeAmount: params.stake_amount,
+            slashSink: slash_sink,
+            genesisTime: u(genesis_time),
+            slotDuration: u(params.slot_duration),
+            epochDuration: u(params.epoch_duration),
+            setChangeDelay: u(params.set_change_delay),
+            withdrawalDelay: u(params.withdrawal_delay),
+        }
+    }
+}
+
+#[cfg(not(spn_missing_artifacts))]
+impl rollup::Rollup::Config {
+    /// `Rollup`'s constructor argument for `params`, with the deployed Staking, verifier and
+    /// reward token.
+    pub fn from_params(
+        params: &spn_protocol::Params,
+        staking: alloy_primitives::Address,
+        verifier: alloy_primitives::Address,
+        reward_token: alloy_primitives::Address,
+    ) -> Self {
+        let u = alloy_primitives::U256::from;
+        Self {
+            staking,
+            verifier,
+            rewardToken: reward_token,
+            seedLookahead: u(params.seed_lookahead),
+            proofWindow: u(params.proof_window),
+            minHeight: u(params.min_height.into()),
+            maxHeight: u(params.max_height.into()),
+            roundHeight: u(params.round_height.into()),
+            redundancy: u(params.redundancy),
+            neighbourhood: u(params.neighbourhood.into()),
+            attestationTarget: u(params.attestation_target),
+            attestationQuorum: u(params.attestation_quorum),
+            sequencerTarget: u(params.sequencer_target),
+            costs: rollup::SortitionLib::CostWeights {
+                vmProofsPerTx: u(params.vm_proofs_per_tx),
+                vmProofCost: u(params.vm_proof_cost),
+                baseProofCost: u(params.base_proof_cost),
+                mergeProofCost: u(params.merge_proof_cost),
+            },
+            rewards: rollup::RewardLib::Rewards {
+                submitter: params.submitter_reward,
+                sequencerBase: params.sequencer_base,
+                sequencerPerProver: params.sequencer_per_prover,
+                sequencerBonusCap: u(params.sequencer_bonus_cap),
+                provers: params.provers_reward,
+            },
+            graceSlots: u(params.grace_slots),
+            strikeThreshold: u(params.strike_threshold),
+            penaltyBase: params.penalty_base,
+            ejectionFloor: params.ejection_floor,
+        }
+    }
+}
+
 bindings!(
     /// `contracts/Staking.sol`: stakes, activation and exit, the active count.
     staking::Staking = "Staking.sol/Staking.json"

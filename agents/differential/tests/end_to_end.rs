@@ -15,7 +15,7 @@ use alloy_sol_types::{Eip712Domain, SolCall, SolConstructor, SolValue};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use spn_bindings::errors::Errors::ErrorsErrors as E;
-use spn_bindings::rollup::{IRollup, RewardLib, Rollup as R, SortitionLib};
+use spn_bindings::rollup::{IRollup, RewardLib, Rollup as R};
 use spn_bindings::staking::Staking as S;
 use spn_bindings::test_token::TestToken as T;
 use spn_bindings::transcript_verifier::{
@@ -134,52 +134,12 @@ impl World {
             DEPLOYER,
             c.creation("Staking"),
             &S::constructorCall {
-                c: S::Config {
-                    stakeToken: stake_token,
-                    stakeAmount: params.stake_amount,
-                    slashSink: SLASH_SINK,
-                    genesisTime: u(GENESIS),
-                    slotDuration: u(params.slot_duration),
-                    epochDuration: u(params.epoch_duration),
-                    setChangeDelay: u(params.set_change_delay),
-                    withdrawalDelay: u(params.withdrawal_delay),
-                },
+                c: S::Config::from_params(&params, stake_token, SLASH_SINK, GENESIS),
             }
             .abi_encode(),
         );
         let verifier = chain.deploy(DEPLOYER, c.creation("TranscriptVerifier"), &[]);
-        let config = R::Config {
-            staking,
-            verifier,
-            rewardToken: reward_token,
-            seedLookahead: u(params.seed_lookahead),
-            proofWindow: u(params.proof_window),
-            minHeight: u(params.min_height.into()),
-            maxHeight: u(params.max_height.into()),
-            roundHeight: u(params.round_height.into()),
-            redundancy: u(params.redundancy),
-            neighbourhood: u(params.neighbourhood.into()),
-            attestationTarget: u(params.attestation_target),
-            attestationQuorum: u(params.attestation_quorum),
-            sequencerTarget: u(params.sequencer_target),
-            costs: SortitionLib::CostWeights {
-                vmProofsPerTx: u(params.vm_proofs_per_tx),
-                vmProofCost: u(params.vm_proof_cost),
-                baseProofCost: u(params.base_proof_cost),
-                mergeProofCost: u(params.merge_proof_cost),
-            },
-            rewards: RewardLib::Rewards {
-                submitter: params.submitter_reward,
-                sequencerBase: params.sequencer_base,
-                sequencerPerProver: params.sequencer_per_prover,
-                sequencerBonusCap: u(params.sequencer_bonus_cap),
-                provers: params.provers_reward,
-            },
-            graceSlots: u(params.grace_slots),
-            strikeThreshold: u(params.strike_threshold),
-            penaltyBase: params.penalty_base,
-            ejectionFloor: params.ejection_floor,
-        };
+        let config = R::Config::from_params(&params, staking, verifier, reward_token);
         let rollup = chain.deploy(
             DEPLOYER,
             c.creation("Rollup"),

@@ -47,16 +47,12 @@ pub(super) async fn deploy(
             with_args(
                 &Staking::BYTECODE,
                 Staking::constructorCall {
-                    c: staking::Staking::Config {
-                        stakeToken: stake_token,
-                        stakeAmount: params.stake_amount,
-                        slashSink: deployer.address(),
-                        genesisTime: U256::from(genesis),
-                        slotDuration: U256::from(params.slot_duration),
-                        epochDuration: U256::from(params.epoch_duration),
-                        setChangeDelay: U256::from(params.set_change_delay),
-                        withdrawalDelay: U256::from(params.withdrawal_delay),
-                    },
+                    c: staking::Staking::Config::from_params(
+                        params,
+                        stake_token,
+                        deployer.address(),
+                        genesis,
+                    ),
                 }
                 .abi_encode(),
             ),
@@ -68,45 +64,18 @@ pub(super) async fn deploy(
             TranscriptVerifier::BYTECODE.clone(),
         )
         .await?;
-    let u = U256::from;
     let rollup_addr = deployer
         .deploy(
             "deploy Rollup",
             with_args(
                 &Rollup::BYTECODE,
                 Rollup::constructorCall {
-                    c: rollup::Rollup::Config {
-                        staking: staking_addr,
+                    c: rollup::Rollup::Config::from_params(
+                        params,
+                        staking_addr,
                         verifier,
-                        rewardToken: reward_token,
-                        seedLookahead: u(params.seed_lookahead),
-                        proofWindow: u(params.proof_window),
-                        minHeight: u(params.min_height.into()),
-                        maxHeight: u(params.max_height.into()),
-                        roundHeight: u(params.round_height.into()),
-                        redundancy: u(params.redundancy),
-                        neighbourhood: u(params.neighbourhood.into()),
-                        attestationTarget: u(params.attestation_target),
-                        attestationQuorum: u(params.attestation_quorum),
-                        sequencerTarget: u(params.sequencer_target),
-                        costs: rollup::SortitionLib::CostWeights {
-                            vmProofsPerTx: u(params.vm_proofs_per_tx),
-                            vmProofCost: u(params.vm_proof_cost),
-                            baseProofCost: u(params.base_proof_cost),
-                            mergeProofCost: u(params.merge_proof_cost),
-                        },
-                        rewards: rollup::RewardLib::Rewards {
-                            submitter: params.submitter_reward,
-                            sequencerBase: params.sequencer_base,
-                            sequencerPerProver: params.sequencer_per_prover,
-                            sequencerBonusCap: u(params.sequencer_bonus_cap),
-                            provers: params.provers_reward,
-                        },
-                        graceSlots: u(params.grace_slots),
-                        strikeThreshold: u(params.strike_threshold),
-                        penaltyBase: params.penalty_base,
-                        ejectionFloor: params.ejection_floor,
-                    },
+                        reward_token,
+                    ),
                 }
                 .abi_encode(),
             ),
