@@ -1134,7 +1134,7 @@ fn edge_params(rng: &mut impl Rng) -> Params {
 #[test]
 fn parameter_validation() {
     use alloy_sol_types::SolConstructor;
-    use spn_bindings::rollup::{RewardLib as RL, Rollup as RO, SortitionLib as SL};
+    use spn_bindings::rollup::Rollup as RO;
     use spn_bindings::staking::Staking as ST;
     let c = contracts(&work_dir());
     let mut chain = Chain::new();
@@ -1149,16 +1149,7 @@ fn parameter_validation() {
             Err(e) => panic!("unexpected {e:?}"),
         };
         let staking_args = ST::constructorCall {
-            c: ST::Config {
-                stakeToken: token,
-                stakeAmount: p.stake_amount,
-                slashSink: Address::repeat_byte(0x51),
-                genesisTime: u(1),
-                slotDuration: u(p.slot_duration),
-                epochDuration: u(p.epoch_duration),
-                setChangeDelay: u(p.set_change_delay),
-                withdrawalDelay: u(p.withdrawal_delay),
-            },
+            c: ST::Config::from_params(&p, token, Address::repeat_byte(0x51), 1),
         };
         let deploy = |chain: &mut Chain, name: &str, args: Vec<u8>| -> Result<Address, String> {
             let mut code = c.creation(name).to_vec();
@@ -1171,38 +1162,7 @@ fn parameter_validation() {
                 })
         };
         let sol = deploy(&mut chain, "Staking", staking_args.abi_encode()).and_then(|staking| {
-            let cfg = RO::Config {
-                staking,
-                verifier: Address::repeat_byte(0x7e),
-                rewardToken: token,
-                seedLookahead: u(p.seed_lookahead),
-                proofWindow: u(p.proof_window),
-                minHeight: u(p.min_height.into()),
-                maxHeight: u(p.max_height.into()),
-                roundHeight: u(p.round_height.into()),
-                redundancy: u(p.redundancy),
-                neighbourhood: u(p.neighbourhood.into()),
-                attestationTarget: u(p.attestation_target),
-                attestationQuorum: u(p.attestation_quorum),
-                sequencerTarget: u(p.sequencer_target),
-                costs: SL::CostWeights {
-                    vmProofsPerTx: u(p.vm_proofs_per_tx),
-                    vmProofCost: u(p.vm_proof_cost),
-                    baseProofCost: u(p.base_proof_cost),
-                    mergeProofCost: u(p.merge_proof_cost),
-                },
-                rewards: RL::Rewards {
-                    submitter: p.submitter_reward,
-                    sequencerBase: p.sequencer_base,
-                    sequencerPerProver: p.sequencer_per_prover,
-                    sequencerBonusCap: u(p.sequencer_bonus_cap),
-                    provers: p.provers_reward,
-                },
-                graceSlots: u(p.grace_slots),
-                strikeThreshold: u(p.strike_threshold),
-                penaltyBase: p.penalty_base,
-                ejectionFloor: p.ejection_floor,
-            };
+            let cfg = RO::Config::from_params(&p, staking, Address::repeat_byte(0x7e), token);
             deploy(
                 &mut chain,
                 "Rollup",
