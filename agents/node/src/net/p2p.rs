@@ -7,7 +7,7 @@
 //! signature before gossipsub forwards it (a bad one is rejected, logged and never forwarded);
 //! the agent then checks what needs chain state (eligibility, outputs).
 
-use std::collections::{BTreeSet, HashMap, HashSet};
+use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -164,10 +164,13 @@ impl P2pNetwork {
                 tracing::warn!(target: "spn::net", "dial {p}: {e}");
             }
         }
+        // Events that arrive before the listen address (a dialled peer's connection, its first
+        // gossip) are kept and handed to the task, not dropped.
+        let mut early = Vec::new();
         let listen = loop {
             match tokio::time::timeout(Duration::from_secs(10), swarm.select_next_some()).await {
                 Ok(SwarmEvent::NewListenAddr { address, .. }) => break address,
-                Ok(_) => {}
+                Ok(ev) => early.push(ev),
                 Err(_) => return Err(net(format!("no listen address on {}", cfg.listen))),
             }
         };
@@ -175,7 +178,7 @@ impl P2pNetwork {
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let (in_tx, in_rx) = mpsc::unbounded_channel();
         let served = Served::default();
-        let task = Task {
+        let mut task = Task {
             swarm,
             topics,
             metrics: cfg.metrics,
@@ -187,8 +190,10 @@ impl P2pNetwork {
             pending_results: HashMap::new(),
             result_fetches: HashMap::new(),
             next_fetch_id: 0,
-            connected: HashSet::new(),
         };
+        for ev in early {
+            task.on_event(ev);
+        }
         tokio::spawn(task.run(cmd_rx));
         Ok((
             Arc::new(Self {
@@ -308,7 +313,6 @@ struct Task {
     pending_results: HashMap<OutboundRequestId, (u64, PeerId, ResultsRequest)>,
     result_fetches: HashMap<u64, ResultsFetch>,
     next_fetch_id: u64,
-    connected: HashSet<PeerId>,
 }
 
 impl Task {
@@ -351,15 +355,7 @@ impl Task {
             }
             Cmd::Fetch(hash, hint, reply) => {
                 // Ask the hinted peer (the announcer) first, then the others, a few at a time.
-                let mut untried: Vec<PeerId> = self
-                    .connected
-                    .iter()
-                    .copied()
-                    .filter(|p| Some(*p) != hint)
-                    .collect();
-                if let Some(h) = hint.filter(|h| self.connected.contains(h)) {
-                    untried.push(h);
-                }
+                let untried = self.peers_to_ask(hint);
                 let id = self.next_fetch_id;
                 self.next_fetch_id += 1;
                 self.fetches.insert(
@@ -398,15 +394,16 @@ impl Task {
         }
     }
 
-    /// Connected peers in asking order (popped from the end): the hinted peer first.
+    /// Connected peers in asking order (popped from the end): the hinted peer first. The
+    /// swarm's own connection table is the only record of who is connected.
     fn peers_to_ask(&self, hint: Option<PeerId>) -> Vec<PeerId> {
         let mut untried: Vec<PeerId> = self
-            .connected
-            .iter()
+            .swarm
+            .connected_peers()
             .copied()
             .filter(|p| Some(*p) != hint)
             .collect();
-        if let Some(h) = hint.filter(|h| self.connected.contains(h)) {
+        if let Some(h) = hint.filter(|h| self.swarm.is_connected(h)) {
             untried.push(h);
         }
         untried
@@ -551,17 +548,6 @@ impl Task {
 
     fn on_event(&mut self, ev: SwarmEvent<BehaviourEvent>) {
         match ev {
-            SwarmEvent::ConnectionEstablished { peer_id, .. } => {
-                self.connected.insert(peer_id);
-            }
-            // The peer is gone once its last connection closes.
-            SwarmEvent::ConnectionClosed {
-                peer_id,
-                num_established: 0,
-                ..
-            } => {
-                self.connected.remove(&peer_id);
-            }
             SwarmEvent::Behaviour(BehaviourEvent::Gossipsub(gossipsub::Event::Message {
                 propagation_source,
                 message_id,
