@@ -280,7 +280,16 @@ abstract contract SPNTest is Test {
         view
         returns (bytes memory proof, Credit[] memory credits)
     {
-        uint256[] memory owner = _assignJobs(h, offline);
+        return _transcriptOf(h, outputs, _assignJobs(h, offline));
+    }
+
+    /// @notice Builds the signed transcript in which every job goes to `owner[job]` (uint160(prover) + 1, or 0 for
+    ///         an unfilled job).
+    function _transcriptOf(MessagesLib.Header memory h, bytes32[] memory outputs, uint256[] memory owner)
+        internal
+        view
+        returns (bytes memory proof, Credit[] memory credits)
+    {
         address[] memory provers = _distinctSorted(owner);
         credits = new Credit[](provers.length);
         ProverWork[] memory work = new ProverWork[](provers.length);
@@ -384,20 +393,34 @@ abstract contract SPNTest is Test {
     }
 
     function _take(uint256[] memory owner, address a, uint256 s, MessagesLib.Header memory h, bool fill) internal view {
-        uint256 m = rollup.roundHeight();
         uint256 n = _activeCountAt(h.slot);
-        uint256 d = fill ? rollup.neighbourhood() : 0;
-        for (uint256 r = 1; r < SortitionLib.rounds(h.height, m); ++r) {
-            if (s >= SortitionLib.roundThreshold(r, h.height, m, rollup.redundancy(), n)) break;
-            uint256 base = SortitionLib.offset(r, h.height, m);
-            uint256 first = (SortitionLib.jobOnPath(s, r, h.height, m) >> d) << d;
-            uint256 last = first + (1 << d);
-            uint256 jobsInRound = SortitionLib.jobs(r, h.height, m);
-            if (last > jobsInRound) last = jobsInRound;
-            for (uint256 j = first; j < last; ++j) {
-                if (owner[base + j] == 0) owner[base + j] = uint160(a) + 1;
+        for (uint256 r = 1; r < SortitionLib.rounds(h.height, rollup.roundHeight()); ++r) {
+            (uint256 from, uint256 to) = _eligibleJobs(s, r, h, n, fill);
+            // Thresholds fall from round to round: off this round's committee means off every later one.
+            if (from == to) break;
+            for (uint256 j = from; j < to; ++j) {
+                if (owner[j] == 0) owner[j] = uint160(a) + 1;
             }
         }
+    }
+
+    /// @dev The jobs of round `r`, as transcript indices [from, to), that a member with score `s` may take among `n`
+    ///      active stakers: its own path job, or with `fill` every job of its neighbourhood; none when it is not on
+    ///      the round's committee.
+    function _eligibleJobs(uint256 s, uint256 r, MessagesLib.Header memory h, uint256 n, bool fill)
+        internal
+        view
+        returns (uint256 from, uint256 to)
+    {
+        uint256 m = rollup.roundHeight();
+        if (s >= SortitionLib.roundThreshold(r, h.height, m, rollup.redundancy(), n)) return (0, 0);
+        uint256 d = fill ? rollup.neighbourhood() : 0;
+        uint256 first = (SortitionLib.jobOnPath(s, r, h.height, m) >> d) << d;
+        uint256 last = first + (1 << d);
+        uint256 jobsInRound = SortitionLib.jobs(r, h.height, m);
+        if (last > jobsInRound) last = jobsInRound;
+        uint256 base = SortitionLib.offset(r, h.height, m);
+        return (base + first, base + last);
     }
 
     function _distinctSorted(uint256[] memory owner) internal pure returns (address[] memory out) {

@@ -1,0 +1,216 @@
+// SPDX-License-Identifier: MIT
+pragma solidity 0.8.30;
+
+import {BenchBase} from "./Benchmark.t.sol";
+import {Rollup} from "../../contracts/Rollup.sol";
+import {MessagesLib} from "../../contracts/libraries/MessagesLib.sol";
+import {SortitionLib} from "../../contracts/libraries/SortitionLib.sol";
+
+/// @notice The largest tree one transaction can carry (docs/PROTOCOL.md §16, which bases the `maxHeight` guidance on
+///         these figures). Each tree is measured with two transcripts of the same block: the honest one of the test
+///         fixture, and one in which every contribution comes from a different prover, the costliest shape (each
+///         prover adds a header, a staker record read and a rewards leaf). A transcript that fills every committee
+///         job from distinct provers does not exist on these staker sets (some jobs have no eligible member), so its
+///         cost is extrapolated: the outputs-only submission plus every committee job at the measured cost of a
+///         distinct-prover contribution.
+abstract contract BenchTreeBase is BenchBase {
+    uint256 internal constant TX_GAS_CAP = 16_777_216;
+
+    MessagesLib.Header internal header;
+    bytes32[] internal outputs;
+
+    /// @notice Tree height n of the measured block.
+    function _height() internal pure virtual returns (uint8);
+
+    /// @notice Round height m (2: Option 2, 1: Option 1).
+    function _roundHeight() internal pure virtual returns (uint256);
+
+    /// @notice Active stakers: enough that coverage is as in the n = 11 benchmark (2,048 stakers per 2^11 leaves).
+    function _stakerCount() internal pure virtual returns (uint256);
+
+    function _rollupConfig() internal view virtual override returns (Rollup.Config memory c) {
+        c = super._rollupConfig();
+        c.roundHeight = _roundHeight();
+        if (_height() > c.maxHeight) c.maxHeight = _height();
+    }
+
+    function setUp() public {
+        _deploy();
+        _fundPool(1_000_000e18);
+        _registerAndActivate(_stakerCount());
+        (uint256 slot,) = _nextUsableSlot(rollup.currentSlot(), rollup.attestationQuorum());
+        _warpToSlot(slot);
+        bytes32[] memory leaves;
+        (header, leaves) = _proposeBlock(slot, _height());
+        outputs = _outputs(leaves, _height());
+    }
+
+    /// @notice Submits the honest transcript and records it under "honest".
+    function _benchHonest() internal returns (uint256 total) {
+        (total,,) = _bench("honest", _assignJobs(header, new address[](0)));
+    }
+
+    /// @notice Submits the distinct-prover transcript, records it under "distinct provers", and records the
+    ///         extrapolated cost of every committee job filled by a distinct prover.
+    function _benchDistinct() internal returns (uint256 worst) {
+        (, uint256 perContribution, uint256 bare) = _bench("distinct provers", _assignDistinct(header));
+        uint256 committeeJobs = SortitionLib.proverJobs(_height(), _roundHeight());
+        worst = bare + committeeJobs * perContribution;
+        vm.snapshotValue("all committee jobs, distinct provers: total gas (extrapolated)", worst);
+        emit log_named_uint("committee jobs", committeeJobs);
+        emit log_named_uint("extrapolated worst case total gas", worst);
+    }
+
+    /// @notice Submits the transcript `owner` describes and records its whole-transaction gas, its shape and what one
+    ///         contribution adds to the outputs-only submission `bare` (execution and calldata, averaged).
+    function _bench(string memory label, uint256[] memory owner)
+        internal
+        returns (uint256 total, uint256 perContribution, uint256 bare)
+    {
+        (bytes memory proof, Credit[] memory credits) = _transcriptOf(header, outputs, owner);
+        uint256 contributions;
+        for (uint256 i; i < credits.length; ++i) {
+            contributions += credits[i].jobs.length;
+        }
+        bare = _outputsOnlyTotal();
+        vm.snapshotValue("outputs only: total gas", bare);
+        rollup.submitProof(header, proof);
+        total = vm.snapshotGasLastCall(string.concat(label, ": total gas"));
+        perContribution = (total - bare) / contributions;
+        vm.snapshotValue(string.concat(label, ": contributions"), contributions);
+        vm.snapshotValue(string.concat(label, ": provers"), credits.length);
+        vm.snapshotValue(string.concat(label, ": proof bytes"), proof.length);
+        vm.snapshotValue(string.concat(label, ": gas per contribution"), perContribution);
+        emit log_named_uint(string.concat(label, " contributions"), contributions);
+        emit log_named_uint(string.concat(label, " provers"), credits.length);
+        emit log_named_uint(string.concat(label, " total gas"), total);
+        assertLt(total, TX_GAS_CAP, "submission above the transaction gas cap");
+    }
+
+    /// @notice Whole-transaction gas of proving the block with its outputs alone; the chain is left as it was.
+    function _outputsOnlyTotal() internal returns (uint256 total) {
+        uint256 snap = vm.snapshotState();
+        bytes memory proof = _encodeTranscript(outputs, new ProverWork[](0));
+        rollup.submitProof(header, proof);
+        total = vm.lastCallGas().gasTotalUsed;
+        vm.revertToState(snap);
+        vm.snapshotValue("outputs only: proof bytes", proof.length);
+    }
+
+    /// @dev Jobs as in `_assignJobs`, but no member takes more than one: rounds from the top down (their jobs have
+    ///      the fewest eligible members), each member in registration order taking the first free job it may take
+    ///      (its own path job or a neighbourhood fill).
+    function _assignDistinct(MessagesLib.Header memory h) internal view returns (uint256[] memory owner) {
+        uint256 m = rollup.roundHeight();
+        owner = new uint256[](SortitionLib.proverJobs(h.height, m));
+        bytes32 seed = rollup.slotSeed(h.slot);
+        uint256 n = _activeCountAt(h.slot);
+        bool[] memory used = new bool[](stakers.length);
+        uint256[] memory scores = new uint256[](stakers.length);
+        for (uint256 i; i < stakers.length; ++i) {
+            scores[i] = SortitionLib.score(stakers[i], seed);
+        }
+        for (uint256 r = SortitionLib.rounds(h.height, m) - 1; r > 0; --r) {
+            for (uint256 i; i < stakers.length; ++i) {
+                if (used[i]) continue;
+                (uint256 from, uint256 to) = _eligibleJobs(scores[i], r, h, n, true);
+                for (uint256 j = from; j < to; ++j) {
+                    if (owner[j] != 0) continue;
+                    owner[j] = uint160(stakers[i]) + 1;
+                    used[i] = true;
+                    break;
+                }
+            }
+        }
+    }
+}
+
+/// @notice n = 11, m = 2: the shipped guidance. Its honest transcript is `BenchSubmitTest`.
+contract BenchTreeN11M2Test is BenchTreeBase {
+    function _height() internal pure override returns (uint8) {
+        return 11;
+    }
+
+    function _roundHeight() internal pure override returns (uint256) {
+        return 2;
+    }
+
+    function _stakerCount() internal pure override returns (uint256) {
+        return 2048;
+    }
+
+    /// @notice §16: every valid transcript at n = 11, m = 2 fits in half the transaction gas cap.
+    function test_gas_distinctProvers() public {
+        assertLt(_benchDistinct(), TX_GAS_CAP / 2, "n = 11 worst case above half the cap");
+    }
+}
+
+/// @notice n = 12, m = 2: one level above the guidance.
+contract BenchTreeN12M2Test is BenchTreeBase {
+    function _height() internal pure override returns (uint8) {
+        return 12;
+    }
+
+    function _roundHeight() internal pure override returns (uint256) {
+        return 2;
+    }
+
+    function _stakerCount() internal pure override returns (uint256) {
+        return 4096;
+    }
+
+    function test_gas_honest() public {
+        _benchHonest();
+    }
+
+    function test_gas_distinctProvers() public {
+        _benchDistinct();
+    }
+}
+
+/// @notice n = 9, m = 1 (Option 1): the guidance for m = 1.
+contract BenchTreeN9M1Test is BenchTreeBase {
+    function _height() internal pure override returns (uint8) {
+        return 9;
+    }
+
+    function _roundHeight() internal pure override returns (uint256) {
+        return 1;
+    }
+
+    function _stakerCount() internal pure override returns (uint256) {
+        return 2048;
+    }
+
+    function test_gas_honest() public {
+        _benchHonest();
+    }
+
+    /// @notice §16: every valid transcript at n = 9, m = 1 fits in half the transaction gas cap.
+    function test_gas_distinctProvers() public {
+        assertLt(_benchDistinct(), TX_GAS_CAP / 2, "n = 9, m = 1 worst case above half the cap");
+    }
+}
+
+/// @notice n = 10, m = 1: one level above the m = 1 guidance.
+contract BenchTreeN10M1Test is BenchTreeBase {
+    function _height() internal pure override returns (uint8) {
+        return 10;
+    }
+
+    function _roundHeight() internal pure override returns (uint256) {
+        return 1;
+    }
+
+    function _stakerCount() internal pure override returns (uint256) {
+        return 2048;
+    }
+
+    function test_gas_honest() public {
+        _benchHonest();
+    }
+
+    function test_gas_distinctProvers() public {
+        _benchDistinct();
+    }
+}
