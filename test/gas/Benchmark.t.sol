@@ -12,8 +12,6 @@ import {MessagesLib} from "../../contracts/libraries/MessagesLib.sol";
 ///         the whole transaction. Each benchmark records both that total and the execution gas (total minus the
 ///         21,000 intrinsic and the calldata gas), which is what the targets bound, like a forge gas report.
 abstract contract BenchBase is SPNTest {
-    uint256 internal constant INTRINSIC = 21_000;
-
     /// @notice Testnet parameters (docs/PROTOCOL.md §4).
     function _stakingConfig() internal view virtual override returns (Staking.Config memory c) {
         c = super._stakingConfig();
@@ -32,19 +30,6 @@ abstract contract BenchBase is SPNTest {
         c.neighbourhood = 1;
         c.sequencerTarget = 4;
         c.graceSlots = 32;
-    }
-
-    function _calldataGas(bytes memory data) internal pure returns (uint256 g) {
-        for (uint256 i; i < data.length; ++i) {
-            g += data[i] == 0 ? 4 : 16;
-        }
-    }
-
-    /// @notice Records the last call's total gas under `name` and its execution gas under `name (execution)`.
-    function _record(string memory name, bytes memory callData) internal returns (uint256 execution) {
-        uint256 total = vm.snapshotGasLastCall(name);
-        execution = total - INTRINSIC - _calldataGas(callData);
-        vm.snapshotValue(string.concat(name, " (execution)"), execution);
     }
 
     /// @notice Proposes and proves small blocks in consecutive usable slots of the current epoch, so that the

@@ -475,4 +475,21 @@ abstract contract SPNTest is Test {
             proof[i] = tmp[i];
         }
     }
+
+    // ------------------------------------------------------------------ gas recording (test/gas, run with --isolate)
+
+    uint256 internal constant INTRINSIC = 21_000;
+
+    function _calldataGas(bytes memory data) internal pure returns (uint256 g) {
+        for (uint256 i; i < data.length; ++i) {
+            g += data[i] == 0 ? 4 : 16;
+        }
+    }
+
+    /// @notice Records the last call's total gas under `name` and its execution gas under `name (execution)`.
+    function _record(string memory name, bytes memory callData) internal returns (uint256 execution) {
+        uint256 total = vm.snapshotGasLastCall(name);
+        execution = total - INTRINSIC - _calldataGas(callData);
+        vm.snapshotValue(string.concat(name, " (execution)"), execution);
+    }
 }

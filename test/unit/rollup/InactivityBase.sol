@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {RollupBase} from "./RollupBase.sol";
 import {IRollup} from "../../../contracts/interfaces/IRollup.sol";
 import {MessagesLib} from "../../../contracts/libraries/MessagesLib.sol";
+import {SortitionLib} from "../../../contracts/libraries/SortitionLib.sol";
 
 /// @notice Inactivity tests: `BLOCKS` proven blocks, their leaves and credits, and a staker on every block's round-1
 ///         committee that contributed to all of them.
@@ -79,6 +80,36 @@ abstract contract InactivityBase is RollupBase {
         require(k != type(uint256).max, "not credited");
         cost = uint64(c[k].cost);
         proof = _rewardProof(c, k);
+    }
+
+    /// @notice Evidence of one job result of `who` in recorded block `i`.
+    struct Evidence {
+        MessagesLib.Header header;
+        uint32 job;
+        bytes32 output;
+        IRollup.Signature sig;
+        bytes32[] siblings;
+    }
+
+    /// @notice Signed evidence for global job `job` (round-local `index` in `round`) of block `i`, signed by `signer`.
+    function _evidence(address signer, uint256 i, uint256 round, uint256 index)
+        internal
+        view
+        returns (Evidence memory e)
+    {
+        e.header = headers[i];
+        uint256 m = rollup.roundHeight();
+        e.job = uint32(SortitionLib.offset(round, HEIGHT, m) + index);
+        e.siblings = _siblings(leavesOf[i], SortitionLib.level(round, HEIGHT, m), index);
+        e.output = _outputs(leavesOf[i], HEIGHT)[e.job];
+        e.sig = _signCompact(
+            signer,
+            MessagesLib.jobResultDigest(rollup.domainSeparator(), MessagesLib.blockHash(e.header), e.job, e.output)
+        );
+    }
+
+    function _ownEvidence() internal view returns (Evidence memory) {
+        return _evidence(staker, 0, 1, _ownJob(staker, headers[0], 1));
     }
 
     function _clearWithReward(address who, uint256 evidenceBlock) internal {

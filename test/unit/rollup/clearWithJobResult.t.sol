@@ -8,39 +8,9 @@ import {MessagesLib} from "../../../contracts/libraries/MessagesLib.sol";
 import {SortitionLib} from "../../../contracts/libraries/SortitionLib.sol";
 
 contract ClearWithJobResultTest is InactivityBase {
-    /// @notice Evidence of one job result of `who` in recorded block `i`.
-    struct Evidence {
-        MessagesLib.Header header;
-        uint32 job;
-        bytes32 output;
-        IRollup.Signature sig;
-        bytes32[] siblings;
-    }
-
     function setUp() public override {
         super.setUp();
         _report(staker, 0);
-    }
-
-    /// @notice Signed evidence for global job `job` (round-local `index` in `round`) of block `i`, signed by `signer`.
-    function _evidence(address signer, uint256 i, uint256 round, uint256 index)
-        internal
-        view
-        returns (Evidence memory e)
-    {
-        e.header = headers[i];
-        uint256 m = rollup.roundHeight();
-        e.job = uint32(SortitionLib.offset(round, HEIGHT, m) + index);
-        e.siblings = _siblings(leavesOf[i], SortitionLib.level(round, HEIGHT, m), index);
-        e.output = _outputs(leavesOf[i], HEIGHT)[e.job];
-        e.sig = _signCompact(
-            signer,
-            MessagesLib.jobResultDigest(rollup.domainSeparator(), MessagesLib.blockHash(e.header), e.job, e.output)
-        );
-    }
-
-    function _ownEvidence() internal view returns (Evidence memory) {
-        return _evidence(staker, 0, 1, _ownJob(staker, headers[0], 1));
     }
 
     function _clear(Evidence memory e) internal {
