@@ -20,29 +20,46 @@ abstract contract BenchTreeBase is BenchBase {
     bytes32[] internal outputs;
 
     /// @notice Tree height n of the measured block.
-    function _height() internal pure virtual returns (uint8);
-
+    uint8 internal immutable TREE_HEIGHT;
     /// @notice Round height m (2: Option 2, 1: Option 1).
-    function _roundHeight() internal pure virtual returns (uint256);
-
+    uint256 internal immutable ROUND_HEIGHT;
     /// @notice Active stakers: enough that coverage is as in the n = 11 benchmark (2,048 stakers per 2^11 leaves).
-    function _stakerCount() internal pure virtual returns (uint256);
+    uint256 internal immutable STAKER_COUNT;
+    /// @notice Whether n is the largest height §16 advises for this m, whose worst case must fit in half the cap.
+    bool internal immutable GUIDANCE_HEIGHT;
+
+    constructor(uint8 height_, uint256 roundHeight_, uint256 stakerCount_, bool guidanceHeight_) {
+        TREE_HEIGHT = height_;
+        ROUND_HEIGHT = roundHeight_;
+        STAKER_COUNT = stakerCount_;
+        GUIDANCE_HEIGHT = guidanceHeight_;
+    }
 
     function _rollupConfig() internal view virtual override returns (Rollup.Config memory c) {
         c = super._rollupConfig();
-        c.roundHeight = _roundHeight();
-        if (_height() > c.maxHeight) c.maxHeight = _height();
+        c.roundHeight = ROUND_HEIGHT;
+        if (TREE_HEIGHT > c.maxHeight) c.maxHeight = TREE_HEIGHT;
     }
 
     function setUp() public {
         _deploy();
         _fundPool(1_000_000e18);
-        _registerAndActivate(_stakerCount());
+        _registerAndActivate(STAKER_COUNT);
         (uint256 slot,) = _nextUsableSlot(rollup.currentSlot(), rollup.attestationQuorum());
         _warpToSlot(slot);
         bytes32[] memory leaves;
-        (header, leaves) = _proposeBlock(slot, _height());
-        outputs = _outputs(leaves, _height());
+        (header, leaves) = _proposeBlock(slot, TREE_HEIGHT);
+        outputs = _outputs(leaves, TREE_HEIGHT);
+    }
+
+    function test_gas_honest() public {
+        _benchHonest();
+    }
+
+    /// @notice §16: at the guidance heights every valid transcript fits in half the transaction gas cap.
+    function test_gas_distinctProvers() public {
+        uint256 worst = _benchDistinct();
+        if (GUIDANCE_HEIGHT) assertLt(worst, TX_GAS_CAP / 2, "worst case at a guidance height above half the cap");
     }
 
     /// @notice Submits the honest transcript and records it under "honest".
@@ -54,7 +71,7 @@ abstract contract BenchTreeBase is BenchBase {
     ///         extrapolated cost of every committee job filled by a distinct prover.
     function _benchDistinct() internal returns (uint256 worst) {
         (, uint256 perContribution, uint256 bare) = _bench("distinct provers", _assignDistinct(header));
-        uint256 committeeJobs = SortitionLib.proverJobs(_height(), _roundHeight());
+        uint256 committeeJobs = SortitionLib.proverJobs(TREE_HEIGHT, ROUND_HEIGHT);
         worst = bare + committeeJobs * perContribution;
         vm.snapshotValue("all committee jobs, distinct provers: total gas (extrapolated)", worst);
         emit log_named_uint("committee jobs", committeeJobs);
@@ -125,92 +142,14 @@ abstract contract BenchTreeBase is BenchBase {
     }
 }
 
-/// @notice n = 11, m = 2: the shipped guidance. Its honest transcript is `BenchSubmitTest`.
-contract BenchTreeN11M2Test is BenchTreeBase {
-    function _height() internal pure override returns (uint8) {
-        return 11;
-    }
-
-    function _roundHeight() internal pure override returns (uint256) {
-        return 2;
-    }
-
-    function _stakerCount() internal pure override returns (uint256) {
-        return 2048;
-    }
-
-    /// @notice §16: every valid transcript at n = 11, m = 2 fits in half the transaction gas cap.
-    function test_gas_distinctProvers() public {
-        assertLt(_benchDistinct(), TX_GAS_CAP / 2, "n = 11 worst case above half the cap");
-    }
-}
+/// @notice n = 11, m = 2: the shipped guidance (its honest transcript is also `BenchSubmitTest`'s).
+contract BenchTreeN11M2Test is BenchTreeBase(11, 2, 2048, true) {}
 
 /// @notice n = 12, m = 2: one level above the guidance.
-contract BenchTreeN12M2Test is BenchTreeBase {
-    function _height() internal pure override returns (uint8) {
-        return 12;
-    }
-
-    function _roundHeight() internal pure override returns (uint256) {
-        return 2;
-    }
-
-    function _stakerCount() internal pure override returns (uint256) {
-        return 4096;
-    }
-
-    function test_gas_honest() public {
-        _benchHonest();
-    }
-
-    function test_gas_distinctProvers() public {
-        _benchDistinct();
-    }
-}
+contract BenchTreeN12M2Test is BenchTreeBase(12, 2, 4096, false) {}
 
 /// @notice n = 9, m = 1 (Option 1): the guidance for m = 1.
-contract BenchTreeN9M1Test is BenchTreeBase {
-    function _height() internal pure override returns (uint8) {
-        return 9;
-    }
-
-    function _roundHeight() internal pure override returns (uint256) {
-        return 1;
-    }
-
-    function _stakerCount() internal pure override returns (uint256) {
-        return 2048;
-    }
-
-    function test_gas_honest() public {
-        _benchHonest();
-    }
-
-    /// @notice §16: every valid transcript at n = 9, m = 1 fits in half the transaction gas cap.
-    function test_gas_distinctProvers() public {
-        assertLt(_benchDistinct(), TX_GAS_CAP / 2, "n = 9, m = 1 worst case above half the cap");
-    }
-}
+contract BenchTreeN9M1Test is BenchTreeBase(9, 1, 2048, true) {}
 
 /// @notice n = 10, m = 1: one level above the m = 1 guidance.
-contract BenchTreeN10M1Test is BenchTreeBase {
-    function _height() internal pure override returns (uint8) {
-        return 10;
-    }
-
-    function _roundHeight() internal pure override returns (uint256) {
-        return 1;
-    }
-
-    function _stakerCount() internal pure override returns (uint256) {
-        return 2048;
-    }
-
-    function test_gas_honest() public {
-        _benchHonest();
-    }
-
-    function test_gas_distinctProvers() public {
-        _benchDistinct();
-    }
-}
+contract BenchTreeN10M1Test is BenchTreeBase(10, 1, 2048, false) {}

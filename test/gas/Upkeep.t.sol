@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {InactivityBase} from "../unit/rollup/InactivityBase.sol";
+import {InactivityBase, BleedBase} from "../unit/rollup/InactivityBase.sol";
 import {Rollup} from "../../contracts/Rollup.sol";
 import {MessagesLib} from "../../contracts/libraries/MessagesLib.sol";
 
@@ -92,16 +92,9 @@ contract BenchUpkeepTest is InactivityBase {
     }
 }
 
-/// @notice Finalisations that slash: the unit fixture with the bleed of `FinaliseReportBleedTest` (penalty from the
-///         first strike, 20,000 tokens doubling, ejection below 50,000), so that two strikes reach the floor.
-contract BenchBleedTest is InactivityBase {
-    function _rollupConfig() internal view override returns (Rollup.Config memory c) {
-        c = super._rollupConfig();
-        c.strikeThreshold = 1;
-        c.penaltyBase = 20_000e18;
-        c.ejectionFloor = 50_000e18;
-    }
-
+/// @notice Finalisations that slash, on the unit fixture with the early bleed of `BleedBase` (penalty from the first
+///         strike, 20,000 tokens doubling, ejection below 50,000).
+contract BenchBleedTest is BleedBase {
     function test_gas_finaliseReport_slash() public {
         _report(staker, 0);
         _warpToSlot(_graceEnd() + 1);

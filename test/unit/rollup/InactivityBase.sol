@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {RollupBase} from "./RollupBase.sol";
+import {Rollup} from "../../../contracts/Rollup.sol";
 import {IRollup} from "../../../contracts/interfaces/IRollup.sol";
 import {MessagesLib} from "../../../contracts/libraries/MessagesLib.sol";
 import {SortitionLib} from "../../../contracts/libraries/SortitionLib.sol";
@@ -130,5 +131,16 @@ abstract contract InactivityBase is RollupBase {
         assertEq(r.pendingBlock, pendingBlock, "pendingBlock");
         assertEq(r.pendingSlot, pendingSlot, "pendingSlot");
         assertEq(r.strikes, strikes, "strikes");
+    }
+}
+
+/// @notice The inactivity fixture with a bleed that bites early: a penalty from the first strike, 20,000 tokens
+///         doubling, ejection below 50,000, so that two strikes reach the floor.
+abstract contract BleedBase is InactivityBase {
+    function _rollupConfig() internal view virtual override returns (Rollup.Config memory c) {
+        c = super._rollupConfig();
+        c.strikeThreshold = 1;
+        c.penaltyBase = 20_000e18;
+        c.ejectionFloor = 50_000e18;
     }
 }

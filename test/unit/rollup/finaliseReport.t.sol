@@ -1,8 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
-import {InactivityBase} from "./InactivityBase.sol";
-import {Rollup} from "../../../contracts/Rollup.sol";
+import {InactivityBase, BleedBase} from "./InactivityBase.sol";
 import {IRollup} from "../../../contracts/interfaces/IRollup.sol";
 import {Errors} from "../../../contracts/libraries/Errors.sol";
 
@@ -79,14 +78,7 @@ contract FinaliseReportTest is InactivityBase {
 }
 
 /// @notice Penalty from the first strike, doubling, and ejection below the floor.
-contract FinaliseReportBleedTest is InactivityBase {
-    function _rollupConfig() internal view override returns (Rollup.Config memory c) {
-        c = super._rollupConfig();
-        c.strikeThreshold = 1;
-        c.penaltyBase = 20_000e18;
-        c.ejectionFloor = 50_000e18;
-    }
-
+contract FinaliseReportBleedTest is BleedBase {
     function test_finaliseReport_doublesPenalty() public {
         _strike(0);
         assertEq(staking.stakeOf(staker), STAKE - 20_000e18);
