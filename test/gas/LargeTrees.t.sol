@@ -11,8 +11,8 @@ import {SortitionLib} from "../../contracts/libraries/SortitionLib.sol";
 ///         fixture, and one in which every contribution comes from a different prover, the costliest shape (each
 ///         prover adds a header, a staker record read and a rewards leaf). A transcript that fills every committee
 ///         job from distinct provers does not exist on these staker sets (some jobs have no eligible member), so its
-///         cost is extrapolated: the outputs-only submission plus every committee job at the measured cost of a
-///         distinct-prover contribution.
+///         cost is extrapolated: the outputs-only submission (without the calldata floor its own transaction pays)
+///         plus every committee job at the measured cost of a distinct-prover contribution.
 abstract contract BenchTreeBase is BenchBase {
     uint256 internal constant TX_GAS_CAP = 16_777_216;
 
@@ -79,7 +79,9 @@ abstract contract BenchTreeBase is BenchBase {
     }
 
     /// @notice Submits the transcript `owner` describes and records its whole-transaction gas, its shape and what one
-    ///         contribution adds to the outputs-only submission `bare` (execution and calldata, averaged).
+    ///         contribution adds to the outputs-only submission (execution and calldata, averaged). `bare` is that
+    ///         submission's cost without the EIP-7623 calldata floor, which it pays as a transaction of its own but
+    ///         which no longer binds once contributions are added.
     function _bench(string memory label, uint256[] memory owner)
         internal
         returns (uint256 total, uint256 perContribution, uint256 bare)
@@ -89,10 +91,11 @@ abstract contract BenchTreeBase is BenchBase {
         for (uint256 i; i < credits.length; ++i) {
             contributions += credits[i].jobs.length;
         }
-        bare = _outputsOnlyTotal();
-        vm.snapshotValue("outputs only: total gas", bare);
+        uint256 snap = vm.snapshotState();
         rollup.submitProof(header, proof);
         total = vm.snapshotGasLastCall(string.concat(label, ": total gas"));
+        vm.revertToState(snap);
+        bare = _outputsOnly(proof, total);
         perContribution = (total - bare) / contributions;
         vm.snapshotValue(string.concat(label, ": contributions"), contributions);
         vm.snapshotValue(string.concat(label, ": provers"), credits.length);
@@ -104,14 +107,21 @@ abstract contract BenchTreeBase is BenchBase {
         assertLt(total, TX_GAS_CAP, "submission above the transaction gas cap");
     }
 
-    /// @notice Whole-transaction gas of proving the block with its outputs alone; the chain is left as it was.
-    function _outputsOnlyTotal() internal returns (uint256 total) {
+    /// @notice Records the outputs-only submission of the block and returns its cost without the calldata floor:
+    ///         21,000 + calldata + its execution, measured in-transaction against `proof`, whose submission cost
+    ///         `total`. The chain is left as it was.
+    function _outputsOnly(bytes memory proof, uint256 total) internal returns (uint256 bare) {
+        bytes memory bareProof = _encodeTranscript(outputs, new ProverWork[](0));
         uint256 snap = vm.snapshotState();
-        bytes memory proof = _encodeTranscript(outputs, new ProverWork[](0));
-        rollup.submitProof(header, proof);
-        total = vm.lastCallGas().gasTotalUsed;
+        rollup.submitProof(header, bareProof);
+        vm.snapshotValue("outputs only: total gas (paid, EIP-7623 floor)", vm.lastCallGas().gasTotalUsed);
+        vm.snapshotValue("outputs only: proof bytes", bareProof.length);
         vm.revertToState(snap);
-        vm.snapshotValue("outputs only: proof bytes", proof.length);
+        bytes memory fullCall = abi.encodeCall(Rollup.submitProof, (header, proof));
+        assertGt(total, _calldataFloor(fullCall), "transcript pays the calldata floor");
+        uint256 execution = _floorBoundExecution(header, bareProof, proof, total - INTRINSIC - _calldataGas(fullCall));
+        vm.snapshotValue("outputs only: execution", execution);
+        bare = INTRINSIC + _calldataGas(abi.encodeCall(Rollup.submitProof, (header, bareProof))) + execution;
     }
 
     /// @dev Jobs as in `_assignJobs`, but no member takes more than one: rounds from the top down (their jobs have

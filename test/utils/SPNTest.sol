@@ -486,9 +486,18 @@ abstract contract SPNTest is Test {
         }
     }
 
-    /// @notice Records the last call's total gas under `name` and its execution gas under `name (execution)`.
+    /// @notice EIP-7623 (Prague): a transaction pays at least 21,000 + 10 gas per calldata token (a zero byte is one
+    ///         token, any other four), that is 21,000 + 2.5 times its standard calldata gas.
+    function _calldataFloor(bytes memory data) internal pure returns (uint256) {
+        return INTRINSIC + _calldataGas(data) / 4 * 10;
+    }
+
+    /// @notice Records the last call's total gas under `name` and its execution gas under `name (execution)`. The
+    ///         execution is the total minus the intrinsic and calldata gas, so it is only derivable when the
+    ///         transaction did not pay the calldata floor instead.
     function _record(string memory name, bytes memory callData) internal returns (uint256 execution) {
         uint256 total = vm.snapshotGasLastCall(name);
+        assertGt(total, _calldataFloor(callData), string.concat(name, ": pays the EIP-7623 floor, execution hidden"));
         execution = total - INTRINSIC - _calldataGas(callData);
         vm.snapshotValue(string.concat(name, " (execution)"), execution);
     }
