@@ -52,6 +52,7 @@ contract TranscriptVerifier is IProofVerifier {
 
     /// @inheritdoc IProofVerifier
     function verify(VerifyContext calldata ctx, bytes calldata proof) external view returns (VerifiedWork memory w) {
+        _reserveFrame();
         Schedule memory s = schedule(ctx);
         TranscriptLib.Reader memory rd = TranscriptLib.open(proof);
         uint256 outputs = TranscriptLib.readOutputs(rd, s.totalJobs);
@@ -114,8 +115,8 @@ contract TranscriptVerifier is IProofVerifier {
         require(root == txRoot, Errors.Transcript__OutputMismatch(rounds.length, 0, txRoot, root));
     }
 
-    // The memory frame of the prover loop: what it reads at fixed byte offsets, so that the loop keeps one pointer on
-    // the stack. The first words are the preimages of the two EIP-712 hashes of MessagesLib.jobResultDigest and the
+    // The memory frame of the prover loop, at the fixed address FRAME: what it reads at fixed byte offsets, so that
+    // every access is one constant address. The first words are the preimages of the two EIP-712 hashes of MessagesLib.jobResultDigest and the
     // ecrecover input, so per contribution only the changing words are written:
     //   structHash = keccak256(frame[0x00..0x80]) = keccak256(JOB_RESULT_TYPEHASH ‖ blockHash ‖ job ‖ output)
     //   digest     = keccak256(frame[0x9e..0xe0]) = keccak256("\x19\x01" ‖ domainSeparator ‖ structHash)
@@ -128,6 +129,9 @@ contract TranscriptVerifier is IProofVerifier {
     uint256 private constant F_STRUCT_HASH = 0xc0;
     /// @dev The ecrecover input, four words: digest, v, r, s.
     uint256 private constant F_DIGEST = 0xe0;
+    uint256 private constant F_V = 0x100;
+    uint256 private constant F_R = 0x120;
+    uint256 private constant F_S = 0x140;
     // Read-only during the loop.
     /// @dev Calldata offset of outputs[0].
     uint256 private constant F_OUTPUTS = 0x160;
@@ -139,18 +143,23 @@ contract TranscriptVerifier is IProofVerifier {
     uint256 private constant F_ROUND_1 = 0x200;
     /// @dev Memory address of taken[0] (Tally.taken).
     uint256 private constant F_TAKEN = 0x220;
-    uint256 private constant F_SLOT_SEED = 0x240;
+    /// @dev The sha256 input of a prover's score: the prover, written per prover, then the slot seed.
+    uint256 private constant F_SCORE_PROVER = 0x240;
+    uint256 private constant F_SLOT_SEED = 0x260;
     /// @dev Memory addresses of keys[0] and one past the last key; leaves[i] is at &keys[i] + F_LEAVES_DELTA.
-    uint256 private constant F_KEYS = 0x260;
-    uint256 private constant F_KEYS_END = 0x280;
-    uint256 private constant F_LEAVES_DELTA = 0x2a0;
+    uint256 private constant F_KEYS = 0x280;
+    uint256 private constant F_KEYS_END = 0x2a0;
+    uint256 private constant F_LEAVES_DELTA = 0x2c0;
     /// @dev Calldata offset of the end of the proof.
-    uint256 private constant F_END = 0x2c0;
+    uint256 private constant F_END = 0x2e0;
     // Written once, when the loop ends.
-    uint256 private constant F_CREDITED = 0x2e0;
-    uint256 private constant F_FAULT = 0x300;
-    uint256 private constant F_FAULT_PROVER = 0x320;
-    uint256 private constant FRAME_BYTES = 0x340;
+    uint256 private constant F_CREDITED = 0x300;
+    uint256 private constant F_FAULT = 0x320;
+    uint256 private constant F_FAULT_PROVER = 0x340;
+    uint256 private constant FRAME_BYTES = 0x360;
+    /// @dev The frame's address: `verify`'s first allocation, right after the 0x80 bytes of the `VerifiedWork` it
+    ///      returns, which Solidity allocates on entry at 0x80. `_reserveFrame` checks it.
+    uint256 private constant FRAME = 0x100;
 
     // Why the prover loop stopped early (0: it did not).
     uint256 private constant FAULT_HEADER_TRUNCATED = 1;
@@ -177,13 +186,13 @@ contract TranscriptVerifier is IProofVerifier {
         t.keys = _newKeysCall(proverCount, ctx.epoch);
         t.leaves = new bytes32[](proverCount);
         t.taken = new bytes(s.proverJobs);
-        uint256 frame = _frame(ctx, s, outputs, t, rd.end);
+        _frame(ctx, s, outputs, t, rd.end);
         uint256 first = rd.cursor;
-        uint256 at = _proverLoop(frame, first);
-        uint256 fault = _frameWord(frame, F_FAULT);
-        if (fault != 0) _reject(fault, at, rd.end, _frameWord(frame, F_FAULT_PROVER), ctx, s, t.keys);
+        uint256 at = _proverLoop(first);
+        uint256 fault = _frameWord(F_FAULT);
+        if (fault != 0) _reject(fault, at, rd.end, _frameWord(F_FAULT_PROVER), ctx, s, t.keys);
         rd.cursor = at;
-        t.credited = _frameWord(frame, F_CREDITED);
+        t.credited = _frameWord(F_CREDITED);
         // Every prover took a header and 68 bytes per contribution.
         t.contributions =
             (at - first - proverCount * TranscriptLib.PROVER_HEADER_BYTES) / TranscriptLib.CONTRIBUTION_BYTES;
@@ -196,16 +205,16 @@ contract TranscriptVerifier is IProofVerifier {
     ///      Rust crate against all of it. On the first failing check it stops with F_FAULT set, the returned offset on
     ///      the failing prover header or contribution and F_FAULT_PROVER the prover's index, and `_reject` names the
     ///      error. Otherwise it returns the end of the section with the keys, leaves and credited cost in memory.
-    function _proverLoop(uint256 frame, uint256 at) private view returns (uint256) {
+    function _proverLoop(uint256 at) private view returns (uint256) {
         assembly ("memory-safe") {
             // The next key's slot; the prover's leaf is F_LEAVES_DELTA bytes further.
-            let key := mload(add(frame, F_KEYS))
+            let key := mload(add(FRAME, F_KEYS))
             let fault := 0
             let previous := 0
             let credited := 0
-            for {} lt(key, mload(add(frame, F_KEYS_END))) { key := add(key, 0x20) } {
+            for {} lt(key, mload(add(FRAME, F_KEYS_END))) { key := add(key, 0x20) } {
                 // Header: address (20 bytes) ‖ contributionCount (uint16), then that many contributions.
-                if gt(add(at, 22), mload(add(frame, F_END))) {
+                if gt(add(at, 22), mload(add(FRAME, F_END))) {
                     fault := FAULT_HEADER_TRUNCATED
                     break
                 }
@@ -222,18 +231,19 @@ contract TranscriptVerifier is IProofVerifier {
                     break
                 }
                 last := add(add(at, 22), mul(last, 68))
-                if gt(last, mload(add(frame, F_END))) {
+                if gt(last, mload(add(FRAME, F_END))) {
                     fault := FAULT_BODY_TRUNCATED
                     break
                 }
                 mstore(key, previous)
                 // SortitionLib.score(prover, slotSeed) = sha256(prover ‖ slotSeed).
-                mstore(0x00, previous)
-                mstore(0x20, mload(add(frame, F_SLOT_SEED)))
-                if iszero(staticcall(gas(), 0x02, 0x00, 0x40, 0x00, 0x20)) { revert(0x00, 0x00) }
+                mstore(add(FRAME, F_SCORE_PROVER), previous)
+                if iszero(staticcall(gas(), 0x02, add(FRAME, F_SCORE_PROVER), 0x40, 0x00, 0x20)) {
+                    revert(0x00, 0x00)
+                }
                 let score := mload(0x00)
                 // The prover's leaf (SortitionLib.pathLeaf); its job in round r is ownLeaf >> level(r) (jobOnPath).
-                let ownLeaf := and(score, mload(add(frame, F_LEAF_MASK)))
+                let ownLeaf := and(score, mload(add(FRAME, F_LEAF_MASK)))
                 let cost := 0
                 for { at := add(at, 22) } lt(at, last) { at := add(at, 68) } {
                     // Contribution: job (uint32) ‖ r ‖ vs.
@@ -241,20 +251,20 @@ contract TranscriptVerifier is IProofVerifier {
                     // The job's round: the first whose endJob is above it; `round` points at a Round. Round 1 holds
                     // most jobs, so it is tried first. A committee job is below proverJobs, the root round's
                     // firstJob, so the search for one in range stops before the root round.
-                    let round := mload(add(frame, F_ROUND_1))
+                    let round := mload(add(FRAME, F_ROUND_1))
                     if iszero(lt(job, mload(add(round, 0x20)))) {
-                        if iszero(lt(job, mload(add(frame, F_PROVER_JOBS)))) {
+                        if iszero(lt(job, mload(add(FRAME, F_PROVER_JOBS)))) {
                             fault := FAULT_JOB_OUT_OF_RANGE
                             break
                         }
-                        for { let slot := add(mload(add(frame, F_ROUNDS)), 0x20) } 1 { slot := add(slot, 0x20) } {
+                        for { let slot := add(mload(add(FRAME, F_ROUNDS)), 0x20) } 1 { slot := add(slot, 0x20) } {
                             round := mload(slot)
                             if lt(job, mload(add(round, 0x20))) { break }
                         }
                     }
                     // One contribution per job: a memory byte per job (job < proverJobs), nonzero once taken.
                     {
-                        let flag := add(mload(add(frame, F_TAKEN)), job)
+                        let flag := add(mload(add(FRAME, F_TAKEN)), job)
                         if byte(0, mload(flag)) {
                             fault := FAULT_JOB_TAKEN
                             break
@@ -269,30 +279,29 @@ contract TranscriptVerifier is IProofVerifier {
                     // SortitionLib.inNeighbourhood(index, ownJob, d): the same job once the low d bits are dropped,
                     // where index = job - firstJob and ownJob = ownLeaf >> level.
                     {
-                        let d := mload(add(frame, F_NEIGHBOURHOOD))
+                        let d := mload(add(FRAME, F_NEIGHBOURHOOD))
                         if iszero(eq(shr(d, sub(job, mload(round))), shr(d, shr(mload(add(round, 0x40)), ownLeaf)))) {
                             fault := FAULT_OUTSIDE_NEIGHBOURHOOD
                             break
                         }
                     }
                     // MessagesLib.jobResultDigest(domainSeparator, blockHash, job, outputs[job]).
-                    mstore(add(frame, F_JOB), job)
-                    mstore(add(frame, F_OUTPUT), calldataload(add(mload(add(frame, F_OUTPUTS)), shl(5, job))))
-                    mstore(add(frame, F_STRUCT_HASH), keccak256(frame, 0x80))
-                    mstore(add(frame, F_DIGEST), keccak256(add(frame, 0x9e), 0x42))
+                    mstore(add(FRAME, F_JOB), job)
+                    mstore(add(FRAME, F_OUTPUT), calldataload(add(mload(add(FRAME, F_OUTPUTS)), shl(5, job))))
+                    mstore(add(FRAME, F_STRUCT_HASH), keccak256(FRAME, 0x80))
+                    mstore(add(FRAME, F_DIGEST), keccak256(add(FRAME, 0x9e), 0x42))
                     // TranscriptLib.recover(digest, r, vs) == prover: a malleable s (above secp256k1n / 2) is
                     // refused, and the precompile returns nothing for an invalid signature.
                     {
-                        let input := add(frame, F_DIGEST)
                         let vs := calldataload(add(at, 36))
-                        mstore(add(input, 0x20), add(shr(255, vs), 27))
-                        mstore(add(input, 0x40), calldataload(add(at, 4)))
+                        mstore(add(FRAME, F_V), add(shr(255, vs), 27))
+                        mstore(add(FRAME, F_R), calldataload(add(at, 4)))
                         vs := and(vs, 0x7fffffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff)
-                        mstore(add(input, 0x60), vs)
-                        // Cleared first: on an invalid signature the precompile writes nothing, and previous != 0.
-                        mstore(0x00, 0)
-                        let ok := staticcall(gas(), 0x01, input, 0x80, 0x00, 0x20)
-                        if iszero(and(and(ok, iszero(gt(vs, SECP256K1N_HALF))), eq(mload(0x00), previous))) {
+                        mstore(add(FRAME, F_S), vs)
+                        // On an invalid signature (or a failed call) the precompile returns nothing, and 0x00 still
+                        // holds an earlier word, so the signer is read only when it returned one.
+                        pop(staticcall(gas(), 0x01, add(FRAME, F_DIGEST), 0x80, 0x00, 0x20))
+                        if or(or(iszero(returndatasize()), gt(vs, SECP256K1N_HALF)), xor(mload(0x00), previous)) {
                             fault := FAULT_BAD_SIGNATURE
                             break
                         }
@@ -303,12 +312,12 @@ contract TranscriptVerifier is IProofVerifier {
                 // TreeLib.rewardLeaf(prover, cost) = keccak256(prover ‖ uint64 cost); cost < 2^64 (Rollup's bound).
                 mstore(0x00, shl(96, previous))
                 mstore(0x14, shl(192, cost))
-                mstore(add(key, mload(add(frame, F_LEAVES_DELTA))), keccak256(0x00, 0x1c))
+                mstore(add(key, mload(add(FRAME, F_LEAVES_DELTA))), keccak256(0x00, 0x1c))
                 credited := add(credited, cost)
             }
-            mstore(add(frame, F_FAULT), fault)
-            mstore(add(frame, F_CREDITED), credited)
-            mstore(add(frame, F_FAULT_PROVER), shr(5, sub(key, mload(add(frame, F_KEYS)))))
+            mstore(add(FRAME, F_FAULT), fault)
+            mstore(add(FRAME, F_CREDITED), credited)
+            mstore(add(FRAME, F_FAULT_PROVER), shr(5, sub(key, mload(add(FRAME, F_KEYS)))))
         }
         return at;
     }
@@ -343,12 +352,24 @@ contract TranscriptVerifier is IProofVerifier {
         }
     }
 
-    /// @dev Allocates and fills the frame of the prover loop (see F_*): the signed message's constant words and the
-    ///      block's context here, the schedule and the tally's arrays in `_frameArrays`.
+    /// @dev Checks that the frame is at FRAME and allocates it. Called first in `verify`.
+    function _reserveFrame() private pure {
+        uint256 free;
+        assembly ("memory-safe") {
+            free := mload(0x40)
+        }
+        // Holds for the compiler's layout of `verify`; checked so that another layout cannot overwrite memory.
+        assert(free == FRAME);
+        assembly ("memory-safe") {
+            mstore(0x40, add(FRAME, FRAME_BYTES))
+        }
+    }
+
+    /// @dev Fills the frame of the prover loop (see F_*): the signed message's constant words and the block's context
+    ///      here, the schedule and the tally's arrays in `_frameArrays`.
     function _frame(VerifyContext calldata ctx, Schedule memory s, uint256 outputs, Tally memory t, uint256 end)
         private
         pure
-        returns (uint256 frame)
     {
         bytes32 typehash = MessagesLib.JOB_RESULT_TYPEHASH;
         bytes32 blockHash = ctx.blockHash;
@@ -356,22 +377,20 @@ contract TranscriptVerifier is IProofVerifier {
         bytes32 seed = ctx.slotSeed;
         uint256 d = ctx.neighbourhood;
         assembly ("memory-safe") {
-            frame := mload(0x40)
-            mstore(0x40, add(frame, FRAME_BYTES))
-            mstore(frame, typehash)
-            mstore(add(frame, 0x20), blockHash)
-            mstore(add(frame, F_PREFIX), 0x1901)
-            mstore(add(frame, F_DOMAIN), domain)
-            mstore(add(frame, F_OUTPUTS), outputs)
-            mstore(add(frame, F_NEIGHBOURHOOD), d)
-            mstore(add(frame, F_SLOT_SEED), seed)
-            mstore(add(frame, F_END), end)
-            mstore(add(frame, F_CREDITED), 0)
+            mstore(FRAME, typehash)
+            mstore(add(FRAME, 0x20), blockHash)
+            mstore(add(FRAME, F_PREFIX), 0x1901)
+            mstore(add(FRAME, F_DOMAIN), domain)
+            mstore(add(FRAME, F_OUTPUTS), outputs)
+            mstore(add(FRAME, F_NEIGHBOURHOOD), d)
+            mstore(add(FRAME, F_SLOT_SEED), seed)
+            mstore(add(FRAME, F_END), end)
+            mstore(add(FRAME, F_CREDITED), 0)
         }
-        _frameArrays(frame, s, t);
+        _frameArrays(s, t);
     }
 
-    function _frameArrays(uint256 frame, Schedule memory s, Tally memory t) private pure {
+    function _frameArrays(Schedule memory s, Tally memory t) private pure {
         uint256 proverJobs = s.proverJobs;
         uint256 leafMask = s.leafMask;
         Round[] memory rounds = s.rounds;
@@ -380,20 +399,20 @@ contract TranscriptVerifier is IProofVerifier {
         address[] memory keys = t.keys;
         bytes32[] memory leaves = t.leaves;
         assembly ("memory-safe") {
-            mstore(add(frame, F_PROVER_JOBS), proverJobs)
-            mstore(add(frame, F_LEAF_MASK), leafMask)
-            mstore(add(frame, F_ROUNDS), add(rounds, 0x20))
-            mstore(add(frame, F_ROUND_1), first)
-            mstore(add(frame, F_TAKEN), add(taken, 0x20))
-            mstore(add(frame, F_KEYS), add(keys, 0x20))
-            mstore(add(frame, F_KEYS_END), add(add(keys, 0x20), shl(5, mload(keys))))
-            mstore(add(frame, F_LEAVES_DELTA), sub(leaves, keys))
+            mstore(add(FRAME, F_PROVER_JOBS), proverJobs)
+            mstore(add(FRAME, F_LEAF_MASK), leafMask)
+            mstore(add(FRAME, F_ROUNDS), add(rounds, 0x20))
+            mstore(add(FRAME, F_ROUND_1), first)
+            mstore(add(FRAME, F_TAKEN), add(taken, 0x20))
+            mstore(add(FRAME, F_KEYS), add(keys, 0x20))
+            mstore(add(FRAME, F_KEYS_END), add(add(keys, 0x20), shl(5, mload(keys))))
+            mstore(add(FRAME, F_LEAVES_DELTA), sub(leaves, keys))
         }
     }
 
-    function _frameWord(uint256 frame, uint256 offset) private pure returns (uint256 v) {
+    function _frameWord(uint256 offset) private pure returns (uint256 v) {
         assembly ("memory-safe") {
-            v := mload(add(frame, offset))
+            v := mload(add(FRAME, offset))
         }
     }
 
