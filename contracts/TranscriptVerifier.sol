@@ -213,34 +213,32 @@ contract TranscriptVerifier is IProofVerifier {
             let previous := 0
             let credited := 0
             for {} lt(key, mload(add(FRAME, F_KEYS_END))) { key := add(key, 0x20) } {
-                // Header: address (20 bytes) ‖ contributionCount (uint16), then that many contributions.
-                if gt(add(at, 22), mload(add(FRAME, F_END))) {
-                    fault := FAULT_HEADER_TRUNCATED
-                    break
-                }
-                // `last` holds the header word first, then the count, then the end of the prover's contributions.
+                // Header: address (20 bytes) ‖ contributionCount (uint16), then that many contributions. Calldata
+                // reads past the end are zero, so the header is read first and its four checks take one branch; the
+                // cold path names the first that fails, in the order of docs/PROTOCOL.md §12.
+                // `last` holds the header word, then the end of the prover's contributions.
                 let last := calldataload(at)
-                if iszero(gt(shr(96, last), previous)) {
-                    fault := FAULT_NOT_ASCENDING
-                    break
-                }
-                previous := shr(96, last)
-                last := and(shr(80, last), 0xffff)
-                if iszero(last) {
-                    fault := FAULT_EMPTY
-                    break
-                }
-                last := add(add(at, 22), mul(last, 68))
-                if gt(last, mload(add(FRAME, F_END))) {
-                    fault := FAULT_BODY_TRUNCATED
-                    break
+                {
+                    let count := and(shr(80, last), 0xffff)
+                    let bodyEnd := add(add(at, 22), mul(count, 68))
+                    if or(
+                        or(gt(add(at, 22), mload(add(FRAME, F_END))), iszero(gt(shr(96, last), previous))),
+                        or(iszero(count), gt(bodyEnd, mload(add(FRAME, F_END))))
+                    ) {
+                        fault := FAULT_BODY_TRUNCATED
+                        if iszero(count) { fault := FAULT_EMPTY }
+                        if iszero(gt(shr(96, last), previous)) { fault := FAULT_NOT_ASCENDING }
+                        if gt(add(at, 22), mload(add(FRAME, F_END))) { fault := FAULT_HEADER_TRUNCATED }
+                        break
+                    }
+                    previous := shr(96, last)
+                    last := bodyEnd
                 }
                 mstore(key, previous)
-                // SortitionLib.score(prover, slotSeed) = sha256(prover ‖ slotSeed).
+                // SortitionLib.score(prover, slotSeed) = sha256(prover ‖ slotSeed). The precompile fails only for
+                // lack of gas, and then the prover's first ecrecover (3,000 gas) runs out too, reverting everything.
                 mstore(add(FRAME, F_SCORE_PROVER), previous)
-                if iszero(staticcall(gas(), 0x02, add(FRAME, F_SCORE_PROVER), 0x40, 0x00, 0x20)) {
-                    revert(0x00, 0x00)
-                }
+                pop(staticcall(gas(), 0x02, add(FRAME, F_SCORE_PROVER), 0x40, 0x00, 0x20))
                 let score := mload(0x00)
                 // The prover's leaf (SortitionLib.pathLeaf); its job in round r is ownLeaf >> level(r) (jobOnPath).
                 let ownLeaf := and(score, mload(add(FRAME, F_LEAF_MASK)))
@@ -262,28 +260,24 @@ contract TranscriptVerifier is IProofVerifier {
                             if lt(job, mload(add(round, 0x20))) { break }
                         }
                     }
-                    // One contribution per job: a memory byte per job (job < proverJobs), nonzero once taken.
+                    // One contribution per job (a memory byte per job, job < proverJobs, nonzero once taken); in the
+                    // round's committee (score below SortitionLib.roundThreshold); inside the neighbourhood
+                    // (SortitionLib.inNeighbourhood(index, ownJob, d): the same job once the low d bits are dropped,
+                    // where index = job - firstJob and ownJob = ownLeaf >> level). One branch for the three; the cold
+                    // path names the first that fails.
                     {
                         let flag := add(mload(add(FRAME, F_TAKEN)), job)
-                        if byte(0, mload(flag)) {
-                            fault := FAULT_JOB_TAKEN
+                        let d := mload(add(FRAME, F_NEIGHBOURHOOD))
+                        if or(
+                            or(byte(0, mload(flag)), iszero(lt(score, mload(add(round, 0x60))))),
+                            xor(shr(d, sub(job, mload(round))), shr(d, shr(mload(add(round, 0x40)), ownLeaf)))
+                        ) {
+                            fault := FAULT_OUTSIDE_NEIGHBOURHOOD
+                            if iszero(lt(score, mload(add(round, 0x60)))) { fault := FAULT_NOT_IN_COMMITTEE }
+                            if byte(0, mload(flag)) { fault := FAULT_JOB_TAKEN }
                             break
                         }
                         mstore8(flag, 1)
-                    }
-                    // In the round's committee: score below SortitionLib.roundThreshold.
-                    if iszero(lt(score, mload(add(round, 0x60)))) {
-                        fault := FAULT_NOT_IN_COMMITTEE
-                        break
-                    }
-                    // SortitionLib.inNeighbourhood(index, ownJob, d): the same job once the low d bits are dropped,
-                    // where index = job - firstJob and ownJob = ownLeaf >> level.
-                    {
-                        let d := mload(add(FRAME, F_NEIGHBOURHOOD))
-                        if iszero(eq(shr(d, sub(job, mload(round))), shr(d, shr(mload(add(round, 0x40)), ownLeaf)))) {
-                            fault := FAULT_OUTSIDE_NEIGHBOURHOOD
-                            break
-                        }
                     }
                     // MessagesLib.jobResultDigest(domainSeparator, blockHash, job, outputs[job]).
                     mstore(add(FRAME, F_JOB), job)
@@ -309,10 +303,8 @@ contract TranscriptVerifier is IProofVerifier {
                     cost := add(cost, mload(add(round, 0x80)))
                 }
                 if fault { break }
-                // TreeLib.rewardLeaf(prover, cost) = keccak256(prover ‖ uint64 cost); cost < 2^64 (Rollup's bound).
-                mstore(0x00, shl(96, previous))
-                mstore(0x14, shl(192, cost))
-                mstore(add(key, mload(add(FRAME, F_LEAVES_DELTA))), keccak256(0x00, 0x1c))
+                // TreeLib.rewardLeaf(prover, cost) = prover ‖ uint64 cost ‖ 4 zero bytes; cost < 2^64 (Rollup's bound).
+                mstore(add(key, mload(add(FRAME, F_LEAVES_DELTA))), or(shl(96, previous), shl(32, cost)))
                 credited := add(credited, cost)
             }
             mstore(add(FRAME, F_FAULT), fault)

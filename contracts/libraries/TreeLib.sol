@@ -45,14 +45,15 @@ library TreeLib {
         }
     }
 
-    /// @notice The rewards leaf of one prover in one block: keccak256(abi.encodePacked(prover, cost)).
-    /// @dev The 28-byte preimage cannot be the 64-byte preimage of an inner node, so no inner node passes as a leaf
-    ///      (what OpenZeppelin's double-hashed leaves guard against), at one hash per leaf.
+    /// @notice The rewards leaf of one prover in one block: the packed pair itself, bytes32(abi.encodePacked(prover,
+    ///         cost)), that is the prover in bytes 0-19, the cost in bytes 20-27 and four zero bytes.
+    /// @dev Not hashed. Inner nodes are keccak256 outputs, so passing one off as a claimant's leaf needs a node whose
+    ///      first 20 bytes are the claimant's address and whose last 4 are zero (a 2^-192 event per node), and passing
+    ///      a leaf off as an inner node needs a keccak256 preimage. OpenZeppelin hashes leaves (twice) because theirs
+    ///      are arbitrary 64-byte values; a 28-byte structured value needs neither hash.
     function rewardLeaf(address prover, uint64 cost) internal pure returns (bytes32 leaf) {
         assembly ("memory-safe") {
-            mstore(0x00, shl(96, prover))
-            mstore(0x14, shl(192, cost))
-            leaf := keccak256(0x00, 0x1c)
+            leaf := or(shl(96, prover), shl(32, cost))
         }
     }
 
@@ -64,10 +65,10 @@ library TreeLib {
             let base := add(leaves, 0x20)
             let width := mload(leaves)
             for {} gt(width, 1) {} {
-                // Node i of the next level goes to base + 32i, from nodes 2i and 2i + 1 at src = base + 64i.
+                // Node i of the next level goes to dst = base + 32i, from nodes 2i and 2i + 1 at src = base + 64i.
                 let dst := base
-                for { let pairsEnd := add(base, shl(5, shr(1, width))) } lt(dst, pairsEnd) { dst := add(dst, 0x20) } {
-                    let src := sub(shl(1, dst), base)
+                let src := base
+                for { let pairsEnd := add(base, shl(6, shr(1, width))) } lt(src, pairsEnd) { src := add(src, 0x40) } {
                     let a := mload(src)
                     let b := mload(add(src, 0x20))
                     // Smaller word first: a goes to the second word when b < a, and b to the other.
@@ -75,11 +76,10 @@ library TreeLib {
                     mstore(aAt, a)
                     mstore(xor(aAt, 0x20), b)
                     mstore(dst, keccak256(0x00, 0x40))
+                    dst := add(dst, 0x20)
                 }
-                // An odd last node moves up unchanged.
-                if and(width, 1) {
-                    mstore(dst, mload(add(base, shl(5, sub(width, 1)))))
-                }
+                // An odd last node, now at src, moves up unchanged.
+                if and(width, 1) { mstore(dst, mload(src)) }
                 width := shr(1, add(width, 1))
             }
             if width { root := mload(base) }

@@ -130,8 +130,8 @@ contract TreeLibFuzzTest is Test {
 
     // ------------------------------------------------------------------------------------------ rewards tree
 
-    function testFuzz_rewardLeaf_isPackedHash(address prover, uint64 cost) public view {
-        assertEq(h.rewardLeaf(prover, cost), keccak256(abi.encodePacked(prover, cost)));
+    function testFuzz_rewardLeaf_isThePackedPair(address prover, uint64 cost) public view {
+        assertEq(h.rewardLeaf(prover, cost), bytes32(abi.encodePacked(prover, cost)));
     }
 
     function testFuzz_commutativeRoot_acceptedByMerkleProof(uint256 seed, uint256 countSeed) public view {

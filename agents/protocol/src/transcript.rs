@@ -11,7 +11,7 @@
 //!
 //! and must end exactly after the last prover (`Transcript__Malformed` otherwise).
 //!
-//! Rewards leaf per prover: `keccak256(abi.encodePacked(prover, uint64 cost))` (28 bytes);
+//! Rewards leaf per prover: `bytes32(abi.encodePacked(prover, uint64 cost))`, not hashed;
 //! the rewards root is built level by level over the leaves in transcript order with OZ's
 //! commutative keccak, an odd last node promoted unchanged, so OZ `MerkleProof.verify` accepts
 //! the proofs of [`rewards_proof`].
@@ -419,19 +419,20 @@ pub struct RewardLeaf {
 }
 
 impl RewardLeaf {
-    /// `keccak256(abi.encodePacked(prover, uint64 cost))`.
+    /// The packed pair `prover ‖ uint64 cost`, zero-padded to 32 bytes.
     pub fn hash(&self) -> B256 {
         rewards_leaf(self.prover, self.cost)
     }
 }
 
-/// `keccak256(abi.encodePacked(prover, uint64 cost))` (`TreeLib.rewardLeaf`): a 28-byte preimage,
-/// so no inner node of the tree (a 64-byte preimage) can pass as a leaf.
+/// `bytes32(abi.encodePacked(prover, uint64 cost))` (`TreeLib.rewardLeaf`): the prover in bytes
+/// 0-19, the cost in bytes 20-27, then zeros. Not hashed: an inner node (a keccak256 output) passes
+/// as a claimant's leaf only if its first 20 bytes are that address and its last 4 are zero.
 pub fn rewards_leaf(prover: Address, cost: u64) -> B256 {
-    let mut preimage = [0u8; 28];
-    preimage[..20].copy_from_slice(prover.as_slice());
-    preimage[20..].copy_from_slice(&cost.to_be_bytes());
-    keccak256(preimage)
+    let mut leaf = B256::ZERO;
+    leaf[..20].copy_from_slice(prover.as_slice());
+    leaf[20..28].copy_from_slice(&cost.to_be_bytes());
+    leaf
 }
 
 /// OZ `Hashes.commutativeKeccak256`: keccak of the two words, smaller first.
@@ -716,10 +717,10 @@ mod tests {
     #[test]
     fn rewards_leaf_is_packed_prover_and_cost() {
         let prover = Address::with_last_byte(7);
-        let mut enc = [0u8; 28];
+        let mut enc = [0u8; 32];
         enc[19] = 7;
-        enc[20..].copy_from_slice(&106u64.to_be_bytes());
-        assert_eq!(rewards_leaf(prover, 106), keccak256(enc));
+        enc[20..28].copy_from_slice(&106u64.to_be_bytes());
+        assert_eq!(rewards_leaf(prover, 106), B256::from(enc));
     }
 
     #[test]
@@ -1130,7 +1131,7 @@ mod tests {
         assert_eq!(
             rewards_leaf(Address::with_last_byte(7), 106),
             alloy_primitives::b256!(
-                "54e8977f21702c2257f8561a8085d8fd9f7f685202660ffaf413437d38d9134f"
+                "0000000000000000000000000000000000000007000000000000006a00000000"
             )
         );
     }
