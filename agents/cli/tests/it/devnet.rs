@@ -197,7 +197,8 @@ fn standalone_node_joins_the_devnet_over_libp2p() {
         .args(["--l1.rpc-url", &format!("http://127.0.0.1:{port}")])
         .arg("--deployment")
         .arg(&file)
-        .env("SPN_LOG", "info")
+        // The agent's own decisions at debug level, so that a failure below shows what the node saw.
+        .env("SPN_LOG", "info,spn=debug")
         .stdout(std::process::Stdio::null())
         .stderr(std::fs::File::create(&log).unwrap());
     let mut node = node.spawn().expect("start node");
