@@ -18,7 +18,7 @@
 
 use std::collections::BTreeMap;
 
-use alloy_primitives::{keccak256, Address, B256};
+use alloy_primitives::{Address, B256};
 use alloy_sol_types::Eip712Domain;
 use serde::{Deserialize, Serialize};
 
@@ -576,7 +576,7 @@ mod tests {
     use crate::schedule::SlotSchedule;
     use crate::signing::StakingKey;
     use crate::tree::BlockTree;
-    use alloy_primitives::{hex, U256};
+    use alloy_primitives::{hex, keccak256, U256};
 
     #[test]
     fn packed_encoding_layout() {
