@@ -53,27 +53,32 @@ abstract contract BenchBase is SPNTest {
         c.graceSlots = 32;
     }
 
-    /// @notice Execution gas of `submitProof(header, proof)` when its transaction pays the EIP-7623 calldata floor, as
-    ///         an outputs-only transcript does (about 6 gas of execution per calldata token is needed to rise above
-    ///         it): measured in-transaction by `GasProbe`, calibrated on `referenceProof`, a submission of the same block
-    ///         whose isolated transaction executed `referenceExecution`. The chain is left as it was.
-    function _floorBoundExecution(
-        MessagesLib.Header memory header,
+    /// @notice Submits block `h` with its outputs `outs` alone, records what that transaction pays under `paidName`,
+    ///         and returns the outputs-only proof, that price and its execution gas. The transaction pays the EIP-7623
+    ///         calldata floor (about 6 gas of execution per calldata token is needed to rise above it), which hides
+    ///         its execution, so that is measured in-transaction by `GasProbe`, calibrated on `proof`, a submission of
+    ///         the same block whose isolated transaction executed `proofExecution`. The chain is left as it was.
+    function _outputsOnly(
+        string memory paidName,
+        MessagesLib.Header memory h,
+        bytes32[] memory outs,
         bytes memory proof,
-        bytes memory referenceProof,
-        uint256 referenceExecution
-    ) internal returns (uint256) {
+        uint256 proofExecution
+    ) internal returns (bytes memory bare, uint256 paid, uint256 execution) {
+        bare = _encodeTranscript(outs, new ProverWork[](0));
         GasProbe probe = new GasProbe();
         uint256 snap = vm.snapshotState();
-        uint256 probedReference =
-            probe.run(address(rollup), abi.encodeCall(Rollup.submitProof, (header, referenceProof)));
+        rollup.submitProof(h, bare);
+        paid = vm.snapshotGasLastCall(paidName);
         vm.revertToState(snap);
-        uint256 probed = probe.run(address(rollup), abi.encodeCall(Rollup.submitProof, (header, proof)));
+        uint256 probedProof = probe.run(address(rollup), abi.encodeCall(Rollup.submitProof, (h, proof)));
         vm.revertToState(snap);
-        uint256 overhead = probedReference - referenceExecution;
+        uint256 probed = probe.run(address(rollup), abi.encodeCall(Rollup.submitProof, (h, bare)));
+        vm.revertToState(snap);
+        uint256 overhead = probedProof - proofExecution;
         // The CALL and the refund of the block's storage writes: a few thousand gas, whatever the transcript.
         assertLt(overhead, 10_000, "probe overhead out of range");
-        return probed - overhead;
+        execution = probed - overhead;
     }
 
     /// @notice Proposes and proves small blocks in consecutive usable slots of the current epoch, so that the
@@ -156,18 +161,13 @@ contract BenchSubmitTest is BenchBase {
         rollup.submitProof(header, proof);
         uint256 fullTotal = vm.snapshotGasLastCall("submitProof n=11 m=2 full transcript");
         bytes memory fullCall = abi.encodeCall(Rollup.submitProof, (header, proof));
-        assertGt(fullTotal, _calldataFloor(fullCall), "full transcript pays the calldata floor");
-        uint256 full = fullTotal - INTRINSIC - _calldataGas(fullCall);
+        uint256 full = _executionOf("full transcript", fullTotal, fullCall);
         vm.revertToState(snap);
 
-        // The same block proven by the sequencer alone: outputs only, no contribution. Its transaction pays the
-        // EIP-7623 calldata floor (recorded as paid), so its execution is measured in-transaction.
-        bytes memory bare = _encodeTranscript(outputs, new ProverWork[](0));
-        rollup.submitProof(header, bare);
-        uint256 bareTotal = vm.snapshotGasLastCall("submitProof n=11 m=2 outputs only");
+        // The same block proven by the sequencer alone: outputs only, no contribution.
+        (bytes memory bare, uint256 bareTotal, uint256 base) =
+            _outputsOnly("submitProof n=11 m=2 outputs only", header, outputs, proof, full);
         bytes memory bareCall = abi.encodeCall(Rollup.submitProof, (header, bare));
-        vm.revertToState(snap);
-        uint256 base = _floorBoundExecution(header, bare, proof, full);
         vm.snapshotValue("submitProof n=11 m=2 outputs only (execution, in-transaction)", base);
         emit log_named_uint("outputs only: total paid (EIP-7623 floor)", bareTotal);
         emit log_named_uint("outputs only: execution", base);

@@ -95,7 +95,7 @@ abstract contract BenchTreeBase is BenchBase {
         rollup.submitProof(header, proof);
         total = vm.snapshotGasLastCall(string.concat(label, ": total gas"));
         vm.revertToState(snap);
-        bare = _outputsOnly(proof, total);
+        bare = _outputsOnlyCost(proof, total);
         perContribution = (total - bare) / contributions;
         vm.snapshotValue(string.concat(label, ": contributions"), contributions);
         vm.snapshotValue(string.concat(label, ": provers"), credits.length);
@@ -110,16 +110,11 @@ abstract contract BenchTreeBase is BenchBase {
     /// @notice Records the outputs-only submission of the block and returns its cost without the calldata floor:
     ///         21,000 + calldata + its execution, measured in-transaction against `proof`, whose submission cost
     ///         `total`. The chain is left as it was.
-    function _outputsOnly(bytes memory proof, uint256 total) internal returns (uint256 bare) {
-        bytes memory bareProof = _encodeTranscript(outputs, new ProverWork[](0));
-        uint256 snap = vm.snapshotState();
-        rollup.submitProof(header, bareProof);
-        vm.snapshotValue("outputs only: total gas (paid, EIP-7623 floor)", vm.lastCallGas().gasTotalUsed);
+    function _outputsOnlyCost(bytes memory proof, uint256 total) internal returns (uint256 bare) {
+        uint256 proofExecution = _executionOf("transcript", total, abi.encodeCall(Rollup.submitProof, (header, proof)));
+        (bytes memory bareProof,, uint256 execution) =
+            _outputsOnly("outputs only: total gas (paid, EIP-7623 floor)", header, outputs, proof, proofExecution);
         vm.snapshotValue("outputs only: proof bytes", bareProof.length);
-        vm.revertToState(snap);
-        bytes memory fullCall = abi.encodeCall(Rollup.submitProof, (header, proof));
-        assertGt(total, _calldataFloor(fullCall), "transcript pays the calldata floor");
-        uint256 execution = _floorBoundExecution(header, bareProof, proof, total - INTRINSIC - _calldataGas(fullCall));
         vm.snapshotValue("outputs only: execution", execution);
         bare = INTRINSIC + _calldataGas(abi.encodeCall(Rollup.submitProof, (header, bareProof))) + execution;
     }

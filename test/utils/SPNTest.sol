@@ -492,13 +492,17 @@ abstract contract SPNTest is Test {
         return INTRINSIC + _calldataGas(data) / 4 * 10;
     }
 
-    /// @notice Records the last call's total gas under `name` and its execution gas under `name (execution)`. The
-    ///         execution is the total minus the intrinsic and calldata gas, so it is only derivable when the
-    ///         transaction did not pay the calldata floor instead.
-    function _record(string memory name, bytes memory callData) internal returns (uint256 execution) {
-        uint256 total = vm.snapshotGasLastCall(name);
+    /// @notice The execution gas of a transaction `name` that cost `total` with `callData`: the total minus the
+    ///         intrinsic and calldata gas. Only derivable when the transaction did not pay the calldata floor instead,
+    ///         which this asserts.
+    function _executionOf(string memory name, uint256 total, bytes memory callData) internal pure returns (uint256) {
         assertGt(total, _calldataFloor(callData), string.concat(name, ": pays the EIP-7623 floor, execution hidden"));
-        execution = total - INTRINSIC - _calldataGas(callData);
+        return total - INTRINSIC - _calldataGas(callData);
+    }
+
+    /// @notice Records the last call's total gas under `name` and its execution gas under `name (execution)`.
+    function _record(string memory name, bytes memory callData) internal returns (uint256 execution) {
+        execution = _executionOf(name, vm.snapshotGasLastCall(name), callData);
         vm.snapshotValue(string.concat(name, " (execution)"), execution);
     }
 }
