@@ -116,8 +116,8 @@ contract TranscriptVerifier is IProofVerifier {
     }
 
     // The memory frame of the prover loop, at the fixed address FRAME: what it reads at fixed byte offsets, so that
-    // every access is one constant address. The first words are the preimages of the two EIP-712 hashes of MessagesLib.jobResultDigest and the
-    // ecrecover input, so per contribution only the changing words are written:
+    // every access is one constant address. The first words are the preimages of the two EIP-712 hashes of
+    // MessagesLib.jobResultDigest and the ecrecover input, so per contribution only the changing words are written:
     //   structHash = keccak256(frame[0x00..0x80]) = keccak256(JOB_RESULT_TYPEHASH ‖ blockHash ‖ job ‖ output)
     //   digest     = keccak256(frame[0x9e..0xe0]) = keccak256("\x19\x01" ‖ domainSeparator ‖ structHash)
     //   signer     = ecrecover(frame[0xe0..0x160]) = ecrecover(digest ‖ v ‖ r ‖ s)

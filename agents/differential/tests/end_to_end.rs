@@ -641,11 +641,11 @@ fn propose_prove_and_claim_every_height() {
         if claimed {
             continue;
         }
-        let hashes: Vec<B256> = p.leaves.iter().map(RewardLeaf::hash).collect();
+        let words: Vec<B256> = p.leaves.iter().map(RewardLeaf::word).collect();
         items.push(IRollup::ClaimItem {
             blockNumber: p.number,
             cost: p.leaves[i].cost,
-            proof: transcript::rewards_proof(&hashes, i).unwrap(),
+            proof: transcript::rewards_proof(&words, i).unwrap(),
         });
         expected += rewards::claim_amount(p.pot, p.leaves[i].cost, p.total_cost).unwrap();
     }
@@ -668,10 +668,10 @@ fn propose_prove_and_claim_every_height() {
 /// Claims leaves `which` of block `p` one by one and checks the rejections of a replay and of a
 /// wrong cost.
 fn claim(w: &mut World, p: &Proven, which: &[usize]) {
-    let hashes: Vec<B256> = p.leaves.iter().map(RewardLeaf::hash).collect();
+    let words: Vec<B256> = p.leaves.iter().map(RewardLeaf::word).collect();
     for &i in which {
         let leaf = p.leaves[i];
-        let proof = transcript::rewards_proof(&hashes, i).unwrap();
+        let proof = transcript::rewards_proof(&words, i).unwrap();
         let item = IRollup::ClaimItem {
             blockNumber: p.number,
             cost: leaf.cost,

@@ -363,9 +363,9 @@ pub fn verify_packed(
     if let Some(l) = leaves.iter().find(|l| !is_active(l.prover)) {
         return Err(Error::ProverNotActive { prover: l.prover });
     }
-    let hashed: Vec<B256> = leaves.iter().map(RewardLeaf::hash).collect();
+    let words: Vec<B256> = leaves.iter().map(RewardLeaf::word).collect();
     Ok(Verdict {
-        rewards_root: rewards_root(&hashed),
+        rewards_root: rewards_root(&words),
         credited_cost,
         distinct_provers: leaves.len() as u64,
         unfilled_jobs: u64::from(prover_jobs) - contributions,
@@ -419,8 +419,9 @@ pub struct RewardLeaf {
 }
 
 impl RewardLeaf {
-    /// The packed pair `prover ‖ uint64 cost`, zero-padded to 32 bytes.
-    pub fn hash(&self) -> B256 {
+    /// The leaf's word in the rewards tree: the packed pair `prover ‖ uint64 cost`, zero-padded
+    /// to 32 bytes ([`rewards_leaf`]).
+    pub fn word(&self) -> B256 {
         rewards_leaf(self.prover, self.cost)
     }
 }
@@ -870,7 +871,7 @@ mod tests {
             .sum();
         assert_eq!(v.credited_cost, expected);
         assert!(v.credited_cost <= v.total_prover_cost);
-        let leaves: Vec<B256> = v.leaves.iter().map(RewardLeaf::hash).collect();
+        let leaves: Vec<B256> = v.leaves.iter().map(RewardLeaf::word).collect();
         assert_eq!(v.rewards_root, rewards_root(&leaves));
         // Round trip through the packed encoding changes nothing.
         let again = Transcript::decode(&t.encode().unwrap()).unwrap();
