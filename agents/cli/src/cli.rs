@@ -125,7 +125,7 @@ pub(crate) struct DevnetArgs {
     /// Stop after this many proven blocks.
     #[arg(long, env = "SPN_BLOCKS", default_value_t = 10)]
     pub(crate) blocks: u64,
-    /// Fixed tree height n of every block (default: the sequencer policy, at most m + log2(N/2)).
+    /// Fixed tree height n of every block (default: the sequencer policy, at most m + log2(N / 2R)).
     #[arg(long, env = "SPN_HEIGHT")]
     pub(crate) height: Option<u8>,
     /// Round height m (a deployment parameter; devnet default 2).

@@ -382,7 +382,7 @@ impl StakerAgent {
             Err(_) => return,
         };
 
-        // Height: the smallest tree holding the pool, at most m + floor(log2(N/2)) (§8.7).
+        // Height: the smallest tree holding the pool, at most m + floor(log2(N / 2R)) (§8.7).
         let cap = policy_cap(&p, ctx.active_count);
         let height = match self.cfg.height {
             Some(h) => h.clamp(p.min_height, p.max_height),
@@ -1298,10 +1298,14 @@ impl StakerAgent {
     }
 }
 
-/// Largest height the sequencer policy allows: `m + floor(log2(N/2))`, within the bounds.
+/// Largest height the sequencer policy allows (§8.7): the largest n whose round-1 committee target
+/// `R * jobs(1) = R * 2^(n-m)` is at most `N / 2`, within the bounds. Above it the round-1 threshold is
+/// capped at half the set, so fewer than R members per job are expected and neighbourhood fill no
+/// longer covers the tree (at N = 1,024, n = 11 would leave about 13% of the cost to the proposer).
 pub fn policy_cap(p: &spn_protocol::Params, active: u64) -> u8 {
-    let half = (active / 2).max(1);
-    let log = 63 - half.leading_zeros() as u64;
+    // 2^(n-m) <= N / (2R) <=> 2^(n-m) <= floor(N / (2R)), since the left side is an integer.
+    let per_job = (active / 2 / p.redundancy.max(1)).max(1);
+    let log = 63 - per_job.leading_zeros() as u64;
     let cap = u64::from(p.round_height) + log;
     (cap.min(u64::from(p.max_height)) as u8).max(p.min_height)
 }
@@ -1346,12 +1350,37 @@ mod tests {
     #[test]
     fn height_policy() {
         let p = Params::devnet();
-        assert_eq!(policy_cap(&p, 32), 6); // §8.7: devnet at N = 32: n <= 6
+        assert_eq!(policy_cap(&p, 32), 5); // §8.7: devnet at N = 32: n <= 5
         assert_eq!(policy_cap(&p, 4), 3);
         assert_eq!(policy_cap(&p, 10_000), 8);
+        let t = Params::testnet();
+        assert_eq!(policy_cap(&t, 2_048), 11); // §8.7: n = 11 needs N >= 2,048
+        assert_eq!(policy_cap(&t, 2_047), 10);
+        assert_eq!(policy_cap(&t, 1_024), 10);
         assert_eq!(ceil_log2(0), 0);
         assert_eq!(ceil_log2(5), 3);
         assert_eq!(ceil_log2(64), 6);
+    }
+
+    /// The policy is coverage-safe: at its cap the round-1 committee is never capped at half the
+    /// set, and one level higher it would be (unless the cap is the deployment's maximum).
+    #[test]
+    fn height_policy_never_caps_the_round_one_committee() {
+        use spn_protocol::selection::{committee_threshold, HALF};
+        for p in [Params::devnet(), Params::testnet()] {
+            // Below 2R * 2^(minHeight - m) stakers even minHeight caps round 1; the policy cannot help.
+            let smallest = (2 * p.redundancy) << (p.min_height - p.round_height);
+            for active in (smallest..5_000).chain([10_000, 500_000]) {
+                let n = policy_cap(&p, active);
+                let round_one_target = |n: u8| U256::from(p.redundancy << (n - p.round_height));
+                let at_cap = committee_threshold(round_one_target(n), U256::from(active));
+                assert!(at_cap < HALF, "N = {active}: n = {n} caps round 1");
+                if n < p.max_height {
+                    let above = committee_threshold(round_one_target(n + 1), U256::from(active));
+                    assert_eq!(above, HALF, "N = {active}: n = {} is also safe", n + 1);
+                }
+            }
+        }
     }
 
     #[test]
