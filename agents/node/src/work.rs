@@ -30,9 +30,10 @@ pub struct Candidate {
 }
 
 impl Candidate {
-    /// Merge order (§9.4): own job first, then neighbours; lowest score first.
-    pub fn merge_key(&self) -> (bool, U256) {
-        (!self.own, self.score)
+    /// Merge order (§9.4): own job first, then neighbours; lowest score first; equal scores
+    /// (a SHA-256 collision) by lower address (§7.6).
+    pub fn merge_key(&self) -> (bool, U256, Address) {
+        (!self.own, self.score, self.prover)
     }
 }
 
@@ -131,6 +132,15 @@ mod tests {
         let cands = [c(false, 1), c(true, 9), c(true, 5), c(false, 0)];
         let best = cands.iter().min_by_key(|c| c.merge_key()).unwrap();
         assert_eq!((best.own, best.score), (true, U256::from(5)));
+        // Equal scores (§7.6): the lower address, whatever the order the results arrived in.
+        let tied = |last: u8| Candidate {
+            prover: Address::with_last_byte(last),
+            ..c(true, 5)
+        };
+        for cands in [[tied(7), tied(3)], [tied(3), tied(7)]] {
+            let best = cands.iter().min_by_key(|c| c.merge_key()).unwrap();
+            assert_eq!(best.prover, Address::with_last_byte(3));
+        }
     }
 
     #[test]

@@ -347,7 +347,7 @@ pub struct SlotSchedule {
     thresholds: Vec<U256>,
     attestation_threshold: U256,
     sequencer_floor: U256,
-    /// Members below `max(T_1, T_att)`, ascending by (score, index).
+    /// Members below `max(T_1, T_att)`, ascending by (score, address).
     low: Vec<Member>,
     /// `committee_len[r]`: length of the round-r committee prefix of `low`.
     committee_len: Vec<usize>,
@@ -416,8 +416,10 @@ impl SlotSchedule {
                 });
             }
         }
-        low.sort_unstable_by_key(|m| (m.score, m.index));
-        sequencers.sort_unstable_by(|a, b| b.score.cmp(&a.score).then(a.index.cmp(&b.index)));
+        // Equal scores (a SHA-256 collision between two keys) are ordered by address (§7.6), so the
+        // order does not depend on the order of the staker list.
+        low.sort_unstable_by_key(|m| (m.score, m.address));
+        sequencers.sort_unstable_by(|a, b| b.score.cmp(&a.score).then(a.address.cmp(&b.address)));
 
         let mut committee_len = vec![0usize; k as usize + 1];
         for r in 1..k {
