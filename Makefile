@@ -8,7 +8,7 @@ export SPN_FORGE := $(FORGE)
 export SPN_ANVIL := $(ANVIL)
 export SPN_SOLC  := $(CURDIR)/tools/solc
 
-.PHONY: install build test test-forge test-gas test-rust snapshot gas-report deploy-local devnet bench lint clean
+.PHONY: install build test test-forge test-gas test-rust snapshot gas-report deploy-local devnet bench lint slither clean
 
 ## install: pinned toolchain and Solidity libraries from package-lock.json
 install: node_modules/.spn-installed
@@ -71,6 +71,11 @@ lint: install
 	$(FORGE) lint contracts
 	$(FORGE) build
 	cargo clippy --workspace --all-targets -- -D warnings
+
+## slither: static analysis as in docs/SECURITY.md (pinned slither in a venv under .slither/, the project's forge
+##          and solc wrapper); pass slither flags with ARGS, e.g. make slither ARGS="--exclude-informational"
+slither: install
+	tools/slither.sh $(ARGS)
 
 forge anvil cast:
 	@echo $(NODE_BIN)/$@-linux-amd64/bin/$@
