@@ -71,10 +71,22 @@ contract TranscriptVerifier is IProofVerifier {
         w.unfilledJobs = s.proverJobs - t.contributions;
     }
 
+    /// @notice Largest block height the verifier accepts, the Rollup's bound on `maxHeight` (docs/PROTOCOL.md §4):
+    ///         job ids fit the transcript's uint32 and the `taken` bytes stay allocatable.
+    uint256 internal constant MAX_HEIGHT = 24;
+
     /// @notice The per-round schedule of the block in `ctx`.
+    /// @dev Checks the context's own preconditions first, since the verifier sits behind an interface and must not rely
+    ///      on the Rollup's parameter checks (docs/PROTOCOL.md §12.4): roundHeight > 0; at least two rounds, so that
+    ///      round 1 is a committee round and `taken` (one byte per committee job) is not empty; height <= MAX_HEIGHT;
+    ///      and totalProverCost < 2^64, so every credited cost fits the rewards leaf's uint64 (a prover's cost and the
+    ///      credited sum are at most totalProverCost, each committee job being credited once).
     function schedule(VerifyContext calldata ctx) public pure returns (Schedule memory s) {
         uint256 height = ctx.height;
         uint256 m = ctx.roundHeight;
+        require(m != 0, Errors.Transcript__ZeroRoundHeight());
+        require(height > m, Errors.Transcript__TooFewRounds(height, m));
+        require(height <= MAX_HEIGHT, Errors.Transcript__HeightTooLarge(height, MAX_HEIGHT));
         SortitionLib.CostWeights memory weights = ctx.costs;
         uint256 count = SortitionLib.rounds(height, m);
         s.leafMask = (1 << height) - 1;
@@ -91,6 +103,16 @@ contract TranscriptVerifier is IProofVerifier {
         }
         s.totalJobs = next;
         s.proverJobs = s.rounds[count - 1].firstJob;
+        // SortitionLib.totalProverCost over the rounds just computed (checked arithmetic: an overflow reverts too).
+        uint256 totalProverCost;
+        for (uint256 r = 1; r < count; ++r) {
+            Round memory round = s.rounds[r - 1];
+            totalProverCost += (round.endJob - round.firstJob) * round.cost;
+        }
+        require(
+            totalProverCost <= type(uint64).max,
+            Errors.Transcript__ProverCostTooLarge(totalProverCost, type(uint64).max)
+        );
     }
 
     /// @dev Round 1 outputs cannot be checked against leaves L1 never sees, but every later output must be the root of
@@ -303,7 +325,7 @@ contract TranscriptVerifier is IProofVerifier {
                     cost := add(cost, mload(add(round, 0x80)))
                 }
                 if fault { break }
-                // TreeLib.rewardLeaf(prover, cost) = prover ‖ uint64 cost ‖ 4 zero bytes; cost < 2^64 (Rollup's bound).
+                // TreeLib.rewardLeaf(prover, cost) = prover ‖ uint64 cost ‖ 4 zero bytes; cost < 2^64 (`schedule`'s bound).
                 mstore(add(key, mload(add(FRAME, F_LEAVES_DELTA))), or(shl(96, previous), shl(32, cost)))
                 credited := add(credited, cost)
             }
