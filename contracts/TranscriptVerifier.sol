@@ -358,8 +358,10 @@ contract TranscriptVerifier is IProofVerifier {
             let callData := sub(keys, 0x60)
             let size := add(0x64, shl(5, mload(keys)))
             if iszero(staticcall(gas(), staking, add(callData, 0x1c), size, 0x00, 0x20)) {
-                returndatacopy(0x00, 0x00, returndatasize())
-                revert(0x00, returndatasize())
+                // Bubble the revert data from free memory: it may be longer than the 64 bytes of scratch space.
+                let data := mload(0x40)
+                returndatacopy(data, 0x00, returndatasize())
+                revert(data, returndatasize())
             }
             if lt(returndatasize(), 0x20) { revert(0x00, 0x00) }
             index := mload(0x00)

@@ -5,10 +5,21 @@ import {UnitBase} from "../UnitBase.sol";
 import {TranscriptVerifier} from "../../../contracts/TranscriptVerifier.sol";
 import {IProofVerifier} from "../../../contracts/interfaces/IProofVerifier.sol";
 import {IRollup} from "../../../contracts/interfaces/IRollup.sol";
+import {IStaking} from "../../../contracts/interfaces/IStaking.sol";
 import {Errors} from "../../../contracts/libraries/Errors.sol";
 import {MessagesLib} from "../../../contracts/libraries/MessagesLib.sol";
 import {SortitionLib} from "../../../contracts/libraries/SortitionLib.sol";
 import {TreeLib} from "../../../contracts/libraries/TreeLib.sol";
+
+/// @notice A staking contract whose activity check reverts with more than the 64 bytes of scratch space.
+contract RevertingStaking {
+    string internal constant REASON =
+        "firstInactive failed: this reason is longer than the sixty-four bytes of Solidity's scratch space";
+
+    function firstInactive(address[] calldata, uint256) external pure returns (uint256) {
+        revert(REASON);
+    }
+}
 
 /// @notice TranscriptVerifier's own entry points, called directly: it is stateless, so anyone may call it.
 contract VerifyTest is UnitBase {
@@ -213,5 +224,17 @@ contract VerifyTest is UnitBase {
         }
         assertEq(w.creditedCost, credited);
         assertEq(w.rewardsRoot, TreeLib.commutativeRoot(leaves));
+    }
+
+    /// @dev The activity call's revert data is bubbled whole, from free memory (it is longer than scratch space).
+    function test_verify_bubblesLongStakingRevert() public {
+        (bytes memory proof,) = _transcript(b.header, b.outputs, stakers);
+        IProofVerifier.VerifyContext memory ctx = _ctx(b.header);
+        RevertingStaking bad = new RevertingStaking();
+        ctx.staking = IStaking(address(bad));
+        vm.expectRevert(
+            bytes("firstInactive failed: this reason is longer than the sixty-four bytes of Solidity's scratch space")
+        );
+        verifier.verify(ctx, proof);
     }
 }
