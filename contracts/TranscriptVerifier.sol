@@ -103,16 +103,27 @@ contract TranscriptVerifier is IProofVerifier {
         }
         s.totalJobs = next;
         s.proverJobs = s.rounds[count - 1].firstJob;
-        // SortitionLib.totalProverCost over the rounds just computed (checked arithmetic: an overflow reverts too).
-        uint256 totalProverCost;
-        for (uint256 r = 1; r < count; ++r) {
-            Round memory round = s.rounds[r - 1];
-            totalProverCost += (round.endJob - round.firstJob) * round.cost;
+        if (!_committeeCostFits(s.rounds)) {
+            // Off the common path: the exact total from the library (checked, so a total past 2^256 panics).
+            uint256 total = SortitionLib.totalProverCost(height, m, weights);
+            revert Errors.Transcript__ProverCostTooLarge(total, type(uint64).max);
         }
-        require(
-            totalProverCost <= type(uint64).max,
-            Errors.Transcript__ProverCostTooLarge(totalProverCost, type(uint64).max)
-        );
+    }
+
+    /// @dev Whether SortitionLib.totalProverCost, the cost of every committee job (rounds 1..K-1), is below 2^64.
+    ///      Unchecked: while every committee round's cost is below 2^64 (`wide` stays zero), each of at most 24 terms
+    ///      is below 2^24 * 2^64, so the sum cannot wrap.
+    function _committeeCostFits(Round[] memory rounds) private pure returns (bool) {
+        uint256 total;
+        uint256 wide;
+        unchecked {
+            for (uint256 i = 1; i < rounds.length; ++i) {
+                Round memory round = rounds[i - 1];
+                total += (round.endJob - round.firstJob) * round.cost;
+                wide |= round.cost >> 64;
+            }
+        }
+        return wide == 0 && total <= type(uint64).max;
     }
 
     /// @dev Round 1 outputs cannot be checked against leaves L1 never sees, but every later output must be the root of

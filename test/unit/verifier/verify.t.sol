@@ -204,6 +204,13 @@ contract VerifyTest is UnitBase {
         verifier.verify(ctx, proof);
     }
 
+    /// @dev A single job cost of 2^64 or more (where an unchecked sum could wrap) reports the exact total.
+    function test_verify_rejectsAJobCostAbove64Bits() public {
+        (IProofVerifier.VerifyContext memory ctx, uint256 total) = _costsWithTotal(uint256(type(uint128).max));
+        vm.expectRevert(abi.encodeWithSelector(Errors.Transcript__ProverCostTooLarge.selector, total, type(uint64).max));
+        verifier.verify(ctx, "");
+    }
+
     function test_verify_acceptsProverCostAtTheBound() public view {
         (bytes memory proof, Credit[] memory c) = _transcript(b.header, b.outputs, new address[](0));
         (IProofVerifier.VerifyContext memory ctx, uint256 total) =
