@@ -94,7 +94,8 @@ mod tests {
     #[test]
     fn penalty_saturates_only_on_overflow() {
         let one = U256::from(1);
-        let half = one << 255; // 2^255
+        // 2^255.
+        let half = one << 255;
         // base = 1: 255 doublings are exact, 256 overflow.
         assert_eq!(penalty(3 + 254, 3, one), one << 254);
         assert_eq!(penalty(3 + 255, 3, one), half);
