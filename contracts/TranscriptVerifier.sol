@@ -71,10 +71,22 @@ contract TranscriptVerifier is IProofVerifier {
         w.unfilledJobs = s.proverJobs - t.contributions;
     }
 
+    /// @notice Largest block height the verifier accepts, the Rollup's bound on `maxHeight` (docs/PROTOCOL.md §4):
+    ///         job ids fit the transcript's uint32 and the `taken` bytes stay allocatable.
+    uint256 internal constant MAX_HEIGHT = 24;
+
     /// @notice The per-round schedule of the block in `ctx`.
+    /// @dev Checks the context's own preconditions first, since the verifier sits behind an interface and must not rely
+    ///      on the Rollup's parameter checks (docs/PROTOCOL.md §12.4): roundHeight > 0; at least two rounds, so that
+    ///      round 1 is a committee round and `taken` (one byte per committee job) is not empty; height <= MAX_HEIGHT;
+    ///      and totalProverCost < 2^64, so every credited cost fits the rewards leaf's uint64 (a prover's cost and the
+    ///      credited sum are at most totalProverCost, each committee job being credited once).
     function schedule(VerifyContext calldata ctx) public pure returns (Schedule memory s) {
         uint256 height = ctx.height;
         uint256 m = ctx.roundHeight;
+        require(m != 0, Errors.Transcript__ZeroRoundHeight());
+        require(height > m, Errors.Transcript__TooFewRounds(height, m));
+        require(height <= MAX_HEIGHT, Errors.Transcript__HeightTooLarge(height, MAX_HEIGHT));
         SortitionLib.CostWeights memory weights = ctx.costs;
         uint256 count = SortitionLib.rounds(height, m);
         s.leafMask = (1 << height) - 1;
@@ -91,6 +103,27 @@ contract TranscriptVerifier is IProofVerifier {
         }
         s.totalJobs = next;
         s.proverJobs = s.rounds[count - 1].firstJob;
+        if (!_committeeCostFits(s.rounds)) {
+            // Off the common path: the exact total from the library (checked, so a total past 2^256 panics).
+            uint256 total = SortitionLib.totalProverCost(height, m, weights);
+            revert Errors.Transcript__ProverCostTooLarge(total, type(uint64).max);
+        }
+    }
+
+    /// @dev Whether SortitionLib.totalProverCost, the cost of every committee job (rounds 1..K-1), is below 2^64.
+    ///      Unchecked: while every committee round's cost is below 2^64 (`wide` stays zero), each of at most 24 terms
+    ///      is below 2^24 * 2^64, so the sum cannot wrap.
+    function _committeeCostFits(Round[] memory rounds) private pure returns (bool) {
+        uint256 total;
+        uint256 wide;
+        unchecked {
+            for (uint256 i = 1; i < rounds.length; ++i) {
+                Round memory round = rounds[i - 1];
+                total += (round.endJob - round.firstJob) * round.cost;
+                wide |= round.cost >> 64;
+            }
+        }
+        return wide == 0 && total <= type(uint64).max;
     }
 
     /// @dev Round 1 outputs cannot be checked against leaves L1 never sees, but every later output must be the root of
@@ -303,7 +336,7 @@ contract TranscriptVerifier is IProofVerifier {
                     cost := add(cost, mload(add(round, 0x80)))
                 }
                 if fault { break }
-                // TreeLib.rewardLeaf(prover, cost) = prover ‖ uint64 cost ‖ 4 zero bytes; cost < 2^64 (Rollup's bound).
+                // TreeLib.rewardLeaf(prover, cost) = prover ‖ uint64 cost ‖ 4 zero bytes; cost < 2^64 (`schedule`'s bound).
                 mstore(add(key, mload(add(FRAME, F_LEAVES_DELTA))), or(shl(96, previous), shl(32, cost)))
                 credited := add(credited, cost)
             }
@@ -336,8 +369,10 @@ contract TranscriptVerifier is IProofVerifier {
             let callData := sub(keys, 0x60)
             let size := add(0x64, shl(5, mload(keys)))
             if iszero(staticcall(gas(), staking, add(callData, 0x1c), size, 0x00, 0x20)) {
-                returndatacopy(0x00, 0x00, returndatasize())
-                revert(0x00, returndatasize())
+                // Bubble the revert data from free memory: it may be longer than the 64 bytes of scratch space.
+                let data := mload(0x40)
+                returndatacopy(data, 0x00, returndatasize())
+                revert(data, returndatasize())
             }
             if lt(returndatasize(), 0x20) { revert(0x00, 0x00) }
             index := mload(0x00)

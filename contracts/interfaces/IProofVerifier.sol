@@ -26,7 +26,9 @@ interface IProofVerifier {
 
     /// @notice What the rollup needs for rewards and inactivity.
     struct VerifiedWork {
-        /// @dev OZ-compatible Merkle root over leaves keccak256(abi.encodePacked(prover, uint64 cost)).
+        /// @dev OZ-compatible Merkle root (commutative keccak256 pairs) over the unhashed leaves
+        ///      bytes32(abi.encodePacked(prover, uint64 cost)) in transcript order (TreeLib.rewardLeaf); bytes32(0)
+        ///      if there are no provers.
         bytes32 rewardsRoot;
         /// @dev Sum of the credited costs, in proof-seconds.
         uint256 creditedCost;

@@ -55,6 +55,14 @@ library Errors {
     error Transcript__NotInCommittee(address prover, uint256 round);
     error Transcript__OutsideNeighbourhood(address prover, uint256 round, uint256 job, uint256 ownJob);
     error Transcript__BadJobSignature(address prover, uint256 job);
+    /// @notice The context's roundHeight is zero (no round can be formed).
+    error Transcript__ZeroRoundHeight();
+    /// @notice height <= roundHeight: the block has fewer than two rounds, so no committee round.
+    error Transcript__TooFewRounds(uint256 height, uint256 roundHeight);
+    /// @notice The context's height is above the largest the verifier supports.
+    error Transcript__HeightTooLarge(uint256 height, uint256 max);
+    /// @notice The block's totalProverCost does not fit the rewards leaf's uint64 cost.
+    error Transcript__ProverCostTooLarge(uint256 totalProverCost, uint256 max);
 
     // ---------------------------------------------------------------- Rewards
     error Rewards__AlreadyClaimed(address prover, uint256 blockNumber);

@@ -49,12 +49,15 @@ library SortitionLib {
         return keccak256(abi.encode(seedOfEpoch, slot));
     }
 
-    /// @notice The public per-slot score ("VRF") of a staking key: sha256(abi.encode(key, slotSeed)).
+    /// @notice The public per-slot score ("VRF") of a staking key: sha256(abi.encode(key, slotSeed)), the key as its
+    ///         20 bytes left-padded with zeros to 32.
+    /// @dev The key is masked to 160 bits: a value on the stack may carry dirty upper bits (assembly, or a caller's
+    ///      unchecked conversion), which the high-level `abi.encode` would clear but a raw `mstore` would hash.
     function score(address key, bytes32 seed) internal view returns (uint256 s) {
         // Inline call to the sha256 precompile (0x02) over 64 bytes of scratch space: the high-level `sha256` allocates
         // and copies, which costs more than the hash itself in the transcript loop.
         assembly ("memory-safe") {
-            mstore(0x00, key)
+            mstore(0x00, and(key, 0xffffffffffffffffffffffffffffffffffffffff))
             mstore(0x20, seed)
             if iszero(staticcall(gas(), 0x02, 0x00, 0x40, 0x00, 0x20)) { revert(0, 0) }
             s := mload(0x00)

@@ -34,14 +34,31 @@ contract InactivityLibFuzzTest is Test {
         uint256 strikes = threshold + extra;
         uint256 p = h.penalty(strikes, threshold, base);
         uint256 next = h.penalty(strikes + 1, threshold, base);
-        if (extra < 255 && base <= type(uint256).max >> extra) {
+        if (extra < 256 && base <= type(uint256).max >> extra) {
             assertEq(p, base << extra, "base * 2^(strikes - threshold)");
         } else {
             assertEq(p, type(uint256).max, "saturated");
         }
         if (p == type(uint256).max) assertEq(next, type(uint256).max, "saturation is sticky");
-        else if (extra + 1 < 255 && p <= type(uint256).max / 2) assertEq(next, 2 * p, "doubles");
+        else if (p <= type(uint256).max / 2) assertEq(next, 2 * p, "doubles");
         else assertEq(next, type(uint256).max, "saturates instead of overflowing");
+    }
+
+    /// @dev Saturation exactly at a real overflow of base << (strikes - threshold) (docs/PROTOCOL.md §14.4).
+    function test_penalty_saturatesOnlyOnOverflow() public view {
+        uint256 max = type(uint256).max;
+        uint256 t = 3;
+        assertEq(h.penalty(t + 255, t, 1), 1 << 255, "1 << 255 is exact");
+        assertEq(h.penalty(t + 256, t, 1), max, "1 << 256 overflows");
+        assertEq(h.penalty(t + 254, t, 2), 1 << 255, "2 << 254 is exact");
+        // 3 << 254 = 2^255 + 2^254 still fits 256 bits; 3 << 255 does not.
+        assertEq(h.penalty(t + 254, t, 3), 3 << 254, "3 << 254 is exact");
+        assertEq(h.penalty(t + 255, t, 3), max, "3 << 255 overflows");
+        assertEq(h.penalty(t + 255, t, 2), max, "2 << 255 overflows");
+        assertEq(h.penalty(t + 1, t, 1 << 254), 1 << 255, "2^254 << 1 is exact");
+        assertEq(h.penalty(t + 1, t, (1 << 255) + 1), max, "above 2^255, one doubling overflows");
+        assertEq(h.penalty(t, t, max), max, "no doubling: the base itself");
+        assertEq(h.penalty(max, 0, 1), max, "2^(2^256 - 1)");
     }
 
     function testFuzz_penalty_monotonicInStrikes(uint256 s1, uint256 s2, uint256 threshold, uint256 base) public view {

@@ -297,6 +297,27 @@ contract SortitionLibFuzzTest is Test {
         assertEq(h.score(key, seed), uint256(sha256(abi.encode(key, seed))));
     }
 
+    /// @dev A key with dirty upper bits (from assembly; the ABI decoder would reject it) scores as its clean 20 bytes:
+    ///      sha256(key left-padded to 32 bytes || seed), docs/PROTOCOL.md §6.1.
+    function testFuzz_score_ignoresDirtyUpperBits(uint256 word, uint96 upper, bytes32 seed) public view {
+        uint256 dirty = (word & type(uint160).max) | (uint256(upper == 0 ? 1 : upper) << 160);
+        address clean = address(uint160(word));
+        uint256 expected = uint256(sha256(abi.encode(clean, seed)));
+        assertEq(h.scoreOfWord(dirty, seed), expected, "dirty key");
+        assertEq(h.score(clean, seed), expected, "clean key");
+    }
+
+    /// @dev The same through raw calldata: the dirty word is encoded by hand, not by the ABI encoder.
+    function test_score_dirtyUpperBitsInRawCalldata() public view {
+        address key = 0x00000000000000000000000000000000DeaDBeef;
+        bytes32 seed = keccak256("seed");
+        uint256 dirty = uint256(uint160(key)) | (type(uint256).max << 160);
+        (bool ok, bytes memory ret) =
+            address(h).staticcall(abi.encodePacked(SortitionHarness.scoreOfWord.selector, dirty, seed));
+        assertTrue(ok);
+        assertEq(abi.decode(ret, (uint256)), uint256(sha256(abi.encode(key, seed))));
+    }
+
     function testFuzz_slotSeed_isKeccakOfEpochSeedAndSlot(uint256 epochSeed, uint256 slot) public view {
         assertEq(h.slotSeed(epochSeed, slot), keccak256(abi.encode(epochSeed, slot)));
     }

@@ -86,6 +86,16 @@ contract SortitionHarness {
         return SortitionLib.score(key, seed);
     }
 
+    /// @notice SortitionLib.score with `word` reinterpreted as an address without cleaning: its upper 96 bits reach
+    ///         the library dirty, as a value produced in assembly would (the ABI decoder would reject such an address).
+    function scoreOfWord(uint256 word, bytes32 seed) external view returns (uint256) {
+        address key;
+        assembly ("memory-safe") {
+            key := word
+        }
+        return SortitionLib.score(key, seed);
+    }
+
     function slotSeed(uint256 seedOfEpoch, uint256 slot) external pure returns (bytes32) {
         return SortitionLib.slotSeed(seedOfEpoch, slot);
     }

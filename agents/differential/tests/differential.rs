@@ -94,6 +94,7 @@ fn thresholds_and_scores() {
     let mut committee = Rules::new("SortitionLib.committeeThreshold");
     let mut floor = Rules::new("SortitionLib.sequencerFloor");
     let mut score = Rules::new("SortitionLib.score");
+    let mut dirty = Rules::new("SortitionLib.score (dirty upper bits)");
     let mut slot_seed = Rules::new("SortitionLib.slotSeed");
     for i in 0..n {
         let (target, active) = (quantile.rng.u256(), quantile.rng.u256());
@@ -138,6 +139,16 @@ fn thresholds_and_scores() {
         score.check(i, (key, seed), selection::score(key, seed), sol);
         score.check(i, (key, seed), scorer.score(key), sol);
 
+        // A key word with dirty upper 96 bits (as assembly could hand the library) scores as
+        // its low 20 bytes, the only key the Rust side can express.
+        let (word, seed) = (dirty.rng.u256() | (U256::from(1) << 255), dirty.rng.b256());
+        let sol = chain.view(
+            h,
+            &sortition::SortitionHarness::scoreOfWordCall { word, seed },
+        );
+        let key = Address::from_word(B256::from(word));
+        dirty.check(i, (word, seed), selection::score(key, seed), sol);
+
         let (epoch_seed, slot) = (slot_seed.rng.u256(), slot_seed.rng.u64_edge());
         let sol = chain.view(
             h,
@@ -153,7 +164,7 @@ fn thresholds_and_scores() {
             sol,
         );
     }
-    report(&[&quantile, &committee, &floor, &score, &slot_seed]);
+    report(&[&quantile, &committee, &floor, &score, &dirty, &slot_seed]);
 }
 
 /// One random geometry per iteration; every schedule function is compared once at random
@@ -997,15 +1008,27 @@ fn inactivity_penalty() {
         } else {
             rng.u64_edge()
         };
-        let strikes = match rng.random_range(0..3) {
+        let strikes = match rng.random_range(0..4) {
             0 => threshold.saturating_add(rng.random_range(0..300)),
             1 => threshold.saturating_sub(rng.random_range(0..3)),
+            // The saturation edge: 252..=257 doublings.
+            2 => threshold.saturating_add(rng.random_range(252..258)),
             _ => rng.u64_edge(),
         };
-        let base = if rng.random_bool(0.1) {
-            U256::ZERO
-        } else {
-            rng.u256()
+        let base = match rng.random_range(0..10) {
+            0 => U256::ZERO,
+            // Small bases, whose overflow comes at 254..=256 doublings: 1, 2, 3, 4, 5.
+            1..=3 => U256::from(rng.random_range(1..6u64)),
+            // A power of two, or one more or less.
+            4 => {
+                let p = U256::from(1) << rng.random_range(0..256usize);
+                match rng.random_range(0..3) {
+                    0 => p,
+                    1 => p.wrapping_add(U256::from(1)),
+                    _ => p - U256::from(1),
+                }
+            }
+            _ => rng.u256(),
         };
         let sol = chain.view(
             h,
@@ -1022,7 +1045,35 @@ fn inactivity_penalty() {
             sol,
         );
     }
-    report(&[&r]);
+    // Every boundary of the saturation rule, whatever the seed: base << d for d = 253..=257 and
+    // bases 1..=5 (base = 1, d = 255 is 2^255, not saturated).
+    let mut edge = Rules::new("InactivityLib.penalty (saturation edge)");
+    for (i, (d, b)) in (253u64..=257)
+        .flat_map(|d| (1u64..=5).map(move |b| (d, b)))
+        .enumerate()
+    {
+        let (strikes, threshold, base) = (3 + d, 3u64, u(b));
+        let sol = chain.view(
+            h,
+            &inactivity::InactivityHarness::penaltyCall {
+                strikes: u(strikes),
+                threshold: u(threshold),
+                base,
+            },
+        );
+        edge.check(
+            i,
+            (strikes, threshold, base),
+            inact::penalty(strikes, threshold, base),
+            sol,
+        );
+    }
+    assert_eq!(
+        inact::penalty(258, 3, U256::from(1)),
+        U256::from(1) << 255,
+        "base 1, 255 doublings"
+    );
+    report(&[&r, &edge]);
 }
 
 // ------------------------------------------------------------------------------------ parameters

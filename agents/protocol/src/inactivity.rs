@@ -1,7 +1,8 @@
 //! Inactivity bleed (InactivityLib and the Rollup's strike finalisation).
 //!
 //! After a report's grace period ends, `strikes += 1`; from `strikeThreshold` strikes on, the
-//! penalty is `penaltyBase << (strikes - strikeThreshold)` (saturating at `type(uint256).max`),
+//! penalty is `penaltyBase << (strikes - strikeThreshold)` (`type(uint256).max` exactly when the
+//! shift would overflow),
 //! Staking slashes `min(penalty, stake)`, and a staker whose remaining stake is then below
 //! `ejectionFloor` is ejected.
 
@@ -10,14 +11,15 @@ use alloy_primitives::U256;
 use crate::params::Params;
 
 /// `InactivityLib.penalty`: zero below the threshold or for a zero base, else
-/// `penaltyBase << (strikes - threshold)`, saturating at `type(uint256).max` when the shift
-/// would lose bits or is 255 or more.
+/// `penaltyBase << (strikes - threshold)`, saturating at `type(uint256).max` exactly when the
+/// shift would lose a set bit (a real overflow): `1 << 255` is exact, any shift of 256 or more
+/// of a nonzero base is not.
 pub fn penalty(strikes: u64, strike_threshold: u64, penalty_base: U256) -> U256 {
     if strikes < strike_threshold || penalty_base.is_zero() {
         return U256::ZERO;
     }
     let doublings = strikes - strike_threshold;
-    if doublings >= 255 || penalty_base > (U256::MAX >> doublings as usize) {
+    if doublings > 255 || penalty_base > (U256::MAX >> doublings as usize) {
         return U256::MAX;
     }
     penalty_base << doublings as usize
@@ -83,13 +85,34 @@ mod tests {
         // Largest shift that keeps every bit, then saturation.
         assert_eq!(penalty(3 + 252, 3, base), base << 252);
         assert_eq!(penalty(3 + 253, 3, base), U256::MAX);
-        // 255 doublings or more saturate even for a base of one.
-        assert_eq!(penalty(3 + 254, 3, U256::from(1)), U256::from(1) << 254);
-        assert_eq!(penalty(3 + 255, 3, U256::from(1)), U256::MAX);
         assert_eq!(penalty(u64::MAX, 1, base), U256::MAX);
         // Staking caps the slash by the stake.
         assert_eq!(slashed(U256::MAX, U256::from(5)), U256::from(5));
         assert_eq!(slashed(U256::from(3), U256::from(5)), U256::from(3));
+    }
+
+    #[test]
+    fn penalty_saturates_only_on_overflow() {
+        let one = U256::from(1);
+        // 2^255.
+        let half = one << 255;
+        // base = 1: 255 doublings are exact, 256 overflow.
+        assert_eq!(penalty(3 + 254, 3, one), one << 254);
+        assert_eq!(penalty(3 + 255, 3, one), half);
+        assert_eq!(penalty(3 + 256, 3, one), U256::MAX);
+        // base = 2 reaches 2^255 one doubling earlier.
+        assert_eq!(penalty(3 + 254, 3, U256::from(2)), half);
+        assert_eq!(penalty(3 + 255, 3, U256::from(2)), U256::MAX);
+        // base = 3 takes two bits: 3 << 254 = 2^255 + 2^254 still fits, 3 << 255 does not.
+        assert_eq!(penalty(3 + 254, 3, U256::from(3)), U256::from(3) << 254);
+        assert_eq!(penalty(3 + 255, 3, U256::from(3)), U256::MAX);
+        // Above 2^255 a single doubling overflows.
+        assert_eq!(penalty(4, 3, half + one), U256::MAX);
+        assert_eq!(penalty(4, 3, one << 254), half);
+        // No doubling: the base itself, even MAX.
+        assert_eq!(penalty(3, 3, U256::MAX), U256::MAX);
+        assert_eq!(penalty(4, 3, U256::MAX), U256::MAX);
+        assert_eq!(penalty(u64::MAX, 0, one), U256::MAX);
     }
 
     #[test]

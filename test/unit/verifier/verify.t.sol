@@ -5,10 +5,21 @@ import {UnitBase} from "../UnitBase.sol";
 import {TranscriptVerifier} from "../../../contracts/TranscriptVerifier.sol";
 import {IProofVerifier} from "../../../contracts/interfaces/IProofVerifier.sol";
 import {IRollup} from "../../../contracts/interfaces/IRollup.sol";
+import {IStaking} from "../../../contracts/interfaces/IStaking.sol";
 import {Errors} from "../../../contracts/libraries/Errors.sol";
 import {MessagesLib} from "../../../contracts/libraries/MessagesLib.sol";
 import {SortitionLib} from "../../../contracts/libraries/SortitionLib.sol";
 import {TreeLib} from "../../../contracts/libraries/TreeLib.sol";
+
+/// @notice A staking contract whose activity check reverts with more than the 64 bytes of scratch space.
+contract RevertingStaking {
+    string internal constant REASON =
+        "firstInactive failed: this reason is longer than the sixty-four bytes of Solidity's scratch space";
+
+    function firstInactive(address[] calldata, uint256) external pure returns (uint256) {
+        revert(REASON);
+    }
+}
 
 /// @notice TranscriptVerifier's own entry points, called directly: it is stateless, so anyone may call it.
 contract VerifyTest is UnitBase {
@@ -108,5 +119,129 @@ contract VerifyTest is UnitBase {
         }
         assertEq(s.rounds[0].cost, 106);
         assertEq(s.rounds[1].cost, 6);
+    }
+
+    // ------------------------------------------------------------------ the verifier's own preconditions (§12.4)
+
+    /// @dev A one-round block's only job is the root: outputs-only proof for it.
+    function _rootOnlyProof(bytes32 root) internal pure returns (bytes memory) {
+        return abi.encodePacked(uint32(1), root, uint32(0));
+    }
+
+    function test_verify_rejectsZeroRoundHeight() public {
+        IProofVerifier.VerifyContext memory ctx = _ctx(b.header);
+        ctx.roundHeight = 0;
+        vm.expectRevert(abi.encodeWithSelector(Errors.Transcript__ZeroRoundHeight.selector));
+        verifier.verify(ctx, "");
+    }
+
+    /// @dev height == roundHeight: one round, the root, and no committee round. Was accepted with no provers.
+    function test_verify_rejectsASingleRound() public {
+        IProofVerifier.VerifyContext memory ctx = _ctx(b.header);
+        ctx.height = ctx.roundHeight;
+        vm.expectRevert(
+            abi.encodeWithSelector(Errors.Transcript__TooFewRounds.selector, ctx.roundHeight, ctx.roundHeight)
+        );
+        verifier.verify(ctx, _rootOnlyProof(ctx.txRoot));
+    }
+
+    function testFuzz_verify_rejectsHeightNotAboveRoundHeight(uint256 height, uint256 m) public {
+        IProofVerifier.VerifyContext memory ctx = _ctx(b.header);
+        ctx.roundHeight = bound(m, 1, type(uint256).max);
+        ctx.height = bound(height, 0, ctx.roundHeight);
+        vm.expectRevert(abi.encodeWithSelector(Errors.Transcript__TooFewRounds.selector, ctx.height, ctx.roundHeight));
+        verifier.verify(ctx, _rootOnlyProof(ctx.txRoot));
+    }
+
+    function test_verify_rejectsHeightAboveMax() public {
+        IProofVerifier.VerifyContext memory ctx = _ctx(b.header);
+        uint256[3] memory heights = [uint256(25), 256, type(uint256).max];
+        for (uint256 i; i < heights.length; ++i) {
+            ctx.height = heights[i];
+            vm.expectRevert(abi.encodeWithSelector(Errors.Transcript__HeightTooLarge.selector, heights[i], 24));
+            verifier.verify(ctx, "");
+        }
+    }
+
+    function test_schedule_acceptsTheMaximumHeight() public view {
+        IProofVerifier.VerifyContext memory ctx = _ctx(b.header);
+        ctx.height = 24;
+        TranscriptVerifier.Schedule memory s = verifier.schedule(ctx);
+        assertEq(s.totalJobs, SortitionLib.totalJobs(24, ctx.roundHeight));
+    }
+
+    function test_schedule_checksTheContextToo() public {
+        IProofVerifier.VerifyContext memory ctx = _ctx(b.header);
+        ctx.height = ctx.roundHeight;
+        vm.expectRevert(
+            abi.encodeWithSelector(Errors.Transcript__TooFewRounds.selector, ctx.roundHeight, ctx.roundHeight)
+        );
+        verifier.schedule(ctx);
+    }
+
+    /// @dev Cost weights with totalProverCost(HEIGHT) = 64 * vmProofCost + 60 (m = 2: 16 jobs of 4 * vmProofCost + 3,
+    ///      4 jobs of 3), checked against SortitionLib.
+    function _costsWithTotal(uint256 vmProofCost)
+        internal
+        view
+        returns (IProofVerifier.VerifyContext memory ctx, uint256 total)
+    {
+        ctx = _ctx(b.header);
+        ctx.costs =
+            SortitionLib.CostWeights({vmProofsPerTx: 1, vmProofCost: vmProofCost, baseProofCost: 0, mergeProofCost: 1});
+        total = SortitionLib.totalProverCost(ctx.height, ctx.roundHeight, ctx.costs);
+        assertEq(total, 64 * vmProofCost + 60);
+    }
+
+    /// @dev A leaf packs uint64 cost: a context whose totalProverCost exceeds it was accepted, and a prover's cost above
+    ///      2^64 would have run into the address bits of its leaf.
+    function test_verify_rejectsProverCostAbove64Bits() public {
+        (bytes memory proof,) = _transcript(b.header, b.outputs, new address[](0));
+        (IProofVerifier.VerifyContext memory ctx, uint256 total) =
+            _costsWithTotal((uint256(type(uint64).max) - 60) / 64 + 1);
+        assertGt(total, type(uint64).max);
+        vm.expectRevert(abi.encodeWithSelector(Errors.Transcript__ProverCostTooLarge.selector, total, type(uint64).max));
+        verifier.verify(ctx, proof);
+    }
+
+    /// @dev A single job cost of 2^64 or more (where an unchecked sum could wrap) reports the exact total.
+    function test_verify_rejectsAJobCostAbove64Bits() public {
+        (IProofVerifier.VerifyContext memory ctx, uint256 total) = _costsWithTotal(uint256(type(uint128).max));
+        vm.expectRevert(abi.encodeWithSelector(Errors.Transcript__ProverCostTooLarge.selector, total, type(uint64).max));
+        verifier.verify(ctx, "");
+    }
+
+    function test_verify_acceptsProverCostAtTheBound() public view {
+        (bytes memory proof, Credit[] memory c) = _transcript(b.header, b.outputs, new address[](0));
+        (IProofVerifier.VerifyContext memory ctx, uint256 total) =
+            _costsWithTotal((uint256(type(uint64).max) - 60) / 64);
+        assertLe(total, type(uint64).max);
+        assertGt(total, type(uint64).max - 64);
+        IProofVerifier.VerifiedWork memory w = verifier.verify(ctx, proof);
+        bytes32[] memory leaves = new bytes32[](c.length);
+        uint256 credited;
+        for (uint256 i; i < c.length; ++i) {
+            uint256 cost;
+            for (uint256 j; j < c[i].jobs.length; ++j) {
+                (uint256 r,) = SortitionLib.roundOf(c[i].jobs[j], ctx.height, ctx.roundHeight);
+                cost += SortitionLib.jobCost(r, ctx.height, ctx.roundHeight, ctx.costs);
+            }
+            leaves[i] = TreeLib.rewardLeaf(c[i].prover, uint64(cost));
+            credited += cost;
+        }
+        assertEq(w.creditedCost, credited);
+        assertEq(w.rewardsRoot, TreeLib.commutativeRoot(leaves));
+    }
+
+    /// @dev The activity call's revert data is bubbled whole, from free memory (it is longer than scratch space).
+    function test_verify_bubblesLongStakingRevert() public {
+        (bytes memory proof,) = _transcript(b.header, b.outputs, stakers);
+        IProofVerifier.VerifyContext memory ctx = _ctx(b.header);
+        RevertingStaking bad = new RevertingStaking();
+        ctx.staking = IStaking(address(bad));
+        vm.expectRevert(
+            bytes("firstInactive failed: this reason is longer than the sixty-four bytes of Solidity's scratch space")
+        );
+        verifier.verify(ctx, proof);
     }
 }
