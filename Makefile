@@ -28,13 +28,15 @@ test: install
 	$(MAKE) --no-print-directory test-forge test-gas
 	cargo test --workspace
 
-## test-forge: unit, fuzz, invariant, adversarial and integration tests
+## test-forge: unit, fuzz, invariant, adversarial, integration and script tests: plain `forge test` (the default
+##             profile leaves out test/gas)
 test-forge: install
-	$(FORGE) test --no-match-path 'test/gas/*'
+	$(FORGE) test
 
-## test-gas: gas benchmarks, each call its own transaction; fails if snapshots/*.json differ or a target is missed
+## test-gas: gas benchmarks (foundry profile `gas`: test/gas only, each call its own transaction); fails if
+##           snapshots/*.json differ or a target is missed, and leaves snapshots/ as committed
 test-gas: install
-	FORGE_SNAPSHOT_CHECK=true $(FORGE) test --match-path 'test/gas/*' --isolate -vv
+	FOUNDRY_PROFILE=gas FORGE_SNAPSHOT_CHECK=true $(FORGE) test -vv
 
 test-rust: install
 	$(FORGE) build
@@ -43,11 +45,11 @@ test-rust: install
 ## snapshot: rewrite the committed gas snapshots (snapshots/*.json) after an intended gas change
 snapshot: install
 	rm -f snapshots/*.json
-	$(FORGE) test --match-path 'test/gas/*' --isolate -vv
+	FOUNDRY_PROFILE=gas $(FORGE) test -vv
 
-## gas-report: forge's per-function gas report over the whole suite
+## gas-report: forge's per-function gas report over the default profile's tests (everything but test/gas)
 gas-report: install
-	$(FORGE) test --no-match-path 'test/gas/*' --gas-report
+	$(FORGE) test --gas-report
 
 ## bench: whole-slot schedule of spn-protocol at N = 500,000 and 1,000,000 stakers, next to a raw sha256 loop over
 ##        the same inputs in the same run, with peak memory (pass other N with ARGS="250000 2000000")

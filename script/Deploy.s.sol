@@ -16,7 +16,9 @@ import {SortitionLib} from "../contracts/libraries/SortitionLib.sol";
 /// @title Deploy
 /// @notice Deploys SPN: stake and reward tokens (TestToken, only when STAKE_TOKEN / REWARD_TOKEN are not given),
 ///         Staking, TranscriptVerifier and Rollup; wires Staking to the Rollup; funds the reward pool on devnets; and
-///         writes deployments/<chainId>.json (addresses, deployment block, chain id, genesis time, every parameter).
+///         writes deployments/<chainId>.json (addresses, deployment block, chain id, genesis time, every parameter;
+///         the directory is DEPLOYMENTS_DIR if set; field by field in deployments/README.md). Off chain 31337 it
+///         refuses to deploy TestToken (mintable by anyone): STAKE_TOKEN and REWARD_TOKEN must be given there.
 /// @dev Parameters: devnet defaults on chain 31337 (or DEVNET=true), testnet defaults otherwise (design sheet /
 ///      docs/PROTOCOL.md §4); each is overridable by its SCREAMING_SNAKE_CASE env var (SLOT_DURATION, ROUND_HEIGHT,
 ///      PROVERS_REWARD, ...). `minHeight`, `penaltyBase` and `ejectionFloor` default to roundHeight + 1, 1% and 50% of
@@ -80,6 +82,8 @@ contract Deploy is Script {
     }
 
     function run() external returns (Deployment memory d) {
+        // Checked first, before any key is read: nothing is deployed on a refusal.
+        (d.stakeToken, d.rewardToken) = _tokens();
         d.devnet = vm.envOr("DEVNET", block.chainid == DEVNET_CHAIN_ID);
         uint256 key =
             block.chainid == DEVNET_CHAIN_ID ? vm.envOr("PRIVATE_KEY", ANVIL_KEY_0) : vm.envUint("PRIVATE_KEY");
@@ -93,12 +97,10 @@ contract Deploy is Script {
         d.deploymentBlock = block.number + 1;
 
         vm.startBroadcast(key);
-        d.stakeToken = vm.envOr("STAKE_TOKEN", address(0));
         if (d.stakeToken == address(0)) {
             d.stakeToken = address(new TestToken("SPN Stake", "STK"));
             d.stakeTokenDeployed = true;
         }
-        d.rewardToken = vm.envOr("REWARD_TOKEN", address(0));
         if (d.rewardToken == address(0)) {
             d.rewardToken = address(new TestToken("SPN Reward", "RWD"));
             d.rewardTokenDeployed = true;
@@ -128,6 +130,36 @@ contract Deploy is Script {
         (d.staking, d.verifier, d.rollup) = (address(staking), address(verifier), address(rollup));
         _check(d, p);
         _write(d, p);
+    }
+
+    /// @notice STAKE_TOKEN and REWARD_TOKEN (address 0 where unset: a TestToken is deployed for it). Anyone can mint a
+    ///         TestToken, so off the devnet chain (31337) both must be given.
+    function _tokens() internal view returns (address stakeToken, address rewardToken) {
+        stakeToken = vm.envOr("STAKE_TOKEN", address(0));
+        rewardToken = vm.envOr("REWARD_TOKEN", address(0));
+        if (block.chainid != DEVNET_CHAIN_ID && (stakeToken == address(0) || rewardToken == address(0))) {
+            revert(testTokenRefusal(block.chainid));
+        }
+    }
+
+    /// @notice The refusal to deploy the freely mintable TestToken on chain `chainId`.
+    function testTokenRefusal(uint256 chainId) public pure returns (string memory) {
+        return string.concat(
+            "Deploy: chain ",
+            vm.toString(chainId),
+            " is not the devnet (31337): set STAKE_TOKEN and REWARD_TOKEN (TestToken is mintable by anyone)"
+        );
+    }
+
+    /// @notice Where the deployment file goes: `<DEPLOYMENTS_DIR>/<chainId>.json`, DEPLOYMENTS_DIR defaulting to
+    ///         `deployments` and taken relative to the project root unless absolute (tests write under cache/).
+    function deploymentPath() public view returns (string memory) {
+        return string.concat(deploymentsDir(), "/", vm.toString(block.chainid), ".json");
+    }
+
+    function deploymentsDir() public view returns (string memory dir) {
+        dir = vm.envOr("DEPLOYMENTS_DIR", string("deployments"));
+        if (bytes(dir).length == 0 || bytes(dir)[0] != "/") dir = string.concat(vm.projectRoot(), "/", dir);
     }
 
     /// @notice Devnet or testnet defaults, each overridden by its env var.
@@ -236,7 +268,8 @@ contract Deploy is Script {
         vm.serializeString(root, "contracts", contracts);
         string memory json = vm.serializeString(root, "params", _paramsJson(p));
 
-        string memory path = string.concat(vm.projectRoot(), "/deployments/", vm.toString(block.chainid), ".json");
+        string memory path = deploymentPath();
+        vm.createDir(deploymentsDir(), true);
         vm.writeJson(json, path);
         console2.log("SPN deployed; wrote", path);
         console2.log("rollup", d.rollup);

@@ -77,20 +77,24 @@ async fn run(cli: Cli) -> ExitCode {
     let result = match cli.command {
         Commands::Devnet(args) => {
             let cfg = args.config();
-            // Dropping the devnet future (on a signal) kills anvil (kill_on_drop).
-            tokio::select! {
-                r = spn_node::devnet::run(cfg) => r.map(|report| {
+            // On SIGINT/SIGTERM the devnet is dropped: anvil killed, its deployment file removed.
+            match spn_node::devnet::run_until_signal(cfg).await {
+                Ok(None) => {
+                    eprintln!("interrupted: devnet stopped, anvil killed, deployment file removed");
+                    return ExitCode::from(130);
+                }
+                Ok(Some(report)) => {
                     if args.json {
-                        println!("{}", serde_json::to_string_pretty(&report).expect("serialisable"));
+                        println!(
+                            "{}",
+                            serde_json::to_string_pretty(&report).expect("serialisable")
+                        );
                     } else {
                         println!("{}", report.table());
                     }
-                    report.blocks_proven >= report.blocks_target
-                }),
-                _ = shutdown() => {
-                    eprintln!("interrupted: devnet stopped, anvil killed");
-                    return ExitCode::from(130);
+                    Ok(report.blocks_proven >= report.blocks_target)
                 }
+                Err(e) => Err(e),
             }
         }
         Commands::Sequencer(a) => agent(a.config(Role::Sequencer)).await,

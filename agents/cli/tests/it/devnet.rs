@@ -216,3 +216,104 @@ fn standalone_node_joins_the_devnet_over_libp2p() {
     assert!(u(&r, "offline_credited") >= 1, "node log:\n{node_log}");
     assert!(node_log.contains("claimed"), "node log:\n{node_log}");
 }
+
+/// Starts `spn devnet` writing into a fresh directory, waits until its deployment file lists the
+/// agents' libp2p addresses (every agent running), sends `signal` and checks the run stops
+/// cleanly: exit 130 with the one-line notice, no panic, the file removed and anvil gone. The
+/// process is killed if any of that does not happen in time.
+fn interrupted_devnet_cleans_up(signal: &str) {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = std::env::temp_dir().join(format!("spn-signal-{signal}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut c = spn();
+    c.args(["devnet", "--json", "--blocks", "50"])
+        .arg("--deployments-dir")
+        .arg(&dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut child = c.spawn().expect("start devnet");
+    let files = || -> Vec<std::path::PathBuf> {
+        std::fs::read_dir(&dir)
+            .map(|d| d.flatten().map(|e| e.path()).collect())
+            .unwrap_or_default()
+    };
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let file = loop {
+        let running = |p: &std::path::PathBuf| {
+            std::fs::read_to_string(p).is_ok_and(|t| t.contains("p2pPeers"))
+        };
+        if let Some(f) = files().into_iter().find(running) {
+            break Some(f);
+        }
+        if Instant::now() > deadline || child.try_wait().unwrap().is_some() {
+            break None;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    };
+    let Some(file) = file else {
+        let _ = child.kill();
+        let out = child.wait_with_output().unwrap();
+        let _ = std::fs::remove_dir_all(&dir);
+        panic!(
+            "no deployment file; stderr:\n{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    let port = file
+        .file_stem()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .rsplit('-')
+        .next()
+        .unwrap()
+        .to_string();
+    let sent = std::process::Command::new("kill")
+        .args([&format!("-{signal}"), &child.id().to_string()])
+        .status()
+        .expect("run kill");
+    assert!(sent.success(), "kill -{signal} failed");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    if child.try_wait().unwrap().is_none() {
+        let _ = child.kill();
+    }
+    let out = child.wait_with_output().unwrap();
+    let left = files();
+    let _ = std::fs::remove_dir_all(&dir);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        out.status.code(),
+        Some(130),
+        "{:?}; stderr:\n{err}",
+        out.status
+    );
+    assert!(err.contains("interrupted"), "stderr:\n{err}");
+    assert!(!err.contains("panicked"), "stderr:\n{err}");
+    assert!(left.is_empty(), "left behind: {left:?}");
+    // anvil was sent SIGKILL before the devnet exited; give the kernel a moment to close its port.
+    let gone = (0..50).any(|_| {
+        let closed = std::net::TcpStream::connect(format!("127.0.0.1:{port}")).is_err();
+        if !closed {
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        closed
+    });
+    assert!(gone, "anvil still listening on port {port}");
+}
+
+#[test]
+fn sigint_removes_the_deployment_file_and_stops_anvil() {
+    interrupted_devnet_cleans_up("INT");
+}
+
+#[test]
+fn sigterm_removes_the_deployment_file_and_stops_anvil() {
+    interrupted_devnet_cleans_up("TERM");
+}

@@ -189,8 +189,9 @@ impl DevnetConfig {
     }
 }
 
-/// Runs the devnet to completion and returns its report. anvil is stopped when this returns or
-/// when the future is dropped (Ctrl-C).
+/// Runs the devnet to completion and returns its report. anvil is stopped and the devnet's
+/// deployment file removed when this returns or when the future is dropped (see
+/// [`run_until_signal`]).
 pub async fn run(cfg: DevnetConfig) -> Result<Report> {
     let started = Instant::now();
     let params = cfg.params()?;
@@ -200,6 +201,33 @@ pub async fn run(cfg: DevnetConfig) -> Result<Report> {
     let out = run_on(&cfg, params, &anvil, started).await;
     anvil.stop().await;
     out
+}
+
+/// Runs the devnet like [`run`] until it ends or the process gets SIGINT (Ctrl-C) or SIGTERM;
+/// `Ok(None)` on a signal. The handlers are installed before anvil starts, so a signal at any
+/// point drops the devnet: anvil is killed and the deployment file removed before this returns.
+pub async fn run_until_signal(cfg: DevnetConfig) -> Result<Option<Report>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let handler = |kind| signal(kind).map_err(|e| Error::io("installing a signal handler", e));
+        let (mut int, mut term) = (
+            handler(SignalKind::interrupt())?,
+            handler(SignalKind::terminate())?,
+        );
+        tokio::select! {
+            r = run(cfg) => r.map(Some),
+            _ = int.recv() => Ok(None),
+            _ = term.recv() => Ok(None),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::select! {
+            r = run(cfg) => r.map(Some),
+            _ = tokio::signal::ctrl_c() => Ok(None),
+        }
+    }
 }
 
 async fn run_on(
@@ -221,11 +249,40 @@ async fn run_on(
         .or_else(|| workspace_root().map(|r| r.join("deployments")))
         .unwrap_or_else(std::env::temp_dir);
     let dep_path = dir.join(format!("{}.devnet-{}.json", d.chain_id, anvil.port()));
-    d.save(&dep_path)?;
-    tracing::info!(target: "spn::devnet", "deployed: rollup {} staking {} (deployment file {})", d.rollup, d.staking, dep_path.display());
-    let result = drive(cfg, &l1, &d, &dep_path, started).await;
-    let _ = std::fs::remove_file(&dep_path);
-    result
+    // Removed however this returns: an error, a panic, or the future dropped on SIGINT/SIGTERM.
+    let dep_file = TempFile::new(dep_path);
+    d.save(dep_file.path())?;
+    tracing::info!(target: "spn::devnet", "deployed: rollup {} staking {} (deployment file {})", d.rollup, d.staking, dep_file.path().display());
+    drive(cfg, &l1, &d, dep_file.path(), started).await
+}
+
+/// A file removed when this guard is dropped (the devnet's deployment file, which names an anvil
+/// that lives only as long as the devnet).
+#[derive(Debug)]
+pub struct TempFile(PathBuf);
+
+impl TempFile {
+    /// Guards `path` (which need not exist yet).
+    pub fn new(path: PathBuf) -> Self {
+        Self(path)
+    }
+
+    /// The guarded path.
+    pub fn path(&self) -> &std::path::Path {
+        &self.0
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        match std::fs::remove_file(&self.0) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                tracing::warn!(target: "spn::devnet", "cannot remove {}: {e}", self.0.display())
+            }
+        }
+    }
 }
 
 async fn drive(
