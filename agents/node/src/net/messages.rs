@@ -2,8 +2,9 @@
 //! size, decoding, signature recovery, and block bodies against their root.
 
 use alloy_primitives::{Address, Bytes, B256};
-use alloy_sol_types::{sol, Eip712Domain, SolStruct, SolValue};
-use spn_protocol::{eip712, signing, tree::BlockTree, CompactSignature, Header};
+use alloy_sol_types::{sol, Eip712Domain, SolStruct, SolType, SolValue};
+use spn_protocol::{eip712, params::MAX_SUPPORTED_HEIGHT, signing, tree, tree::BlockTree};
+use spn_protocol::{CompactSignature, Header};
 
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +44,32 @@ fn check_size(topic: Topic, payload: &[u8]) -> Result<(), Reject> {
     Ok(())
 }
 
+/// Decodes `abi.encode(T)` strictly: the payload must be exactly the canonical encoding of the
+/// decoded value (no trailing bytes, zero padding in every word, uints in range), so a signed
+/// message travels in one byte form only (§15.2).
+fn decode_canonical<T>(payload: &[u8]) -> Result<T, Reject>
+where
+    T: SolValue + From<<T::SolType as SolType>::RustType>,
+{
+    let v = T::abi_decode_validate(payload).map_err(|e| format!("undecodable: {e}"))?;
+    if v.abi_encode() != payload {
+        return Err("non-canonical encoding".into());
+    }
+    Ok(v)
+}
+
+/// How many slots a proposal or attestation may be away from the local clock's current slot.
+pub const SLOT_WINDOW: u64 = 1;
+
+/// Checks that a message's `slot` is within [`SLOT_WINDOW`] of the local clock's `current` slot
+/// (§15.2). Local and overflow-free: it runs before anything that costs an L1 call.
+pub fn check_slot_window(slot: u64, current: u64) -> Result<(), Reject> {
+    if slot.abs_diff(current) > SLOT_WINDOW {
+        return Err(format!("slot {slot} is not current ({current})"));
+    }
+    Ok(())
+}
+
 /// A proposer's announcement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProposalMsg {
@@ -63,8 +90,7 @@ impl ProposalMsg {
     /// Decodes and checks the signature recovers to the header's proposer.
     pub fn decode(payload: &[u8], domain: &Eip712Domain) -> Result<Self, Reject> {
         check_size(Topic::Proposal, payload)?;
-        let (header, r, vs) =
-            <(Header, B256, B256)>::abi_decode(payload).map_err(|e| format!("undecodable: {e}"))?;
+        let (header, r, vs) = decode_canonical::<(Header, B256, B256)>(payload)?;
         let sig = CompactSignature { r, vs };
         let digest = proposal_digest(domain, header.slot, header.hash());
         match signing::recover(digest, &sig) {
@@ -102,8 +128,7 @@ impl AttestationMsg {
     /// Decodes and recovers the signer.
     pub fn decode(payload: &[u8], domain: &Eip712Domain) -> Result<Self, Reject> {
         check_size(Topic::Attestation, payload)?;
-        let (slot, block_hash, r, vs) = <(u64, B256, B256, B256)>::abi_decode(payload)
-            .map_err(|e| format!("undecodable: {e}"))?;
+        let (slot, block_hash, r, vs) = decode_canonical::<(u64, B256, B256, B256)>(payload)?;
         let sig = CompactSignature { r, vs };
         let signer = signing::recover(eip712::attestation_digest(domain, slot, block_hash), &sig)
             .map_err(|e| format!("bad signature: {e}"))?;
@@ -150,8 +175,7 @@ impl JobResultMsg {
     pub fn decode(payload: &[u8], domain: &Eip712Domain) -> Result<Self, Reject> {
         check_size(Topic::JobResult, payload)?;
         let (block_hash, job, output, prover, r, vs) =
-            <(B256, u32, B256, Address, B256, B256)>::abi_decode(payload)
-                .map_err(|e| format!("undecodable: {e}"))?;
+            decode_canonical::<(B256, u32, B256, Address, B256, B256)>(payload)?;
         let sig = CompactSignature { r, vs };
         let digest = eip712::job_result_digest(domain, block_hash, job, output);
         match signing::recover(digest, &sig) {
@@ -243,11 +267,24 @@ pub fn check_results_response(
     Ok((ok, bad))
 }
 
-/// Checks a block body (§15.2): at most `2^height` transactions of at most 4,096 bytes, 16 MiB in
-/// all, whose zero-padded tree has root `tx_root`. Returns the tree.
-pub fn check_body(txs: &[Bytes], height: u8, tx_root: B256) -> Result<BlockTree, Reject> {
-    let capacity = 1usize << height;
-    if txs.len() > capacity {
+/// Checks a block body (§15.2): a height within the deployment's `max_height`, at most
+/// `2^height` transactions of at most 4,096 bytes, 16 MiB in all, whose zero-padded tree has root
+/// `tx_root`. The root is checked first at a cost bounded by the body's size (the padding is never
+/// materialised); only a body matching its root gets its full tree built. Returns the tree.
+pub fn check_body(
+    txs: &[Bytes],
+    height: u8,
+    max_height: u8,
+    tx_root: B256,
+) -> Result<BlockTree, Reject> {
+    if height > max_height.min(MAX_SUPPORTED_HEIGHT) {
+        return Err(format!(
+            "height {height} > maxHeight {}",
+            max_height.min(MAX_SUPPORTED_HEIGHT)
+        ));
+    }
+    let capacity = 1u64 << height;
+    if txs.len() as u64 > capacity {
         return Err(format!("{} transactions > 2^{height}", txs.len()));
     }
     if let Some((i, t)) = txs.iter().enumerate().find(|(_, t)| t.len() > MAX_TX_BYTES) {
@@ -260,17 +297,19 @@ pub fn check_body(txs: &[Bytes], height: u8, tx_root: B256) -> Result<BlockTree,
     if total > MAX_BODY_BYTES {
         return Err(format!("body of {total} bytes > {MAX_BODY_BYTES}"));
     }
-    let tree = BlockTree::from_transactions(u32::from(height), txs).map_err(|e| e.to_string())?;
-    if tree.root() != tx_root {
-        return Err(format!("root {} != txRoot {tx_root}", tree.root()));
+    let leaves: Vec<B256> = txs.iter().map(|t| tree::tx_leaf(t)).collect();
+    let root = tree::sparse_root(u32::from(height), &leaves).map_err(|e| e.to_string())?;
+    if root != tx_root {
+        return Err(format!("root {root} != txRoot {tx_root}"));
     }
-    Ok(tree)
+    BlockTree::new(u32::from(height), &leaves).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use spn_protocol::StakingKey;
+    use std::time::{Duration, Instant};
 
     fn key(b: u8) -> StakingKey {
         StakingKey::from_bytes(&B256::repeat_byte(b)).unwrap()
@@ -328,6 +367,71 @@ mod tests {
             signer: k.address(),
         };
         assert_eq!(AttestationMsg::decode(&a.encode(), &d).unwrap(), a);
+    }
+
+    /// Regression (issue 11): trailing bytes and dirty padding were accepted, so one signed
+    /// message travelled in many byte forms.
+    #[test]
+    fn non_canonical_encodings_are_rejected() {
+        let d = eip712::domain(31337, Address::with_last_byte(9));
+        let k = key(7);
+        let bh = B256::repeat_byte(3);
+        let header = Header {
+            number: 1,
+            slot: 5,
+            proposer: k.address(),
+            height: 3,
+            ..Header::default()
+        };
+        let p = ProposalMsg {
+            sig: k.sign_digest(proposal_digest(&d, 5, header.hash())),
+            header,
+        }
+        .encode();
+        let a = AttestationMsg {
+            slot: 5,
+            block_hash: bh,
+            sig: k.sign_attestation(&d, 5, bh),
+            signer: k.address(),
+        }
+        .encode();
+        let j = JobResultMsg {
+            block_hash: bh,
+            job: 4,
+            output: B256::repeat_byte(4),
+            prover: k.address(),
+            sig: k.sign_job_result(&d, bh, 4, B256::repeat_byte(4)),
+        }
+        .encode();
+        assert!(ProposalMsg::decode(&p, &d).is_ok());
+        assert!(AttestationMsg::decode(&a, &d).is_ok());
+        assert!(JobResultMsg::decode(&j, &d).is_ok());
+        let dirty = |v: &Bytes, at: usize| {
+            let mut v = v.to_vec();
+            v[at] ^= 1;
+            v
+        };
+        let trailing = |v: &Bytes| [v.as_ref(), &[0u8]].concat();
+        // Proposal: number (uint64, word 0), slot (word 2), proposer (address, word 3), height
+        // (uint8, word 5), trailing byte, trailing word.
+        for bad in [
+            dirty(&p, 0),
+            dirty(&p, 64 + 3),
+            dirty(&p, 96),
+            dirty(&p, 160 + 30),
+            trailing(&p),
+            [p.as_ref(), &[0u8; 32]].concat(),
+        ] {
+            assert!(ProposalMsg::decode(&bad, &d).is_err());
+        }
+        // Attestation: slot (uint64, word 0), trailing bytes.
+        for bad in [dirty(&a, 0), dirty(&a, 23), trailing(&a)] {
+            assert!(AttestationMsg::decode(&bad, &d).is_err());
+        }
+        // Job result: job (uint32, word 1), prover (address, word 3), trailing bytes.
+        for bad in [dirty(&j, 32), dirty(&j, 32 + 27), dirty(&j, 96 + 11), trailing(&j)] {
+            assert!(JobResultMsg::decode(&bad, &d).is_err());
+        }
     }
 
     #[test]
@@ -416,10 +520,35 @@ mod tests {
     fn bodies_are_checked_against_the_root() {
         let txs: Vec<Bytes> = (0..5u8).map(|i| Bytes::from(vec![i; 10])).collect();
         let root = BlockTree::from_transactions(3, &txs).unwrap().root();
-        assert!(check_body(&txs, 3, root).is_ok());
-        assert!(check_body(&txs[..4], 3, root).is_err());
-        assert!(check_body(&txs, 2, root).is_err());
+        assert!(check_body(&txs, 3, 8, root).is_ok());
+        assert!(check_body(&txs[..4], 3, 8, root).is_err());
+        assert!(check_body(&txs, 2, 8, root).is_err());
         let big = vec![Bytes::from(vec![0u8; MAX_TX_BYTES + 1])];
-        assert!(check_body(&big, 3, root).is_err());
+        assert!(check_body(&big, 3, 8, root).is_err());
+    }
+
+    /// Regression (issue 11): `1 << height` overflowed for heights >= 64, and at height 24 a
+    /// 1-byte body built a 2^24-leaf tree (minutes, 700 MB) before the root was compared.
+    #[test]
+    fn body_height_is_bounded_before_allocating() {
+        let one = vec![Bytes::from(vec![1u8])];
+        for h in [64u8, 65, 200, 255] {
+            assert!(check_body(&one, h, 255, B256::ZERO)
+                .unwrap_err()
+                .contains("maxHeight"));
+        }
+        // Above the deployment's maxHeight: dropped without building anything.
+        assert!(check_body(&one, 9, 8, B256::ZERO)
+            .unwrap_err()
+            .contains("maxHeight"));
+        // At height 24 (the largest supported) a wrong root costs 24 hashes, not 2^24.
+        let t = Instant::now();
+        assert!(check_body(&one, 24, 24, B256::ZERO)
+            .unwrap_err()
+            .contains("txRoot"));
+        assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+        // A matching body still yields its tree.
+        let root = BlockTree::from_transactions(5, &one).unwrap().root();
+        assert_eq!(check_body(&one, 5, 8, root).unwrap().root(), root);
     }
 }
