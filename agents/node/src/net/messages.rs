@@ -551,4 +551,228 @@ mod tests {
         let root = BlockTree::from_transactions(5, &one).unwrap().root();
         assert_eq!(check_body(&one, 5, 8, root).unwrap().root(), root);
     }
+
+    /// Regression (issue 11): a proposal with `slot = u64::MAX` passed the network check and
+    /// then overflowed `h.slot + 1` in the agent; the window check is overflow-free.
+    #[test]
+    fn absurd_slots_are_outside_the_window() {
+        assert!(check_slot_window(u64::MAX, 100).is_err());
+        assert!(check_slot_window(u64::MAX, 0).is_err());
+        assert!(check_slot_window(0, u64::MAX).is_err());
+        assert!(check_slot_window(u64::MAX, u64::MAX).is_ok());
+        assert!(check_slot_window(u64::MAX - 1, u64::MAX).is_ok());
+        assert!(check_slot_window(0, 0).is_ok());
+        assert!(check_slot_window(0, 1).is_ok());
+        assert!(check_slot_window(0, 2).is_err());
+        assert!(check_slot_window(101, 100).is_ok());
+        assert!(check_slot_window(102, 100).is_err());
+        // The §15.2 pipeline for the reported message: it decodes (its signature is valid),
+        // and is then dropped by the window, before anything that could panic or call L1.
+        let d = eip712::domain(31337, Address::with_last_byte(9));
+        let k = key(0x42);
+        let header = Header {
+            slot: u64::MAX,
+            proposer: k.address(),
+            height: 3,
+            ..Header::default()
+        };
+        let p = ProposalMsg {
+            sig: k.sign_digest(proposal_digest(&d, u64::MAX, header.hash())),
+            header,
+        };
+        let got = ProposalMsg::decode(&p.encode(), &d).unwrap();
+        assert!(check_slot_window(got.header.slot, 1_000).is_err());
+    }
+}
+
+/// Property tests of every decoder of untrusted input (issue 11): arbitrary bytes never panic,
+/// encodings round-trip, and every non-canonical variant of a valid payload is rejected.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+    use spn_protocol::StakingKey;
+
+    fn domain() -> Eip712Domain {
+        eip712::domain(31337, Address::with_last_byte(9))
+    }
+
+    fn b256() -> impl Strategy<Value = B256> {
+        any::<[u8; 32]>().prop_map(B256::from)
+    }
+
+    fn staking_key() -> impl Strategy<Value = StakingKey> {
+        any::<[u8; 32]>().prop_filter_map("not a valid secret", |b| {
+            StakingKey::from_bytes(&B256::from(b)).ok()
+        })
+    }
+
+    fn header(proposer: Address) -> impl Strategy<Value = Header> {
+        (any::<u64>(), b256(), any::<u64>(), b256(), any::<u8>()).prop_map(
+            move |(number, parent_hash, slot, tx_root, height)| Header {
+                number,
+                parentHash: parent_hash,
+                slot,
+                proposer,
+                txRoot: tx_root,
+                height,
+            },
+        )
+    }
+
+    fn proposal() -> impl Strategy<Value = ProposalMsg> {
+        staking_key().prop_flat_map(|k| {
+            header(k.address()).prop_map(move |header| ProposalMsg {
+                sig: k.sign_digest(proposal_digest(&domain(), header.slot, header.hash())),
+                header,
+            })
+        })
+    }
+
+    fn attestation() -> impl Strategy<Value = AttestationMsg> {
+        (staking_key(), any::<u64>(), b256()).prop_map(|(k, slot, block_hash)| AttestationMsg {
+            slot,
+            block_hash,
+            sig: k.sign_attestation(&domain(), slot, block_hash),
+            signer: k.address(),
+        })
+    }
+
+    fn job_result() -> impl Strategy<Value = JobResultMsg> {
+        (staking_key(), b256(), any::<u32>(), b256()).prop_map(|(k, block_hash, job, output)| {
+            JobResultMsg {
+                block_hash,
+                job,
+                output,
+                prover: k.address(),
+                sig: k.sign_job_result(&domain(), block_hash, job, output),
+            }
+        })
+    }
+
+    /// Byte offsets that are padding in each canonical encoding (high bytes of uint words,
+    /// the 12 high bytes of address words).
+    fn padding(topic: Topic) -> Vec<usize> {
+        let uint = |word: usize, bits: usize| word * 32..word * 32 + 32 - bits / 8;
+        match topic {
+            // number, slot, proposer, height.
+            Topic::Proposal => [uint(0, 64), uint(2, 64), uint(3, 160), uint(5, 8)]
+                .into_iter()
+                .flatten()
+                .collect(),
+            // slot.
+            Topic::Attestation => uint(0, 64).collect(),
+            // job, prover.
+            Topic::JobResult => [uint(1, 32), uint(3, 160)].into_iter().flatten().collect(),
+        }
+    }
+
+    /// Non-canonical variants of `payload`: one dirty padding byte, or trailing bytes.
+    fn variants(topic: Topic, payload: &Bytes, pick: usize, byte: u8, extra: &[u8]) -> [Vec<u8>; 2] {
+        let pad = padding(topic);
+        let mut dirty = payload.to_vec();
+        dirty[pad[pick % pad.len()]] |= byte.max(1);
+        [dirty, [payload.as_ref(), extra].concat()]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..1100)) {
+            let d = domain();
+            let _ = ProposalMsg::decode(&bytes, &d);
+            let _ = AttestationMsg::decode(&bytes, &d);
+            let _ = JobResultMsg::decode(&bytes, &d);
+            let _ = decode_requested_result(&bytes, B256::ZERO, &d);
+            let req = ResultsRequest { block_hash: B256::ZERO, jobs: vec![0, 1] };
+            let _ = check_results_response(&req, &[Bytes::from(bytes.clone())], &d);
+            let _ = serde_json::from_slice::<ResultsRequest>(&bytes).map(|r| r.check());
+        }
+
+        #[test]
+        fn arbitrary_words_never_panic(
+            words in proptest::collection::vec(
+                prop_oneof![Just([0u8; 32]), Just([0xffu8; 32]), any::<[u8; 32]>()], 0..12),
+        ) {
+            // Structured garbage reaches deeper into the decoder than random bytes.
+            let bytes: Vec<u8> = words.concat();
+            let d = domain();
+            let _ = ProposalMsg::decode(&bytes, &d);
+            let _ = AttestationMsg::decode(&bytes, &d);
+            let _ = JobResultMsg::decode(&bytes, &d);
+        }
+
+        #[test]
+        fn proposals_round_trip_and_variants_are_rejected(
+            p in proposal(), pick in any::<usize>(), byte in any::<u8>(),
+            extra in proptest::collection::vec(any::<u8>(), 1..40),
+        ) {
+            let d = domain();
+            let enc = p.encode();
+            prop_assert_eq!(ProposalMsg::decode(&enc, &d).unwrap(), p);
+            for bad in variants(Topic::Proposal, &enc, pick, byte, &extra) {
+                prop_assert!(ProposalMsg::decode(&bad, &d).is_err());
+            }
+        }
+
+        #[test]
+        fn attestations_round_trip_and_variants_are_rejected(
+            a in attestation(), pick in any::<usize>(), byte in any::<u8>(),
+            extra in proptest::collection::vec(any::<u8>(), 1..40),
+        ) {
+            let d = domain();
+            let enc = a.encode();
+            prop_assert_eq!(AttestationMsg::decode(&enc, &d).unwrap(), a);
+            for bad in variants(Topic::Attestation, &enc, pick, byte, &extra) {
+                prop_assert!(AttestationMsg::decode(&bad, &d).is_err());
+            }
+        }
+
+        #[test]
+        fn job_results_round_trip_and_variants_are_rejected(
+            j in job_result(), pick in any::<usize>(), byte in any::<u8>(),
+            extra in proptest::collection::vec(any::<u8>(), 1..40),
+        ) {
+            let d = domain();
+            let enc = j.encode();
+            prop_assert_eq!(JobResultMsg::decode(&enc, &d).unwrap(), j);
+            prop_assert_eq!(decode_requested_result(&enc, j.block_hash, &d).unwrap(), j);
+            for bad in variants(Topic::JobResult, &enc, pick, byte, &extra) {
+                prop_assert!(JobResultMsg::decode(&bad, &d).is_err());
+            }
+        }
+
+        #[test]
+        fn bodies_never_panic_and_cost_at_most_their_size(
+            txs in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..64), 0..40),
+            height in any::<u8>(), max_height in any::<u8>(), root in b256(),
+        ) {
+            let txs: Vec<Bytes> = txs.into_iter().map(Bytes::from).collect();
+            // A random root never matches, so no full tree is built, whatever the height.
+            let t = std::time::Instant::now();
+            prop_assert!(check_body(&txs, height, max_height, root).is_err());
+            prop_assert!(t.elapsed() < std::time::Duration::from_secs(1));
+            // With the true root, a body is accepted iff it fits the bounded height.
+            if height <= max_height.min(10) && txs.len() <= 1 << height {
+                let good = BlockTree::from_transactions(u32::from(height), &txs).unwrap().root();
+                prop_assert_eq!(check_body(&txs, height, max_height, good).unwrap().root(), good);
+            }
+        }
+
+        /// The agent's first check on a well-signed proposal or attestation of any slot (the
+        /// handlers' entry, before any chain state) never panics and drops far slots.
+        #[test]
+        fn signed_messages_of_any_slot_meet_the_window_safely(
+            p in proposal(), a in attestation(), current in any::<u64>(),
+        ) {
+            let d = domain();
+            let p = ProposalMsg::decode(&p.encode(), &d).unwrap();
+            let a = AttestationMsg::decode(&a.encode(), &d).unwrap();
+            for slot in [p.header.slot, a.slot] {
+                let ok = check_slot_window(slot, current).is_ok();
+                prop_assert_eq!(ok, slot.abs_diff(current) <= SLOT_WINDOW);
+            }
+        }
+    }
 }
