@@ -78,7 +78,7 @@ pub(crate) struct AgentArgs {
     )]
     pub(crate) pool_addr: SocketAddr,
     /// Wall-clock seconds per proof-second of the cost model.
-    #[arg(long = "time-scale", env = "SPN_TIME_SCALE", default_value_t = 0.02, value_parser = parse_time_scale)]
+    #[arg(long = "time-scale", env = "SPN_TIME_SCALE", default_value_t = 0.02, value_parser = parse_time_scale, allow_hyphen_values = true)]
     pub(crate) time_scale: f64,
     /// Claim rewards once this many proven blocks owe the key a share.
     #[arg(long = "claim-batch", env = "SPN_CLAIM_BATCH", default_value_t = 4)]
@@ -145,10 +145,10 @@ pub(crate) struct DevnetArgs {
     )]
     pub(crate) offline_provers: Offline,
     /// Wall-clock seconds per proof-second of the cost model.
-    #[arg(long = "time-scale", env = "SPN_TIME_SCALE", default_value_t = 0.02, value_parser = parse_time_scale)]
+    #[arg(long = "time-scale", env = "SPN_TIME_SCALE", default_value_t = 0.02, value_parser = parse_time_scale, allow_hyphen_values = true)]
     pub(crate) time_scale: f64,
     /// Transactions per second the load generator posts to the pool.
-    #[arg(long = "tx-rate", env = "SPN_TX_RATE", default_value_t = 8.0, value_parser = parse_tx_rate)]
+    #[arg(long = "tx-rate", env = "SPN_TX_RATE", default_value_t = 8.0, value_parser = parse_tx_rate, allow_hyphen_values = true)]
     pub(crate) tx_rate: f64,
     /// anvil binary (default: the project's node_modules install).
     #[arg(long, env = "SPN_ANVIL")]
