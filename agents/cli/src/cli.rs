@@ -78,7 +78,7 @@ pub(crate) struct AgentArgs {
     )]
     pub(crate) pool_addr: SocketAddr,
     /// Wall-clock seconds per proof-second of the cost model.
-    #[arg(long = "time-scale", env = "SPN_TIME_SCALE", default_value_t = 0.02)]
+    #[arg(long = "time-scale", env = "SPN_TIME_SCALE", default_value_t = 0.02, value_parser = parse_time_scale, allow_hyphen_values = true)]
     pub(crate) time_scale: f64,
     /// Claim rewards once this many proven blocks owe the key a share.
     #[arg(long = "claim-batch", env = "SPN_CLAIM_BATCH", default_value_t = 4)]
@@ -145,10 +145,10 @@ pub(crate) struct DevnetArgs {
     )]
     pub(crate) offline_provers: Offline,
     /// Wall-clock seconds per proof-second of the cost model.
-    #[arg(long = "time-scale", env = "SPN_TIME_SCALE", default_value_t = 0.02)]
+    #[arg(long = "time-scale", env = "SPN_TIME_SCALE", default_value_t = 0.02, value_parser = parse_time_scale, allow_hyphen_values = true)]
     pub(crate) time_scale: f64,
     /// Transactions per second the load generator posts to the pool.
-    #[arg(long = "tx-rate", env = "SPN_TX_RATE", default_value_t = 8.0)]
+    #[arg(long = "tx-rate", env = "SPN_TX_RATE", default_value_t = 8.0, value_parser = parse_tx_rate, allow_hyphen_values = true)]
     pub(crate) tx_rate: f64,
     /// anvil binary (default: the project's node_modules install).
     #[arg(long, env = "SPN_ANVIL")]
@@ -222,6 +222,28 @@ impl DevnetArgs {
             network: self.network,
         }
     }
+}
+
+/// Largest `--time-scale`: 1,000 wall-clock seconds per proof-second.
+const MAX_TIME_SCALE: f64 = 1e3;
+/// Largest `--tx-rate` (transactions per second).
+const MAX_TX_RATE: f64 = 1e4;
+/// Smallest non-zero `--tx-rate` (one transaction every 1,000 s).
+const MIN_TX_RATE: f64 = 1e-3;
+
+/// `--time-scale`: finite, in `[0, 1000]` (a negative, NaN or infinite scale is no delay).
+fn parse_time_scale(s: &str) -> Result<f64, String> {
+    spn_node::cost::parse_non_negative(s, MAX_TIME_SCALE)
+}
+
+/// `--tx-rate`: 0 (no load) or a finite rate in `[0.001, 10000]` (a subnormal rate has an
+/// infinite period).
+fn parse_tx_rate(s: &str) -> Result<f64, String> {
+    let v = spn_node::cost::parse_non_negative(s, MAX_TX_RATE)?;
+    if v != 0.0 && v < MIN_TX_RATE {
+        return Err(format!("`{s}` is neither 0 nor at least {MIN_TX_RATE}"));
+    }
+    Ok(v)
 }
 
 /// Inserts the config file's values (for flags given neither on the command line nor in the
@@ -361,6 +383,32 @@ mod tests {
             panic!()
         };
         assert_eq!(d.offline_provers, Offline::Fraction(0.25));
+    }
+
+    /// Regression (issue 11): `--time-scale` accepted negative, NaN and infinite values and
+    /// `--tx-rate` NaN and subnormal ones, which panicked the agents and the load generator.
+    #[test]
+    fn time_scale_and_tx_rate_are_validated() {
+        for bad in ["-1", "NaN", "inf", "-inf", "1e309", "1e4"] {
+            let e = parse(&["spn", "devnet", "--time-scale", bad]).unwrap_err();
+            assert!(e.to_string().contains("--time-scale"), "{e}");
+            let e = parse(&["spn", "prover", "--time-scale", bad]).unwrap_err();
+            assert!(e.to_string().contains("--time-scale"), "{e}");
+        }
+        for bad in ["NaN", "-1", "inf", "5e-324", "1e-10", "1e5"] {
+            let e = parse(&["spn", "devnet", "--tx-rate", bad]).unwrap_err();
+            assert!(e.to_string().contains("--tx-rate"), "{e}");
+        }
+        let c = parse(&["spn", "devnet", "--time-scale", "0", "--tx-rate", "0"]).unwrap();
+        let Commands::Devnet(d) = c.command else {
+            panic!()
+        };
+        assert_eq!((d.time_scale, d.tx_rate), (0.0, 0.0));
+        let c = parse(&["spn", "devnet", "--time-scale", "1.5", "--tx-rate", "0.5"]).unwrap();
+        let Commands::Devnet(d) = c.command else {
+            panic!()
+        };
+        assert_eq!((d.time_scale, d.tx_rate), (1.5, 0.5));
     }
 
     #[test]

@@ -562,9 +562,8 @@ impl StakerAgent {
         let h = &p.header;
         let params = self.view.params().clone();
         let current = self.view.current_slot();
-        if h.slot + 1 < current || h.slot > current + 1 {
-            return Err(format!("slot {} is not current ({current})", h.slot));
-        }
+        // Local checks first: an absurd slot (u64::MAX) must neither overflow nor cost an L1 call.
+        messages::check_slot_window(h.slot, current)?;
         if h.height < params.min_height || h.height > params.max_height {
             return Err(format!("height {} out of range", h.height));
         }
@@ -585,11 +584,12 @@ impl StakerAgent {
             return Err(format!("proposer {} not sequencer-eligible", h.proposer));
         }
         let (pending, proven) = self.view.tips();
-        let consistent = (h.number == pending + 1
+        let consistent = (pending.checked_add(1) == Some(h.number)
             && self.view.hash_of(pending) == Some(h.parentHash))
             || (h.number == pending
                 && pending > proven
-                && self.view.hash_of(pending - 1) == Some(h.parentHash));
+                && pending.checked_sub(1).and_then(|n| self.view.hash_of(n))
+                    == Some(h.parentHash));
         if !consistent {
             // The L1 view may lag by a block; accept, the attestation only counts on L1 if it matches.
             tracing::debug!(target: "spn::net", "proposal {} does not extend the followed tip {pending}", h.number);
@@ -637,7 +637,8 @@ impl StakerAgent {
                 return;
             }
         };
-        let tree = match messages::check_body(&txs, header.height, header.txRoot) {
+        let max_height = self.view.params().max_height;
+        let tree = match messages::check_body(&txs, header.height, max_height, header.txRoot) {
             Ok(t) => t,
             Err(reason) => {
                 self.metrics.rejected();
@@ -684,6 +685,16 @@ impl StakerAgent {
     }
 
     async fn on_attestation(&mut self, a: AttestationMsg) -> Result<(), String> {
+        // Cheap local checks before any L1 call (§15.2): the slot against the local clock, then
+        // the block, which must be one of this agent's own proposals (nobody else uses it).
+        messages::check_slot_window(a.slot, self.view.current_slot())?;
+        match self.proposals.get(&a.block_hash) {
+            None => return Ok(()),
+            Some(p) if p.header.slot != a.slot => {
+                return Err("attestation for another slot".into())
+            }
+            Some(_) => {}
+        }
         let params = self.view.params().clone();
         let ctx = self
             .view
@@ -701,9 +712,6 @@ impl StakerAgent {
             ));
         }
         if let Some(p) = self.proposals.get_mut(&a.block_hash) {
-            if p.header.slot != a.slot {
-                return Err("attestation for another slot".into());
-            }
             p.attestations.insert(a.signer, a.sig);
             self.maybe_propose(a.block_hash, false);
         }
@@ -840,7 +848,7 @@ impl StakerAgent {
         }
         if proposer {
             let p = self.view.params();
-            let at = header.slot + p.proof_window / 2;
+            let at = header.slot.saturating_add(p.proof_window / 2);
             let start = self.view.clock().slot_start(at).unwrap_or(0) as f64;
             let wait = (start - self.view.now()).max(0.0);
             self.after(Duration::from_secs_f64(wait), Internal::Fallback(hash));

@@ -491,11 +491,17 @@ impl Submitter {
                 }
             }
             Internal::Body(hash, r) => {
+                let max_height = self.view.params().max_height;
                 let Some(t) = self.tracks.get_mut(&hash) else {
                     return;
                 };
                 match r {
-                    Ok(txs) => match messages::check_body(&txs, t.header.height, t.header.txRoot) {
+                    Ok(txs) => match messages::check_body(
+                        &txs,
+                        t.header.height,
+                        max_height,
+                        t.header.txRoot,
+                    ) {
                         Ok(tree) => {
                             t.outputs = tree.job_outputs(t.sched.schedule()).ok();
                             // Results checked before the body was known are checked again here.

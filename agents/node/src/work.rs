@@ -57,7 +57,7 @@ pub async fn check_job_result(
         return Err(format!("job {} >= totalJobs {}", m.job, s.total_jobs()));
     }
     if let Some(o) = outputs {
-        if o[m.job as usize] != m.output {
+        if o.get(m.job as usize) != Some(&m.output) {
             return Err(format!("wrong output for job {}", m.job));
         }
     }

@@ -37,6 +37,37 @@ pub fn subtree_root(inputs: &[B256]) -> Result<B256> {
     Ok(level[0])
 }
 
+/// Root of the tree of `height` over `leaves` padded with `bytes32(0)`, without materialising
+/// the padding: the work is O(`leaves.len()` + `height`) hashes and allocations, whatever the
+/// height (a body can be checked against its root before building the full tree).
+pub fn sparse_root(height: u32, leaves: &[B256]) -> Result<B256> {
+    if height > 63 {
+        return Err(Error::HeightMismatch {
+            expected: 63,
+            actual: height,
+        });
+    }
+    let capacity = 1u64 << height;
+    if leaves.len() as u64 > capacity {
+        return Err(Error::TooManyLeaves {
+            height,
+            capacity,
+            got: leaves.len(),
+        });
+    }
+    // `zero` is the root of an all-empty subtree of the current level.
+    let mut zero = B256::ZERO;
+    let mut level: Vec<B256> = leaves.to_vec();
+    for _ in 0..height {
+        level = level
+            .chunks(2)
+            .map(|p| node_hash(p[0], p.get(1).copied().unwrap_or(zero)))
+            .collect();
+        zero = node_hash(zero, zero);
+    }
+    Ok(level.first().copied().unwrap_or(zero))
+}
+
 /// Every node of a block's tree, level by level.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BlockTree {
@@ -226,6 +257,23 @@ pub fn verify_outputs(schedule: &Schedule, outputs: &[B256], tx_root: B256) -> R
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn sparse_root_matches_the_full_tree_and_ignores_the_padding() {
+        for n in 0..=8u32 {
+            for len in [0usize, 1, 2, 3, 5, 1 << n] {
+                let leaves: Vec<B256> = (0..len.min(1 << n))
+                    .map(|i| B256::with_last_byte(i as u8 ^ 0x5a))
+                    .collect();
+                let full = BlockTree::new(n, &leaves).unwrap().root();
+                assert_eq!(sparse_root(n, &leaves).unwrap(), full, "n={n} len={len}");
+            }
+        }
+        assert!(sparse_root(1, &[B256::ZERO; 3]).is_err());
+        assert!(sparse_root(64, &[]).is_err());
+        // Height 63 with one leaf: 63 hashes, not 2^63 leaves.
+        assert!(sparse_root(63, &[B256::repeat_byte(1)]).is_ok());
+    }
     use crate::params::Params;
     use alloy_primitives::b256;
 

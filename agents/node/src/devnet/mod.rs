@@ -548,11 +548,10 @@ async fn join_network(
 
 /// Posts `rate` transactions per second of 64..256 bytes to the pool endpoint.
 async fn generate_load(endpoint: SocketAddr, rate: f64) {
-    if rate <= 0.0 {
+    let Some(period) = load_period(rate) else {
         return;
-    }
+    };
     let client = alloy::transports::http::reqwest::Client::new();
-    let period = Duration::from_secs_f64(1.0 / rate);
     let mut tick = tokio::time::interval(period);
     let mut i = 0u64;
     loop {
@@ -565,6 +564,16 @@ async fn generate_load(endpoint: SocketAddr, rate: f64) {
         }
         i += 1;
     }
+}
+
+/// The load generator's period for `rate` transactions per second: none (no load) unless the
+/// rate is positive and finite, at least 1 µs (`interval` panics on zero), and at most
+/// [`crate::cost::MAX_DELAY`] (a subnormal rate has an infinite period).
+fn load_period(rate: f64) -> Option<Duration> {
+    if rate.is_nan() || rate <= 0.0 || rate.is_infinite() {
+        return None;
+    }
+    Some(crate::cost::seconds(1.0 / rate).max(Duration::from_micros(1)))
 }
 
 #[derive(Debug, Clone)]
@@ -804,5 +813,24 @@ impl Accumulator {
             l1_rpc: i.rpc,
             blocks,
         }
+    }
+}
+
+#[cfg(test)]
+mod load_tests {
+    use super::*;
+
+    /// Regression (issue 11): a NaN or subnormal `tx-rate` panicked in `Duration::from_secs_f64`
+    /// (1 / 5e-324 is infinite), a huge one in `tokio::time::interval` (zero period).
+    #[test]
+    fn any_tx_rate_gives_a_usable_period() {
+        for rate in [f64::NAN, 0.0, -1.0, f64::INFINITY, f64::NEG_INFINITY] {
+            assert_eq!(load_period(rate), None, "{rate}");
+        }
+        for rate in [f64::MIN_POSITIVE / 2.0, 5e-324, 1e-300, f64::MAX, 1e12] {
+            let p = load_period(rate).unwrap();
+            assert!(p >= Duration::from_micros(1) && p <= crate::cost::MAX_DELAY);
+        }
+        assert_eq!(load_period(8.0), Some(Duration::from_millis(125)));
     }
 }

@@ -2,8 +2,9 @@
 //! size, decoding, signature recovery, and block bodies against their root.
 
 use alloy_primitives::{Address, Bytes, B256};
-use alloy_sol_types::{sol, Eip712Domain, SolStruct, SolValue};
-use spn_protocol::{eip712, signing, tree::BlockTree, CompactSignature, Header};
+use alloy_sol_types::{sol, Eip712Domain, SolStruct, SolType, SolValue};
+use spn_protocol::{eip712, params::MAX_SUPPORTED_HEIGHT, signing, tree, tree::BlockTree};
+use spn_protocol::{CompactSignature, Header};
 
 use serde::{Deserialize, Serialize};
 
@@ -43,6 +44,32 @@ fn check_size(topic: Topic, payload: &[u8]) -> Result<(), Reject> {
     Ok(())
 }
 
+/// Decodes `abi.encode(T)` strictly: the payload must be exactly the canonical encoding of the
+/// decoded value (no trailing bytes, zero padding in every word, uints in range), so a signed
+/// message travels in one byte form only (§15.2).
+fn decode_canonical<T>(payload: &[u8]) -> Result<T, Reject>
+where
+    T: SolValue + From<<T::SolType as SolType>::RustType>,
+{
+    let v = T::abi_decode_validate(payload).map_err(|e| format!("undecodable: {e}"))?;
+    if v.abi_encode() != payload {
+        return Err("non-canonical encoding".into());
+    }
+    Ok(v)
+}
+
+/// How many slots a proposal or attestation may be away from the local clock's current slot.
+pub const SLOT_WINDOW: u64 = 1;
+
+/// Checks that a message's `slot` is within [`SLOT_WINDOW`] of the local clock's `current` slot
+/// (§15.2). Local and overflow-free: it runs before anything that costs an L1 call.
+pub fn check_slot_window(slot: u64, current: u64) -> Result<(), Reject> {
+    if slot.abs_diff(current) > SLOT_WINDOW {
+        return Err(format!("slot {slot} is not current ({current})"));
+    }
+    Ok(())
+}
+
 /// A proposer's announcement.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProposalMsg {
@@ -63,8 +90,7 @@ impl ProposalMsg {
     /// Decodes and checks the signature recovers to the header's proposer.
     pub fn decode(payload: &[u8], domain: &Eip712Domain) -> Result<Self, Reject> {
         check_size(Topic::Proposal, payload)?;
-        let (header, r, vs) =
-            <(Header, B256, B256)>::abi_decode(payload).map_err(|e| format!("undecodable: {e}"))?;
+        let (header, r, vs) = decode_canonical::<(Header, B256, B256)>(payload)?;
         let sig = CompactSignature { r, vs };
         let digest = proposal_digest(domain, header.slot, header.hash());
         match signing::recover(digest, &sig) {
@@ -102,8 +128,7 @@ impl AttestationMsg {
     /// Decodes and recovers the signer.
     pub fn decode(payload: &[u8], domain: &Eip712Domain) -> Result<Self, Reject> {
         check_size(Topic::Attestation, payload)?;
-        let (slot, block_hash, r, vs) = <(u64, B256, B256, B256)>::abi_decode(payload)
-            .map_err(|e| format!("undecodable: {e}"))?;
+        let (slot, block_hash, r, vs) = decode_canonical::<(u64, B256, B256, B256)>(payload)?;
         let sig = CompactSignature { r, vs };
         let signer = signing::recover(eip712::attestation_digest(domain, slot, block_hash), &sig)
             .map_err(|e| format!("bad signature: {e}"))?;
@@ -150,8 +175,7 @@ impl JobResultMsg {
     pub fn decode(payload: &[u8], domain: &Eip712Domain) -> Result<Self, Reject> {
         check_size(Topic::JobResult, payload)?;
         let (block_hash, job, output, prover, r, vs) =
-            <(B256, u32, B256, Address, B256, B256)>::abi_decode(payload)
-                .map_err(|e| format!("undecodable: {e}"))?;
+            decode_canonical::<(B256, u32, B256, Address, B256, B256)>(payload)?;
         let sig = CompactSignature { r, vs };
         let digest = eip712::job_result_digest(domain, block_hash, job, output);
         match signing::recover(digest, &sig) {
@@ -243,11 +267,24 @@ pub fn check_results_response(
     Ok((ok, bad))
 }
 
-/// Checks a block body (§15.2): at most `2^height` transactions of at most 4,096 bytes, 16 MiB in
-/// all, whose zero-padded tree has root `tx_root`. Returns the tree.
-pub fn check_body(txs: &[Bytes], height: u8, tx_root: B256) -> Result<BlockTree, Reject> {
-    let capacity = 1usize << height;
-    if txs.len() > capacity {
+/// Checks a block body (§15.2): a height within the deployment's `max_height`, at most
+/// `2^height` transactions of at most 4,096 bytes, 16 MiB in all, whose zero-padded tree has root
+/// `tx_root`. The root is checked first at a cost bounded by the body's size (the padding is never
+/// materialised); only a body matching its root gets its full tree built. Returns the tree.
+pub fn check_body(
+    txs: &[Bytes],
+    height: u8,
+    max_height: u8,
+    tx_root: B256,
+) -> Result<BlockTree, Reject> {
+    if height > max_height.min(MAX_SUPPORTED_HEIGHT) {
+        return Err(format!(
+            "height {height} > maxHeight {}",
+            max_height.min(MAX_SUPPORTED_HEIGHT)
+        ));
+    }
+    let capacity = 1u64 << height;
+    if txs.len() as u64 > capacity {
         return Err(format!("{} transactions > 2^{height}", txs.len()));
     }
     if let Some((i, t)) = txs.iter().enumerate().find(|(_, t)| t.len() > MAX_TX_BYTES) {
@@ -260,17 +297,19 @@ pub fn check_body(txs: &[Bytes], height: u8, tx_root: B256) -> Result<BlockTree,
     if total > MAX_BODY_BYTES {
         return Err(format!("body of {total} bytes > {MAX_BODY_BYTES}"));
     }
-    let tree = BlockTree::from_transactions(u32::from(height), txs).map_err(|e| e.to_string())?;
-    if tree.root() != tx_root {
-        return Err(format!("root {} != txRoot {tx_root}", tree.root()));
+    let leaves: Vec<B256> = txs.iter().map(|t| tree::tx_leaf(t)).collect();
+    let root = tree::sparse_root(u32::from(height), &leaves).map_err(|e| e.to_string())?;
+    if root != tx_root {
+        return Err(format!("root {root} != txRoot {tx_root}"));
     }
-    Ok(tree)
+    BlockTree::new(u32::from(height), &leaves).map_err(|e| e.to_string())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use spn_protocol::StakingKey;
+    use std::time::{Duration, Instant};
 
     fn key(b: u8) -> StakingKey {
         StakingKey::from_bytes(&B256::repeat_byte(b)).unwrap()
@@ -328,6 +367,71 @@ mod tests {
             signer: k.address(),
         };
         assert_eq!(AttestationMsg::decode(&a.encode(), &d).unwrap(), a);
+    }
+
+    /// Regression (issue 11): trailing bytes and dirty padding were accepted, so one signed
+    /// message travelled in many byte forms.
+    #[test]
+    fn non_canonical_encodings_are_rejected() {
+        let d = eip712::domain(31337, Address::with_last_byte(9));
+        let k = key(7);
+        let bh = B256::repeat_byte(3);
+        let header = Header {
+            number: 1,
+            slot: 5,
+            proposer: k.address(),
+            height: 3,
+            ..Header::default()
+        };
+        let p = ProposalMsg {
+            sig: k.sign_digest(proposal_digest(&d, 5, header.hash())),
+            header,
+        }
+        .encode();
+        let a = AttestationMsg {
+            slot: 5,
+            block_hash: bh,
+            sig: k.sign_attestation(&d, 5, bh),
+            signer: k.address(),
+        }
+        .encode();
+        let j = JobResultMsg {
+            block_hash: bh,
+            job: 4,
+            output: B256::repeat_byte(4),
+            prover: k.address(),
+            sig: k.sign_job_result(&d, bh, 4, B256::repeat_byte(4)),
+        }
+        .encode();
+        assert!(ProposalMsg::decode(&p, &d).is_ok());
+        assert!(AttestationMsg::decode(&a, &d).is_ok());
+        assert!(JobResultMsg::decode(&j, &d).is_ok());
+        let dirty = |v: &Bytes, at: usize| {
+            let mut v = v.to_vec();
+            v[at] ^= 1;
+            v
+        };
+        let trailing = |v: &Bytes| [v.as_ref(), &[0u8]].concat();
+        // Proposal: number (uint64, word 0), slot (word 2), proposer (address, word 3), height
+        // (uint8, word 5), trailing byte, trailing word.
+        for bad in [
+            dirty(&p, 0),
+            dirty(&p, 64 + 3),
+            dirty(&p, 96),
+            dirty(&p, 160 + 30),
+            trailing(&p),
+            [p.as_ref(), &[0u8; 32]].concat(),
+        ] {
+            assert!(ProposalMsg::decode(&bad, &d).is_err());
+        }
+        // Attestation: slot (uint64, word 0), trailing bytes.
+        for bad in [dirty(&a, 0), dirty(&a, 23), trailing(&a)] {
+            assert!(AttestationMsg::decode(&bad, &d).is_err());
+        }
+        // Job result: job (uint32, word 1), prover (address, word 3), trailing bytes.
+        for bad in [dirty(&j, 32), dirty(&j, 32 + 27), dirty(&j, 96 + 11), trailing(&j)] {
+            assert!(JobResultMsg::decode(&bad, &d).is_err());
+        }
     }
 
     #[test]
@@ -416,10 +520,259 @@ mod tests {
     fn bodies_are_checked_against_the_root() {
         let txs: Vec<Bytes> = (0..5u8).map(|i| Bytes::from(vec![i; 10])).collect();
         let root = BlockTree::from_transactions(3, &txs).unwrap().root();
-        assert!(check_body(&txs, 3, root).is_ok());
-        assert!(check_body(&txs[..4], 3, root).is_err());
-        assert!(check_body(&txs, 2, root).is_err());
+        assert!(check_body(&txs, 3, 8, root).is_ok());
+        assert!(check_body(&txs[..4], 3, 8, root).is_err());
+        assert!(check_body(&txs, 2, 8, root).is_err());
         let big = vec![Bytes::from(vec![0u8; MAX_TX_BYTES + 1])];
-        assert!(check_body(&big, 3, root).is_err());
+        assert!(check_body(&big, 3, 8, root).is_err());
+    }
+
+    /// Regression (issue 11): `1 << height` overflowed for heights >= 64, and at height 24 a
+    /// 1-byte body built a 2^24-leaf tree (minutes, 700 MB) before the root was compared.
+    #[test]
+    fn body_height_is_bounded_before_allocating() {
+        let one = vec![Bytes::from(vec![1u8])];
+        for h in [64u8, 65, 200, 255] {
+            assert!(check_body(&one, h, 255, B256::ZERO)
+                .unwrap_err()
+                .contains("maxHeight"));
+        }
+        // Above the deployment's maxHeight: dropped without building anything.
+        assert!(check_body(&one, 9, 8, B256::ZERO)
+            .unwrap_err()
+            .contains("maxHeight"));
+        // At height 24 (the largest supported) a wrong root costs 24 hashes, not 2^24.
+        let t = Instant::now();
+        assert!(check_body(&one, 24, 24, B256::ZERO)
+            .unwrap_err()
+            .contains("txRoot"));
+        assert!(t.elapsed() < Duration::from_secs(1), "{:?}", t.elapsed());
+        // A matching body still yields its tree.
+        let root = BlockTree::from_transactions(5, &one).unwrap().root();
+        assert_eq!(check_body(&one, 5, 8, root).unwrap().root(), root);
+    }
+
+    /// Regression (issue 11): a proposal with `slot = u64::MAX` passed the network check and
+    /// then overflowed `h.slot + 1` in the agent; the window check is overflow-free.
+    #[test]
+    fn absurd_slots_are_outside_the_window() {
+        assert!(check_slot_window(u64::MAX, 100).is_err());
+        assert!(check_slot_window(u64::MAX, 0).is_err());
+        assert!(check_slot_window(0, u64::MAX).is_err());
+        assert!(check_slot_window(u64::MAX, u64::MAX).is_ok());
+        assert!(check_slot_window(u64::MAX - 1, u64::MAX).is_ok());
+        assert!(check_slot_window(0, 0).is_ok());
+        assert!(check_slot_window(0, 1).is_ok());
+        assert!(check_slot_window(0, 2).is_err());
+        assert!(check_slot_window(101, 100).is_ok());
+        assert!(check_slot_window(102, 100).is_err());
+        // The §15.2 pipeline for the reported message: it decodes (its signature is valid),
+        // and is then dropped by the window, before anything that could panic or call L1.
+        let d = eip712::domain(31337, Address::with_last_byte(9));
+        let k = key(0x42);
+        let header = Header {
+            slot: u64::MAX,
+            proposer: k.address(),
+            height: 3,
+            ..Header::default()
+        };
+        let p = ProposalMsg {
+            sig: k.sign_digest(proposal_digest(&d, u64::MAX, header.hash())),
+            header,
+        };
+        let got = ProposalMsg::decode(&p.encode(), &d).unwrap();
+        assert!(check_slot_window(got.header.slot, 1_000).is_err());
+    }
+}
+
+/// Property tests of every decoder of untrusted input (issue 11): arbitrary bytes never panic,
+/// encodings round-trip, and every non-canonical variant of a valid payload is rejected.
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+    use spn_protocol::StakingKey;
+
+    fn domain() -> Eip712Domain {
+        eip712::domain(31337, Address::with_last_byte(9))
+    }
+
+    fn b256() -> impl Strategy<Value = B256> {
+        any::<[u8; 32]>().prop_map(B256::from)
+    }
+
+    fn staking_key() -> impl Strategy<Value = StakingKey> {
+        any::<[u8; 32]>().prop_filter_map("not a valid secret", |b| {
+            StakingKey::from_bytes(&B256::from(b)).ok()
+        })
+    }
+
+    fn header(proposer: Address) -> impl Strategy<Value = Header> {
+        (any::<u64>(), b256(), any::<u64>(), b256(), any::<u8>()).prop_map(
+            move |(number, parent_hash, slot, tx_root, height)| Header {
+                number,
+                parentHash: parent_hash,
+                slot,
+                proposer,
+                txRoot: tx_root,
+                height,
+            },
+        )
+    }
+
+    fn proposal() -> impl Strategy<Value = ProposalMsg> {
+        staking_key().prop_flat_map(|k| {
+            header(k.address()).prop_map(move |header| ProposalMsg {
+                sig: k.sign_digest(proposal_digest(&domain(), header.slot, header.hash())),
+                header,
+            })
+        })
+    }
+
+    fn attestation() -> impl Strategy<Value = AttestationMsg> {
+        (staking_key(), any::<u64>(), b256()).prop_map(|(k, slot, block_hash)| AttestationMsg {
+            slot,
+            block_hash,
+            sig: k.sign_attestation(&domain(), slot, block_hash),
+            signer: k.address(),
+        })
+    }
+
+    fn job_result() -> impl Strategy<Value = JobResultMsg> {
+        (staking_key(), b256(), any::<u32>(), b256()).prop_map(|(k, block_hash, job, output)| {
+            JobResultMsg {
+                block_hash,
+                job,
+                output,
+                prover: k.address(),
+                sig: k.sign_job_result(&domain(), block_hash, job, output),
+            }
+        })
+    }
+
+    /// Byte offsets that are padding in each canonical encoding (high bytes of uint words,
+    /// the 12 high bytes of address words).
+    fn padding(topic: Topic) -> Vec<usize> {
+        let uint = |word: usize, bits: usize| word * 32..word * 32 + 32 - bits / 8;
+        match topic {
+            // number, slot, proposer, height.
+            Topic::Proposal => [uint(0, 64), uint(2, 64), uint(3, 160), uint(5, 8)]
+                .into_iter()
+                .flatten()
+                .collect(),
+            // slot.
+            Topic::Attestation => uint(0, 64).collect(),
+            // job, prover.
+            Topic::JobResult => [uint(1, 32), uint(3, 160)].into_iter().flatten().collect(),
+        }
+    }
+
+    /// Non-canonical variants of `payload`: one dirty padding byte, or trailing bytes.
+    fn variants(topic: Topic, payload: &Bytes, pick: usize, byte: u8, extra: &[u8]) -> [Vec<u8>; 2] {
+        let pad = padding(topic);
+        let mut dirty = payload.to_vec();
+        dirty[pad[pick % pad.len()]] |= byte.max(1);
+        [dirty, [payload.as_ref(), extra].concat()]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(48))]
+
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..1100)) {
+            let d = domain();
+            let _ = ProposalMsg::decode(&bytes, &d);
+            let _ = AttestationMsg::decode(&bytes, &d);
+            let _ = JobResultMsg::decode(&bytes, &d);
+            let _ = decode_requested_result(&bytes, B256::ZERO, &d);
+            let req = ResultsRequest { block_hash: B256::ZERO, jobs: vec![0, 1] };
+            let _ = check_results_response(&req, &[Bytes::from(bytes.clone())], &d);
+            let _ = serde_json::from_slice::<ResultsRequest>(&bytes).map(|r| r.check());
+        }
+
+        #[test]
+        fn arbitrary_words_never_panic(
+            words in proptest::collection::vec(
+                prop_oneof![Just([0u8; 32]), Just([0xffu8; 32]), any::<[u8; 32]>()], 0..12),
+        ) {
+            // Structured garbage reaches deeper into the decoder than random bytes.
+            let bytes: Vec<u8> = words.concat();
+            let d = domain();
+            let _ = ProposalMsg::decode(&bytes, &d);
+            let _ = AttestationMsg::decode(&bytes, &d);
+            let _ = JobResultMsg::decode(&bytes, &d);
+        }
+
+        #[test]
+        fn proposals_round_trip_and_variants_are_rejected(
+            p in proposal(), pick in any::<usize>(), byte in any::<u8>(),
+            extra in proptest::collection::vec(any::<u8>(), 1..40),
+        ) {
+            let d = domain();
+            let enc = p.encode();
+            prop_assert_eq!(ProposalMsg::decode(&enc, &d).unwrap(), p);
+            for bad in variants(Topic::Proposal, &enc, pick, byte, &extra) {
+                prop_assert!(ProposalMsg::decode(&bad, &d).is_err());
+            }
+        }
+
+        #[test]
+        fn attestations_round_trip_and_variants_are_rejected(
+            a in attestation(), pick in any::<usize>(), byte in any::<u8>(),
+            extra in proptest::collection::vec(any::<u8>(), 1..40),
+        ) {
+            let d = domain();
+            let enc = a.encode();
+            prop_assert_eq!(AttestationMsg::decode(&enc, &d).unwrap(), a);
+            for bad in variants(Topic::Attestation, &enc, pick, byte, &extra) {
+                prop_assert!(AttestationMsg::decode(&bad, &d).is_err());
+            }
+        }
+
+        #[test]
+        fn job_results_round_trip_and_variants_are_rejected(
+            j in job_result(), pick in any::<usize>(), byte in any::<u8>(),
+            extra in proptest::collection::vec(any::<u8>(), 1..40),
+        ) {
+            let d = domain();
+            let enc = j.encode();
+            prop_assert_eq!(JobResultMsg::decode(&enc, &d).unwrap(), j);
+            prop_assert_eq!(decode_requested_result(&enc, j.block_hash, &d).unwrap(), j);
+            for bad in variants(Topic::JobResult, &enc, pick, byte, &extra) {
+                prop_assert!(JobResultMsg::decode(&bad, &d).is_err());
+            }
+        }
+
+        #[test]
+        fn bodies_never_panic_and_cost_at_most_their_size(
+            txs in proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..64), 0..40),
+            height in any::<u8>(), max_height in any::<u8>(), root in b256(),
+        ) {
+            let txs: Vec<Bytes> = txs.into_iter().map(Bytes::from).collect();
+            // A random root never matches, so no full tree is built, whatever the height.
+            let t = std::time::Instant::now();
+            prop_assert!(check_body(&txs, height, max_height, root).is_err());
+            prop_assert!(t.elapsed() < std::time::Duration::from_secs(1));
+            // With the true root, a body is accepted iff it fits the bounded height.
+            if height <= max_height.min(10) && txs.len() <= 1 << height {
+                let good = BlockTree::from_transactions(u32::from(height), &txs).unwrap().root();
+                prop_assert_eq!(check_body(&txs, height, max_height, good).unwrap().root(), good);
+            }
+        }
+
+        /// The agent's first check on a well-signed proposal or attestation of any slot (the
+        /// handlers' entry, before any chain state) never panics and drops far slots.
+        #[test]
+        fn signed_messages_of_any_slot_meet_the_window_safely(
+            p in proposal(), a in attestation(), current in any::<u64>(),
+        ) {
+            let d = domain();
+            let p = ProposalMsg::decode(&p.encode(), &d).unwrap();
+            let a = AttestationMsg::decode(&a.encode(), &d).unwrap();
+            for slot in [p.header.slot, a.slot] {
+                let ok = check_slot_window(slot, current).is_ok();
+                prop_assert_eq!(ok, slot.abs_diff(current) <= SLOT_WINDOW);
+            }
+        }
     }
 }
