@@ -850,7 +850,10 @@ fn random_coverage(rng: &mut impl Rng) -> rewards::Coverage {
             p.round_height = m;
             p.min_height = m + 1;
             p.max_height = 24;
-            spn_protocol::Schedule::new(&p, n).unwrap().prover_jobs().into()
+            spn_protocol::Schedule::new(&p, n)
+                .unwrap()
+                .prover_jobs()
+                .into()
         }
     };
     let credited_jobs = match rng.random_range(0..6) {

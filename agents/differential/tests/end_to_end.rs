@@ -549,7 +549,9 @@ fn propose_prove_and_claim_every_height() {
                     ),
                     other => panic!("height {height}: expected CoverageTooLow, got {other:?}"),
                 },
-                Ok(()) => panic!("height {height}: a proof below the minimum coverage was accepted"),
+                Ok(()) => {
+                    panic!("height {height}: a proof below the minimum coverage was accepted")
+                }
             }
             low_coverage += 1;
             t = w.transcript(&header, seed, &outputs, 1.0);

@@ -198,7 +198,10 @@ mod tests {
         let none = block_payout(&p, tok(1_000_000), cov(0, 682));
         assert_eq!((none.submitter, none.sequencer), (U256::ZERO, tok(50)));
         // No committee jobs at all: no coverage parts either.
-        assert_eq!(block_payout(&p, tok(1_000_000), cov(0, 0)).sequencer, tok(50));
+        assert_eq!(
+            block_payout(&p, tok(1_000_000), cov(0, 0)).sequencer,
+            tok(50)
+        );
         // Exactly due: still full.
         assert_eq!(
             block_payout(&p, pay.due, Coverage::full(682)).total(),
