@@ -25,9 +25,7 @@ contract FeeOnTransferStakeTest is UnitBase {
         stakeToken.mint(alice, STAKE);
         vm.startPrank(alice);
         stakeToken.approve(address(staking), STAKE);
-        vm.expectRevert(
-            abi.encodeWithSelector(Errors.Staking__TransferShortfall.selector, STAKE, STAKE - t.fee(STAKE))
-        );
+        vm.expectRevert(abi.encodeWithSelector(Errors.Staking__TransferShortfall.selector, STAKE, STAKE - t.fee(STAKE)));
         staking.deposit(alice);
         vm.stopPrank();
         assertEq(staking.totalStaked(), 0);

@@ -37,9 +37,7 @@ contract LifecycleTest is SPNTest {
         assertEq(rewardToken.balanceOf(address(this)), 10e18 * jobs / committee, "submitter reward");
         vm.prank(seqWithdrawer);
         rollup.withdrawRewards(seqWithdrawer);
-        assertEq(
-            rewardToken.balanceOf(seqWithdrawer) - seqBefore, 50e18 + 64e18 * jobs / committee, "sequencer reward"
-        );
+        assertEq(rewardToken.balanceOf(seqWithdrawer) - seqBefore, 50e18 + 64e18 * jobs / committee, "sequencer reward");
 
         uint256 total = SortitionLib.totalProverCost(6, 2, rollup.costWeights());
         for (uint256 i; i < credits.length; ++i) {

@@ -63,7 +63,9 @@ abstract contract SPNTest is Test {
             attestationQuorum: 5,
             sequencerTarget: 2,
             costs: SortitionLib.CostWeights({vmProofsPerTx: 2, vmProofCost: 10, baseProofCost: 5, mergeProofCost: 2}),
-            rewards: RewardLib.Rewards({submitter: 10e18, sequencerBase: 50e18, sequencerCoverage: 64e18, provers: 500e18}),
+            rewards: RewardLib.Rewards({
+                submitter: 10e18, sequencerBase: 50e18, sequencerCoverage: 64e18, provers: 500e18
+            }),
             minCoverageBps: 2_500,
             graceSlots: 8,
             strikeThreshold: 3,

@@ -565,7 +565,15 @@ contract SubmitProofNoMinimumTest is RollupBase {
         assertEq(none.length, 0);
         vm.expectEmit(address(rollup));
         emit IRollup.BlockProven(
-            1, MessagesLib.blockHash(b.header), address(this), bytes32(0), 0, _committeeJobs(HEIGHT), 0, SEQUENCER_BASE, 0
+            1,
+            MessagesLib.blockHash(b.header),
+            address(this),
+            bytes32(0),
+            0,
+            _committeeJobs(HEIGHT),
+            0,
+            SEQUENCER_BASE,
+            0
         );
         rollup.submitProof(b.header, empty);
         assertEq(rollup.getProvenBlock(1).proversPot, PROVERS_REWARD, "pot recorded even with nobody to claim it");
