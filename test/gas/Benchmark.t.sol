@@ -51,6 +51,15 @@ abstract contract BenchBase is SPNTest {
         c.neighbourhood = 1;
         c.sequencerTarget = 4;
         c.graceSlots = 32;
+        c.minCoverageBps = 5_000;
+    }
+
+    /// @dev The outputs-only submission is the baseline a contribution's gas is measured against; it credits no job,
+    ///      so it is below any minimum coverage. Benchmarks that measure it deploy without one: the coverage check
+    ///      runs either way and its gas does not depend on `minCoverageBps`.
+    function _withoutMinimumCoverage(Rollup.Config memory c) internal pure returns (Rollup.Config memory) {
+        c.minCoverageBps = 0;
+        return c;
     }
 
     /// @notice Submits block `h` with its outputs `outs` alone, records what that transaction pays under `paidName`,
@@ -138,6 +147,10 @@ contract BenchSubmitTest is BenchBase {
 
     MessagesLib.Header internal header;
     bytes32[] internal outputs;
+
+    function _rollupConfig() internal view virtual override returns (Rollup.Config memory) {
+        return _withoutMinimumCoverage(super._rollupConfig());
+    }
 
     function setUp() public {
         _deploy();
