@@ -54,7 +54,8 @@ interface IRollup {
         uint32 strikes;
     }
 
-    /// @notice Reward parts actually paid or reserved for a proven block (after underfunding scaling).
+    /// @notice Reward parts credited (submitter, sequencer: owed until withdrawn) or reserved (provers) for a proven block,
+    ///         after underfunding scaling.
     struct Payout {
         uint256 submitter;
         uint256 sequencer;
