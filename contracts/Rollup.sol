@@ -7,6 +7,7 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {IProofVerifier} from "./interfaces/IProofVerifier.sol";
 import {IRollup} from "./interfaces/IRollup.sol";
@@ -22,12 +23,14 @@ import {TreeLib} from "./libraries/TreeLib.sol";
 /// @title Rollup
 /// @notice The SPN rollup: one public per-slot score ranks every staker; the highest sequences, the lowest attest and
 ///         prove. A proposal needs M attestations from the slot's attestation committee; a proof (any verifier behind
-///         IProofVerifier) must arrive within the proof window or the block and everything on it are pruned; a
-///         proven block pays its submitter, its sequencer (base plus a bonus per distinct prover) and records one
-///         rewards commitment its provers claim against. Committee members who stop contributing are bled.
+///         IProofVerifier) crediting at least `minCoverageBps` of the committee jobs must arrive within the proof
+///         window or the block and everything on it are pruned; a proven block credits its submitter and its
+///         sequencer (both growing with the block's coverage) with owed rewards they withdraw, and records one rewards
+///         commitment its provers claim against. Committee members who stop contributing are bled.
 /// @dev Parameters are immutable and validated at deployment (docs/PROTOCOL.md §4). The clock is read from Staking so
-///      both contracts agree on slots and epochs.
-contract Rollup is IRollup, EIP712 {
+///      both contracts agree on slots and epochs. No reward recipient is paid inside `submitProof`, so none can block
+///      a proof (pull payments).
+contract Rollup is IRollup, EIP712, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using Checkpoints for Checkpoints.Trace224;
 
@@ -48,6 +51,7 @@ contract Rollup is IRollup, EIP712 {
         uint256 sequencerTarget;
         SortitionLib.CostWeights costs;
         RewardLib.Rewards rewards;
+        uint256 minCoverageBps;
         uint256 graceSlots;
         uint256 strikeThreshold;
         uint256 penaltyBase;
@@ -86,14 +90,15 @@ contract Rollup is IRollup, EIP712 {
     uint256 public immutable strikeThreshold;
     uint256 public immutable penaltyBase;
     uint256 public immutable ejectionFloor;
+    /// @notice Fewest credited committee jobs a proof must carry, in basis points of the committee jobs.
+    uint256 public immutable minCoverageBps;
     uint256 internal immutable _vmProofsPerTx;
     uint256 internal immutable _vmProofCost;
     uint256 internal immutable _baseProofCost;
     uint256 internal immutable _mergeProofCost;
     uint256 internal immutable _submitterReward;
     uint256 internal immutable _sequencerBase;
-    uint256 internal immutable _sequencerPerProver;
-    uint256 internal immutable _sequencerBonusCap;
+    uint256 internal immutable _sequencerCoverage;
     uint256 internal immutable _proversReward;
     uint256 internal immutable _ring;
 
@@ -107,6 +112,8 @@ contract Rollup is IRollup, EIP712 {
     RewardLib.Pool internal _pool;
     mapping(address prover => mapping(uint256 wordIndex => uint256 bits)) internal _claimed;
     mapping(address staker => Inactivity) internal _inactivity;
+    /// @dev Credited, not yet withdrawn submitter and sequencer rewards; their sum is part of `_pool.outstanding`.
+    mapping(address account => uint256 amount) internal _owed;
 
     constructor(Config memory c) EIP712("SPN", "1") {
         _validate(c);
@@ -131,14 +138,14 @@ contract Rollup is IRollup, EIP712 {
         strikeThreshold = c.strikeThreshold;
         penaltyBase = c.penaltyBase;
         ejectionFloor = c.ejectionFloor;
+        minCoverageBps = c.minCoverageBps;
         _vmProofsPerTx = c.costs.vmProofsPerTx;
         _vmProofCost = c.costs.vmProofCost;
         _baseProofCost = c.costs.baseProofCost;
         _mergeProofCost = c.costs.mergeProofCost;
         _submitterReward = c.rewards.submitter;
         _sequencerBase = c.rewards.sequencerBase;
-        _sequencerPerProver = c.rewards.sequencerPerProver;
-        _sequencerBonusCap = c.rewards.sequencerBonusCap;
+        _sequencerCoverage = c.rewards.sequencerCoverage;
         _proversReward = c.rewards.provers;
 
         _proven[0].blockHash = MessagesLib.GENESIS_HASH;
@@ -227,9 +234,8 @@ contract Rollup is IRollup, EIP712 {
             proof
         );
 
+        (Payout memory p, uint256 totalCost) = _coveredPayout(header.height, w);
         chain.provenTip = uint64(number);
-        uint256 totalCost = SortitionLib.totalProverCost(header.height, roundHeight, costWeights());
-        Payout memory p = RewardLib.payout(_pool, rewards(), w.distinctProvers, w.creditedCost, totalCost);
         _proven[number] = ProvenBlock({
             blockHash: b.blockHash,
             rewardsRoot: w.rewardsRoot,
@@ -247,17 +253,54 @@ contract Rollup is IRollup, EIP712 {
             p.sequencer,
             p.proversReserved
         );
-        if (p.submitter > 0) rewardToken.safeTransfer(msg.sender, p.submitter);
-        if (p.sequencer > 0) rewardToken.safeTransfer(staking.getStaker(header.proposer).withdrawer, p.sequencer);
+        _credit(header.proposer, p);
+    }
+
+    /// @dev Checks the proof's coverage (credited committee jobs) against `minCoverageBps`, then books the block's
+    ///      reward. A verifier reporting more unfilled jobs than committee jobs underflows here and the proof reverts.
+    function _coveredPayout(uint256 height, IProofVerifier.VerifiedWork memory w)
+        internal
+        returns (Payout memory p, uint256 totalCost)
+    {
+        uint256 committeeJobs = SortitionLib.proverJobs(height, roundHeight);
+        uint256 creditedJobs = committeeJobs - w.unfilledJobs;
+        require(
+            RewardLib.meetsCoverage(creditedJobs, committeeJobs, minCoverageBps),
+            Errors.Rollup__CoverageTooLow(creditedJobs, RewardLib.requiredJobs(committeeJobs, minCoverageBps))
+        );
+        totalCost = SortitionLib.totalProverCost(height, roundHeight, costWeights());
+        p = RewardLib.payout(_pool, rewards(), creditedJobs, committeeJobs, w.creditedCost, totalCost);
+    }
+
+    /// @dev Pull payments: credits the submitter's and the sequencer's parts as owed rewards and transfers nothing, so
+    ///      neither recipient can block the proof.
+    function _credit(address proposer, Payout memory p) internal {
+        if (p.submitter > 0) _owed[msg.sender] += p.submitter;
+        if (p.sequencer > 0) _owed[staking.getStaker(proposer).withdrawer] += p.sequencer;
     }
 
     /* ------------------------------------------------------------------ REWARDS */
 
     /// @inheritdoc IRollup
-    function fund(uint256 amount) external {
-        RewardLib.fund(_pool, amount);
-        emit PoolFunded(msg.sender, amount);
+    /// @dev Credits the balance delta, so a fee-on-transfer token funds only what arrived. Non-reentrant: a nested
+    ///      `fund` during the transfer would otherwise be counted twice.
+    function fund(uint256 amount) external nonReentrant {
+        uint256 before = rewardToken.balanceOf(address(this));
         rewardToken.safeTransferFrom(msg.sender, address(this), amount);
+        uint256 received = rewardToken.balanceOf(address(this)) - before;
+        RewardLib.fund(_pool, received);
+        emit PoolFunded(msg.sender, received);
+    }
+
+    /// @inheritdoc IRollup
+    function withdrawRewards(address recipient) external returns (uint256 amount) {
+        require(recipient != address(0), Errors.Rewards__ZeroRecipient());
+        amount = _owed[msg.sender];
+        require(amount > 0, Errors.Rewards__ZeroAmount());
+        _owed[msg.sender] = 0;
+        RewardLib.settle(_pool, amount);
+        emit RewardsWithdrawn(msg.sender, recipient, amount);
+        rewardToken.safeTransfer(recipient, amount);
     }
 
     /// @inheritdoc IRollup
@@ -283,7 +326,7 @@ contract Rollup is IRollup, EIP712 {
         if (wordIndex != type(uint256).max) claimed[wordIndex] = word;
         require(amount > 0, Errors.Rewards__ZeroAmount());
 
-        RewardLib.settleClaim(_pool, amount);
+        RewardLib.settle(_pool, amount);
         emit RewardsClaimed(msg.sender, recipient, amount, items.length);
         rewardToken.safeTransfer(recipient, amount);
     }
@@ -428,6 +471,11 @@ contract Rollup is IRollup, EIP712 {
         return _pool;
     }
 
+    /// @inheritdoc IRollup
+    function rewardsOwed(address account) external view returns (uint256) {
+        return _owed[account];
+    }
+
     function isClaimed(address prover, uint256 number) external view returns (bool) {
         return _claimed[prover][number >> 8] & (1 << (number & 0xff)) != 0;
     }
@@ -437,8 +485,7 @@ contract Rollup is IRollup, EIP712 {
     }
 
     function rewards() public view returns (RewardLib.Rewards memory) {
-        return
-            RewardLib.Rewards(_submitterReward, _sequencerBase, _sequencerPerProver, _sequencerBonusCap, _proversReward);
+        return RewardLib.Rewards(_submitterReward, _sequencerBase, _sequencerCoverage, _proversReward);
     }
 
     /* ------------------------------------------------------------------ INTERNALS */
@@ -674,9 +721,9 @@ contract Rollup is IRollup, EIP712 {
         );
         RewardLib.Rewards memory r = c.rewards;
         require(
-            r.submitter <= MAX_REWARD && r.sequencerBase <= MAX_REWARD && r.sequencerPerProver <= MAX_REWARD
-                && r.provers <= MAX_REWARD && r.sequencerBonusCap <= MAX_WEIGHT,
-            Errors.Params__Invalid("reward above 2^96 or bonus cap above 2^32")
+            r.submitter <= MAX_REWARD && r.sequencerBase <= MAX_REWARD && r.sequencerCoverage <= MAX_REWARD
+                && r.provers <= MAX_REWARD,
+            Errors.Params__Invalid("reward above 2^96")
         );
         require(c.strikeThreshold > 0, Errors.Params__Invalid("strikeThreshold is zero"));
         require(c.graceSlots > 0, Errors.Params__Invalid("graceSlots is zero"));
@@ -684,6 +731,7 @@ contract Rollup is IRollup, EIP712 {
         require(c.penaltyBase <= stake, Errors.Params__Invalid("penaltyBase above stake"));
         require(c.ejectionFloor <= stake, Errors.Params__Invalid("ejectionFloor above stake"));
         require(c.neighbourhood < 32, Errors.Params__Invalid("neighbourhood >= 32"));
+        require(c.minCoverageBps <= RewardLib.BPS, Errors.Params__Invalid("minCoverageBps above 10000"));
     }
 }
 

@@ -5,6 +5,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
+import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {IStaking} from "./interfaces/IStaking.sol";
 import {Errors} from "./libraries/Errors.sol";
@@ -15,9 +16,10 @@ import {TimeLib} from "./libraries/TimeLib.sol";
 ///         a separate withdrawer controls exit and withdrawal and receives rewards.
 /// @dev Every change to the active set takes effect exactly `setChangeDelay` epochs after the epoch it is requested in,
 ///      so the active-count checkpoints are pushed with non-decreasing keys and any epoch's count is reproducible.
-///      Stake conservation: this contract's stake-token balance equals `totalStaked()`; slashed stake goes to
-///      `slashSink`, never burned silently.
-contract Staking is IStaking {
+///      Stake conservation: this contract's stake-token balance equals `totalStaked() + slashedPending()`; slashed
+///      stake is held for `slashSink` and pulled to it by `withdrawSlashed`, never burned silently, and a sink that
+///      cannot receive tokens never blocks a slash.
+contract Staking is IStaking, ReentrancyGuardTransient {
     using SafeERC20 for IERC20;
     using Checkpoints for Checkpoints.Trace224;
 
@@ -35,6 +37,8 @@ contract Staking is IStaking {
 
     address public rollup;
     uint256 public totalStaked;
+    /// @notice Slashed stake held for `slashSink` until `withdrawSlashed`.
+    uint256 public slashedPending;
 
     mapping(address key => Staker) internal _stakers;
     mapping(address key => uint256) internal _stakes;
@@ -87,7 +91,10 @@ contract Staking is IStaking {
     /* ------------------------------------------------------------------ STAKER ACTIONS */
 
     /// @inheritdoc IStaking
-    function deposit(address withdrawer) external {
+    /// @dev The stake is measured as this contract's balance delta, so a fee-on-transfer token that delivers less than
+    ///      `stakeAmount` reverts instead of registering an under-collateralised key. Non-reentrant: a nested deposit
+    ///      during the transfer would otherwise count towards the outer delta.
+    function deposit(address withdrawer) external nonReentrant {
         require(withdrawer != address(0), Errors.Staking__ZeroAddress());
         require(_stakers[msg.sender].withdrawer == address(0), Errors.Staking__AlreadyRegistered(msg.sender));
 
@@ -103,7 +110,10 @@ contract Staking is IStaking {
         _pushCount(effective, _activeCount.latest() + 1);
 
         emit Deposited(msg.sender, withdrawer, stakeAmount, effective);
+        uint256 before = stakeToken.balanceOf(address(this));
         stakeToken.safeTransferFrom(msg.sender, address(this), stakeAmount);
+        uint256 received = stakeToken.balanceOf(address(this)) - before;
+        require(received >= stakeAmount, Errors.Staking__TransferShortfall(stakeAmount, received));
     }
 
     /// @inheritdoc IStaking
@@ -141,8 +151,17 @@ contract Staking is IStaking {
         if (slashed == 0) return 0;
         _stakes[key] = held - slashed;
         totalStaked -= slashed;
+        slashedPending += slashed;
         emit Slashed(key, slashed, slashSink);
-        stakeToken.safeTransfer(slashSink, slashed);
+    }
+
+    /// @inheritdoc IStaking
+    function withdrawSlashed() external returns (uint256 amount) {
+        amount = slashedPending;
+        if (amount == 0) return 0;
+        slashedPending = 0;
+        emit SlashedWithdrawn(slashSink, amount);
+        stakeToken.safeTransfer(slashSink, amount);
     }
 
     /// @inheritdoc IStaking

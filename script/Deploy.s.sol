@@ -56,9 +56,9 @@ contract Deploy is Script {
         uint256 mergeProofCost;
         uint256 submitterReward;
         uint256 sequencerBase;
-        uint256 sequencerPerProver;
-        uint256 sequencerBonusCap;
+        uint256 sequencerCoverage;
         uint256 proversReward;
+        uint256 minCoverageBps;
         uint256 strikeThreshold;
         uint256 penaltyBase;
         uint256 ejectionFloor;
@@ -186,9 +186,9 @@ contract Deploy is Script {
         p.mergeProofCost = vm.envOr("MERGE_PROOF_COST", uint256(2));
         p.submitterReward = vm.envOr("SUBMITTER_REWARD", uint256(10e18));
         p.sequencerBase = vm.envOr("SEQUENCER_BASE", uint256(50e18));
-        p.sequencerPerProver = vm.envOr("SEQUENCER_PER_PROVER", uint256(1e18));
-        p.sequencerBonusCap = vm.envOr("SEQUENCER_BONUS_CAP", uint256(64));
+        p.sequencerCoverage = vm.envOr("SEQUENCER_COVERAGE", uint256(64e18));
         p.proversReward = vm.envOr("PROVERS_REWARD", uint256(500e18));
+        p.minCoverageBps = vm.envOr("MIN_COVERAGE_BPS", devnet ? uint256(2_500) : 5_000);
         p.strikeThreshold = vm.envOr("STRIKE_THRESHOLD", uint256(3));
         p.penaltyBase = vm.envOr("PENALTY_BASE", p.stakeAmount / 100);
         p.ejectionFloor = vm.envOr("EJECTION_FLOOR", p.stakeAmount / 2);
@@ -222,10 +222,10 @@ contract Deploy is Script {
             rewards: RewardLib.Rewards({
                 submitter: p.submitterReward,
                 sequencerBase: p.sequencerBase,
-                sequencerPerProver: p.sequencerPerProver,
-                sequencerBonusCap: p.sequencerBonusCap,
+                sequencerCoverage: p.sequencerCoverage,
                 provers: p.proversReward
             }),
+            minCoverageBps: p.minCoverageBps,
             graceSlots: p.graceSlots,
             strikeThreshold: p.strikeThreshold,
             penaltyBase: p.penaltyBase,
@@ -244,6 +244,7 @@ contract Deploy is Script {
         require(staking.genesisTime() == d.genesisTime && rollup.genesisTime() == d.genesisTime, "genesis time");
         require(rollup.slotDuration() == p.slotDuration && rollup.epochDuration() == p.epochDuration, "clock");
         require(rollup.maxHeight() == p.maxHeight && rollup.attestationQuorum() == p.attestationQuorum, "params");
+        require(rollup.minCoverageBps() == p.minCoverageBps, "minCoverageBps");
         require(rollup.pool().funded == d.poolFunding, "pool funding");
     }
 
@@ -300,9 +301,9 @@ contract Deploy is Script {
         vm.serializeUint(o, "mergeProofCost", p.mergeProofCost);
         vm.serializeString(o, "submitterReward", vm.toString(p.submitterReward));
         vm.serializeString(o, "sequencerBase", vm.toString(p.sequencerBase));
-        vm.serializeString(o, "sequencerPerProver", vm.toString(p.sequencerPerProver));
-        vm.serializeUint(o, "sequencerBonusCap", p.sequencerBonusCap);
+        vm.serializeString(o, "sequencerCoverage", vm.toString(p.sequencerCoverage));
         vm.serializeString(o, "proversReward", vm.toString(p.proversReward));
+        vm.serializeUint(o, "minCoverageBps", p.minCoverageBps);
         vm.serializeUint(o, "strikeThreshold", p.strikeThreshold);
         vm.serializeString(o, "penaltyBase", vm.toString(p.penaltyBase));
         return vm.serializeString(o, "ejectionFloor", vm.toString(p.ejectionFloor));

@@ -54,7 +54,8 @@ interface IRollup {
         uint32 strikes;
     }
 
-    /// @notice Reward parts actually paid or reserved for a proven block (after underfunding scaling).
+    /// @notice Reward parts credited (submitter, sequencer: owed until withdrawn) or reserved (provers) for a proven block,
+    ///         after underfunding scaling.
     struct Payout {
         uint256 submitter;
         uint256 sequencer;
@@ -86,6 +87,8 @@ interface IRollup {
     );
     event PoolFunded(address indexed funder, uint256 amount);
     event RewardsClaimed(address indexed prover, address indexed recipient, uint256 amount, uint256 blocks);
+    /// @notice `account` withdrew its whole owed (submitter and sequencer) rewards to `recipient`.
+    event RewardsWithdrawn(address indexed account, address indexed recipient, uint256 amount);
     event MissReported(address indexed staker, uint256 indexed blockNumber, address indexed reporter);
     event ReportCleared(address indexed staker, uint256 indexed pendingBlock, uint256 evidenceBlock);
     event StrikeFinalised(
@@ -104,11 +107,21 @@ interface IRollup {
     /// @notice Drops the oldest unproven block and everything on top of it once its proof window has passed.
     function prune() external;
 
-    /// @notice Submits the proof of the next unproven block; pays B^Submitter to msg.sender and B^Sequencer.
+    /// @notice Submits the proof of the next unproven block; credits B^Submitter to msg.sender and B^Sequencer to the
+    ///         proposer's withdrawer as owed rewards (pulled with `withdrawRewards`), so no recipient can block a proof.
+    /// @dev Reverts with Rollup__CoverageTooLow if the proof credits fewer than `minCoverageBps` of the committee jobs.
     function submitProof(MessagesLib.Header calldata header, bytes calldata proof) external;
 
-    /// @notice Adds `amount` reward tokens from msg.sender to the reward pool.
+    /// @notice Adds the reward tokens received from a transfer of `amount` from msg.sender to the reward pool (the
+    ///         balance delta, so a fee-on-transfer token credits what actually arrived).
     function fund(uint256 amount) external;
+
+    /// @notice Pays msg.sender's whole owed rewards (as submitter and as sequencer withdrawer) to `recipient`.
+    /// @custom:reverts Rewards__ZeroRecipient; Rewards__ZeroAmount if nothing is owed.
+    function withdrawRewards(address recipient) external returns (uint256 amount);
+
+    /// @notice Owed (credited, not yet withdrawn) submitter and sequencer rewards of `account`.
+    function rewardsOwed(address account) external view returns (uint256);
 
     /// @notice Pays msg.sender's (a staking key's) B^Provers shares for many proven blocks to `recipient`.
     /// @dev Called by the staking key itself, like Aztec's coinbase: no Staking lookup, so a claim stays cheap. Each

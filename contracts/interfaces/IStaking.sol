@@ -22,11 +22,14 @@ interface IStaking {
     event ExitInitiated(address indexed key, uint256 exitEpoch, bool forced);
     /// @notice The remaining stake of `key` was paid to `recipient`.
     event Withdrawn(address indexed key, address indexed recipient, uint256 amount);
-    /// @notice `amount` of `key`'s stake moved to the slash sink.
+    /// @notice `amount` of `key`'s stake was slashed and is held for the slash sink until `withdrawSlashed`.
     event Slashed(address indexed key, uint256 amount, address indexed sink);
+    /// @notice `amount` of accumulated slashed stake was transferred to the slash sink.
+    event SlashedWithdrawn(address indexed sink, uint256 amount);
 
     /// @notice Registers msg.sender as a staking key with `withdrawer`, pulling `stakeAmount()` stake tokens from it.
-    /// @custom:reverts Staking__AlreadyRegistered if the key was ever registered; Staking__ZeroAddress.
+    /// @custom:reverts Staking__AlreadyRegistered if the key was ever registered; Staking__ZeroAddress;
+    ///                 Staking__TransferShortfall if the balance grew by less than `stakeAmount()`.
     function deposit(address withdrawer) external;
 
     /// @notice Starts the exit of `key`; callable by its withdrawer only.
@@ -35,8 +38,15 @@ interface IStaking {
     /// @notice Pays the remaining stake of an exited `key` to `recipient` once the withdrawal delay has passed.
     function withdraw(address key, address recipient) external;
 
-    /// @notice Moves up to `amount` of `key`'s stake to the slash sink; rollup only. Returns the amount moved.
+    /// @notice Takes up to `amount` of `key`'s stake and holds it for the slash sink (no transfer, so the sink cannot
+    ///         block a slash); rollup only. Returns the amount slashed.
     function slash(address key, uint256 amount) external returns (uint256 slashed);
+
+    /// @notice Transfers every slashed amount held so far to the slash sink; anyone may call. Returns the amount.
+    function withdrawSlashed() external returns (uint256 amount);
+
+    /// @notice Slashed stake held for the slash sink, not yet transferred by `withdrawSlashed`.
+    function slashedPending() external view returns (uint256);
 
     /// @notice Forces `key` out of the active set after the usual delay; rollup only. Returns false (and does nothing)
     ///         if the key is already exiting.

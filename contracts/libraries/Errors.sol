@@ -22,6 +22,8 @@ library Errors {
     error Staking__NotDeployer(address expected, address actual);
     /// @notice The rollup passed to setRollup was deployed against another Staking contract.
     error Staking__RollupMismatch(address expected, address actual);
+    /// @notice The stake token delivered less than the stake (a fee-on-transfer or otherwise non-standard token).
+    error Staking__TransferShortfall(uint256 expected, uint256 received);
 
     // ---------------------------------------------------------------- Rollup: proposals
     error Rollup__WrongSlot(uint256 expected, uint256 actual);
@@ -41,6 +43,8 @@ library Errors {
     error Rollup__DeadlinePassed(uint256 currentSlot, uint256 lastSlot);
     error Rollup__NothingToPrune();
     error Rollup__BlockNotProven(uint256 blockNumber);
+    /// @notice The proof credits fewer committee jobs than `minCoverageBps` requires.
+    error Rollup__CoverageTooLow(uint256 creditedJobs, uint256 requiredJobs);
 
     // ---------------------------------------------------------------- Transcript verifier
     /// @notice The packed transcript ends early or has trailing bytes (`at` is the offending calldata position).

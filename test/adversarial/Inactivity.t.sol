@@ -46,6 +46,8 @@ contract InactivityAdversarialTest is UnitBase {
         emit IRollup.StrikeFinalised(offline, missed[2].number, 3, rollup.penaltyBase(), false);
         rollup.finaliseReport(offline);
         assertEq(staking.stakeOf(offline), STAKE - rollup.penaltyBase());
+        assertEq(staking.slashedPending(), rollup.penaltyBase());
+        staking.withdrawSlashed();
         assertEq(stakeToken.balanceOf(SLASH_SINK), rollup.penaltyBase());
     }
 

@@ -129,16 +129,48 @@ contract LivenessTest is UnitBase {
         assertEq(_provenTip(), 1);
     }
 
-    function test_withheldWork_staysInThePool() public {
+    /// @dev Withheld work below the minimum coverage blocks the proof (the block is pruned, nobody is paid); the
+    ///      pool is untouched.
+    function test_withheldWork_belowMinimumCoverageCannotBeProven() public {
         Blk memory b = _proposeNext(HEIGHT);
         (bytes memory proof, Credit[] memory none) = _transcript(b.header, b.outputs, stakers);
         assertEq(none.length, 0);
+        uint256 committee = SortitionLib.proverJobs(HEIGHT, rollup.roundHeight());
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                Errors.Rollup__CoverageTooLow.selector, 0, RewardLib.requiredJobs(committee, MIN_COVERAGE_BPS)
+            )
+        );
+        rollup.submitProof(b.header, proof);
+        assertEq(rollup.pool().balance, POOL);
+    }
+
+    /// @dev Work withheld by half the committee: the withheld jobs' share of the provers' pot stays in the pool, and
+    ///      the submitter's and sequencer's coverage parts shrink with the credited jobs.
+    function test_withheldWork_staysInThePool() public {
+        Blk memory b = _proposeNext(HEIGHT);
+        // Every other credited job is withheld (left to the sequencer).
+        uint256[] memory owner = _assignJobs(b.header, new address[](0));
+        bool skip;
+        for (uint256 j; j < owner.length; ++j) {
+            if (owner[j] == 0) continue;
+            if (skip) owner[j] = 0;
+            skip = !skip;
+        }
+        (bytes memory proof, Credit[] memory c) = _transcriptOf(b.header, b.outputs, owner);
+        uint256 jobs = _contributionCount(c);
+        assertLt(jobs, _committeeJobs(HEIGHT));
         address seqWithdrawer = _withdrawerOf(b.header.proposer);
         rollup.submitProof(b.header, proof);
-        assertEq(rewardToken.balanceOf(seqWithdrawer), SEQUENCER_BASE, "no bonus without provers");
+        assertEq(rollup.rewardsOwed(seqWithdrawer), _sequencerDue(jobs, HEIGHT), "bonus for credited jobs only");
+        assertEq(rollup.rewardsOwed(address(this)), _submitterDue(jobs, HEIGHT), "submitter paid per credited job");
+        uint256 reserved = PROVERS_REWARD * _creditedCost(c) / _totalProverCost(HEIGHT);
         RewardLib.Pool memory p = rollup.pool();
-        assertEq(p.balance, POOL - SUBMITTER_REWARD - SEQUENCER_BASE, "the provers' pot stays in the pool");
-        assertEq(p.outstanding, 0);
+        assertEq(
+            p.balance,
+            POOL - _submitterDue(jobs, HEIGHT) - _sequencerDue(jobs, HEIGHT) - reserved,
+            "the withheld share of the provers' pot stays in the pool"
+        );
     }
 }
 
@@ -155,11 +187,11 @@ contract UnderfundedPoolTest is UnitBase {
     function test_underfundedPool_scalesEveryPartExactly() public {
         Blk memory b = _proposeNext(HEIGHT);
         (bytes memory proof, Credit[] memory c) = _transcript(b.header, b.outputs, new address[](0));
-        uint256 seqDue = SEQUENCER_BASE + c.length * PER_PROVER;
-        uint256 due = SUBMITTER_REWARD + seqDue + PROVERS_REWARD;
+        uint256 jobs = _contributionCount(c);
+        uint256 due = _submitterDue(jobs, HEIGHT) + _sequencerDue(jobs, HEIGHT) + PROVERS_REWARD;
         assertLt(AVAILABLE, due);
-        uint256 sub = SUBMITTER_REWARD * AVAILABLE / due;
-        uint256 seq = seqDue * AVAILABLE / due;
+        uint256 sub = _submitterDue(jobs, HEIGHT) * AVAILABLE / due;
+        uint256 seq = _sequencerDue(jobs, HEIGHT) * AVAILABLE / due;
         uint256 pot = PROVERS_REWARD * AVAILABLE / due;
         uint256 total = _totalProverCost(HEIGHT);
         uint256 reserved = pot * _creditedCost(c) / total;
@@ -172,7 +204,7 @@ contract UnderfundedPoolTest is UnitBase {
             submitter,
             _root(c),
             c.length,
-            SortitionLib.proverJobs(HEIGHT, rollup.roundHeight()) - _contributionCount(c),
+            _committeeJobs(HEIGHT) - jobs,
             sub,
             seq,
             reserved
@@ -180,13 +212,13 @@ contract UnderfundedPoolTest is UnitBase {
         vm.prank(submitter);
         rollup.submitProof(b.header, proof);
 
-        assertEq(rewardToken.balanceOf(submitter), sub);
-        assertEq(rewardToken.balanceOf(_withdrawerOf(b.header.proposer)), seq);
+        assertEq(rollup.rewardsOwed(submitter), sub);
+        assertEq(rollup.rewardsOwed(_withdrawerOf(b.header.proposer)), seq);
         assertEq(rollup.getProvenBlock(1).proversPot, pot);
         RewardLib.Pool memory p = rollup.pool();
         assertEq(p.balance, AVAILABLE - sub - seq - reserved);
-        assertEq(p.outstanding, reserved);
-        assertEq(p.paid, sub + seq);
+        assertEq(p.outstanding, reserved + sub + seq);
+        assertEq(p.paid, 0);
 
         // Claims pay the scaled pot's shares.
         vm.prank(c[0].prover);
@@ -199,10 +231,11 @@ contract UnderfundedPoolTest is UnitBase {
         uint256 left = rollup.pool().balance;
         Blk memory b = _proposeNext(HEIGHT);
         (bytes memory proof, Credit[] memory c) = _transcript(b.header, b.outputs, new address[](0));
-        uint256 due = SUBMITTER_REWARD + SEQUENCER_BASE + c.length * PER_PROVER + PROVERS_REWARD;
-        uint256 before = rewardToken.balanceOf(address(this));
+        uint256 jobs = _contributionCount(c);
+        uint256 due = _submitterDue(jobs, HEIGHT) + _sequencerDue(jobs, HEIGHT) + PROVERS_REWARD;
+        uint256 before = rollup.rewardsOwed(address(this));
         rollup.submitProof(b.header, proof);
-        assertEq(rewardToken.balanceOf(address(this)) - before, SUBMITTER_REWARD * left / due);
+        assertEq(rollup.rewardsOwed(address(this)) - before, _submitterDue(jobs, HEIGHT) * left / due);
         assertEq(_provenTip(), 2);
         assertGt(c1.length, 0);
         // Accounting never promises more than was funded.
@@ -230,8 +263,8 @@ contract EmptyPoolTest is UnitBase {
     function test_emptyPool_provesWithoutPaying() public {
         (Blk memory b,) = _proposeAndProve(HEIGHT);
         assertEq(_provenTip(), 1);
-        assertEq(rewardToken.balanceOf(address(this)), 0);
-        assertEq(rewardToken.balanceOf(_withdrawerOf(b.header.proposer)), 0);
+        assertEq(rollup.rewardsOwed(address(this)), 0);
+        assertEq(rollup.rewardsOwed(_withdrawerOf(b.header.proposer)), 0);
         assertEq(rollup.getProvenBlock(1).proversPot, 0);
         RewardLib.Pool memory p = rollup.pool();
         assertEq(p.balance, 0);

@@ -16,6 +16,13 @@ contract TranscriptForgeryTest is UnitBase {
     Blk internal b;
     Credit[] internal credits;
 
+    /// @dev These tests submit transcripts of one or two contributions to isolate what the verifier credits; the
+    ///      minimum coverage is tested on its own (SubmitProofCoverageTest).
+    function _rollupConfig() internal view override returns (Rollup.Config memory c) {
+        c = super._rollupConfig();
+        c.minCoverageBps = 0;
+    }
+
     function setUp() public {
         _deploy();
         twin = new Rollup(_rollupConfig());

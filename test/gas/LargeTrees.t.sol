@@ -36,7 +36,7 @@ abstract contract BenchTreeBase is BenchBase {
     }
 
     function _rollupConfig() internal view virtual override returns (Rollup.Config memory c) {
-        c = super._rollupConfig();
+        c = _withoutMinimumCoverage(super._rollupConfig());
         c.roundHeight = ROUND_HEIGHT;
         if (TREE_HEIGHT > c.maxHeight) c.maxHeight = TREE_HEIGHT;
     }

@@ -12,23 +12,38 @@ contract RewardHarness {
         RewardLib.fund(_pool, amount);
     }
 
-    function payout(RewardLib.Rewards memory r, uint256 distinctProvers, uint256 creditedCost, uint256 totalCost)
-        external
-        returns (IRollup.Payout memory)
-    {
-        return RewardLib.payout(_pool, r, distinctProvers, creditedCost, totalCost);
+    function payout(
+        RewardLib.Rewards memory r,
+        uint256 creditedJobs,
+        uint256 committeeJobs,
+        uint256 creditedCost,
+        uint256 totalCost
+    ) external returns (IRollup.Payout memory) {
+        return RewardLib.payout(_pool, r, creditedJobs, committeeJobs, creditedCost, totalCost);
     }
 
-    function settleClaim(uint256 amount) external {
-        RewardLib.settleClaim(_pool, amount);
+    function settle(uint256 amount) external {
+        RewardLib.settle(_pool, amount);
     }
 
-    function due(RewardLib.Rewards memory r, uint256 distinctProvers)
+    function due(RewardLib.Rewards memory r, uint256 creditedJobs, uint256 committeeJobs)
         external
         pure
         returns (uint256 submitter, uint256 sequencer, uint256 provers)
     {
-        return RewardLib.due(r, distinctProvers);
+        return RewardLib.due(r, creditedJobs, committeeJobs);
+    }
+
+    function meetsCoverage(uint256 creditedJobs, uint256 committeeJobs, uint256 minCoverageBps)
+        external
+        pure
+        returns (bool)
+    {
+        return RewardLib.meetsCoverage(creditedJobs, committeeJobs, minCoverageBps);
+    }
+
+    function requiredJobs(uint256 committeeJobs, uint256 minCoverageBps) external pure returns (uint256) {
+        return RewardLib.requiredJobs(committeeJobs, minCoverageBps);
     }
 
     function share(uint256 pot, uint256 cost, uint256 totalCost) external pure returns (uint256) {

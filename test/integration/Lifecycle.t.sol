@@ -27,9 +27,17 @@ contract LifecycleTest is SPNTest {
 
         (, uint64 provenTip) = rollup.chain();
         assertEq(provenTip, 1);
-        uint256 bonus = credits.length < 64 ? credits.length : 64;
-        assertEq(rewardToken.balanceOf(address(this)), 10e18, "submitter reward");
-        assertEq(rewardToken.balanceOf(seqWithdrawer) - seqBefore, 50e18 + bonus * 1e18, "sequencer reward");
+        uint256 committee = SortitionLib.proverJobs(6, 2);
+        uint256 jobs;
+        for (uint256 i; i < credits.length; ++i) {
+            jobs += credits[i].jobs.length;
+        }
+        // Rewards are owed until withdrawn.
+        assertEq(rollup.withdrawRewards(address(this)), 10e18 * jobs / committee, "submitter reward");
+        assertEq(rewardToken.balanceOf(address(this)), 10e18 * jobs / committee, "submitter reward");
+        vm.prank(seqWithdrawer);
+        rollup.withdrawRewards(seqWithdrawer);
+        assertEq(rewardToken.balanceOf(seqWithdrawer) - seqBefore, 50e18 + 64e18 * jobs / committee, "sequencer reward");
 
         uint256 total = SortitionLib.totalProverCost(6, 2, rollup.costWeights());
         for (uint256 i; i < credits.length; ++i) {

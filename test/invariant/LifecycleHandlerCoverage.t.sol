@@ -29,7 +29,7 @@ contract LifecycleHandlerCoverageTest is Test {
             else h.money(uint8(r >> 16), a);
             assertEq(h.violations(), 0, h.lastViolation());
         }
-        string[18] memory paths = _names();
+        string[20] memory paths = _names();
         for (uint256 i; i < paths.length; ++i) {
             uint256 n = h.calls(bytes32(bytes(paths[i])));
             console2.log(paths[i], n);
@@ -38,16 +38,18 @@ contract LifecycleHandlerCoverageTest is Test {
         assertGt(h.deadCount(), 0, "no block was ever pruned or replaced");
     }
 
-    function _names() internal pure returns (string[18] memory) {
+    function _names() internal pure returns (string[20] memory) {
         return [
             "propose.ok",
             "propose.invalid",
             "replace.ok",
             "prove.ok",
             "prove.late",
+            "prove.lowCoverage",
             "prune.ok",
             "claim.ok",
             "claimAgain",
+            "withdraw.ok",
             "proveDead",
             "inactivity.report",
             "inactivity.finalise",

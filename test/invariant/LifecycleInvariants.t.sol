@@ -53,7 +53,7 @@ contract LifecycleInvariantsTest is Test {
     ///      everything deposited is in Staking, in the slash sink, or withdrawn.
     function invariant_stakeConservation() public view {
         uint256 balance = stakeToken.balanceOf(address(staking));
-        assertEq(balance, staking.totalStaked(), "balance != totalStaked");
+        assertEq(balance, staking.totalStaked() + staking.slashedPending(), "balance != totalStaked + slashedPending");
         uint256 sum;
         for (uint256 i; i < handler.stakerCount(); ++i) {
             sum += staking.stakeOf(handler.stakerAt(i));
@@ -73,8 +73,14 @@ contract LifecycleInvariantsTest is Test {
         RewardLib.Pool memory p = rollup.pool();
         assertEq(uint256(p.paid) + p.outstanding + p.balance, p.funded, "paid + outstanding + balance != funded");
         assertEq(p.funded, handler.funded(), "funded != ghost funded");
-        assertLe(handler.ghostClaimable(), p.outstanding, "claimable above outstanding");
-        assertLe(uint256(p.paid) + handler.ghostClaimable(), p.funded, "paid + claimable above funded");
+        // Owed (pull) rewards are part of outstanding: the sum over every account that can be owed is the ghost's.
+        uint256 owed = rollup.rewardsOwed(handler.SUBMITTER());
+        for (uint256 i; i < handler.stakerCount(); ++i) {
+            owed += rollup.rewardsOwed(handler.withdrawerOf(handler.stakerAt(i)));
+        }
+        assertEq(owed, handler.ghostOwed(), "sum of owed != ghost owed");
+        assertLe(handler.ghostClaimable() + owed, p.outstanding, "claimable + owed above outstanding");
+        assertLe(uint256(p.paid) + handler.ghostClaimable() + owed, p.funded, "paid + claimable + owed above funded");
         uint256 held = rewardToken.balanceOf(address(rollup));
         assertGe(held, uint256(p.balance) + p.outstanding, "rollup holds less than balance + outstanding");
         assertEq(held, uint256(p.balance) + p.outstanding + handler.donated(), "rollup balance drifted");

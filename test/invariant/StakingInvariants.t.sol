@@ -27,18 +27,20 @@ contract StakingInvariantsTest is Test {
         targetContract(address(handler));
     }
 
-    /// @dev Staking's token balance == totalStaked == the sum of every key's stake (active, exiting, withdrawable), and
-    ///      every token ever deposited is in Staking, in the slash sink or withdrawn.
+    /// @dev Staking's token balance == totalStaked + slashedPending, totalStaked == the sum of every key's stake
+    ///      (active, exiting, withdrawable), and every token ever deposited is in Staking, in the slash sink or
+    ///      withdrawn; everything slashed is either held for the sink or already in it.
     function invariant_stakeConservation() public view {
         uint256 balance = handler.token().balanceOf(address(handler.staking()));
-        assertEq(balance, handler.staking().totalStaked(), "balance != totalStaked");
+        uint256 pending = handler.staking().slashedPending();
+        assertEq(balance, handler.staking().totalStaked() + pending, "balance != totalStaked + slashedPending");
         assertEq(handler.staking().totalStaked(), handler.sumOfStakes(), "totalStaked != sum of stakes");
         assertEq(
             handler.deposited(),
             balance + handler.token().balanceOf(handler.SINK()) + handler.withdrawn(),
             "deposited != staking + sink + withdrawn"
         );
-        assertEq(handler.token().balanceOf(handler.SINK()), handler.slashed(), "sink != slashed");
+        assertEq(handler.token().balanceOf(handler.SINK()) + pending, handler.slashed(), "sink + pending != slashed");
     }
 
     /// @dev The checkpointed active count of every epoch from two back to D ahead equals the number of keys active in it.

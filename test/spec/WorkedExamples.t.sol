@@ -2,9 +2,12 @@
 pragma solidity 0.8.30;
 
 import {Test} from "forge-std/Test.sol";
+import {IRollup} from "../../contracts/interfaces/IRollup.sol";
+import {RewardLib} from "../../contracts/libraries/RewardLib.sol";
 import {SortitionLib} from "../../contracts/libraries/SortitionLib.sol";
+import {RewardHarness} from "../harness/RewardHarness.sol";
 
-/// @notice The worked examples of docs/PROTOCOL.md §8, checked against SortitionLib. If the spec's tables change,
+/// @notice The worked examples of docs/PROTOCOL.md §8 and §13.4, checked against SortitionLib. If the spec's tables change,
 ///         this file changes with them.
 contract WorkedExamplesTest is Test {
     SortitionLib.CostWeights internal costs =
@@ -65,5 +68,43 @@ contract WorkedExamplesTest is Test {
         assertEq(SortitionLib.sequencerFloor(4, 500_000), max - (max / 500_000) * 4);
         assertGe(SortitionLib.sequencerFloor(1000, 32), (1 << 255) - 1 + 1, "sequencer range stays in the top half");
         assertEq(SortitionLib.quantile(5, 0), 0, "no stakers: nobody eligible");
+    }
+
+    /// @notice §13.4: testnet rewards at n = 11, 12 of the 682 committee jobs unfilled (ten round-1, two round-2).
+    function test_rewards_n11_coverage() public {
+        RewardLib.Rewards memory r =
+            RewardLib.Rewards({submitter: 10e18, sequencerBase: 50e18, sequencerCoverage: 64e18, provers: 500e18});
+        uint256 committee = SortitionLib.proverJobs(11, 2);
+        uint256 credited = committee - 12;
+        uint256 total = SortitionLib.totalProverCost(11, 2, costs);
+        uint256 creditedCost = total - 10 * 106 - 2 * 6;
+        assertEq(credited, 670);
+        assertEq(total, 55_292);
+        assertEq(creditedCost, 54_220);
+        assertEq(RewardLib.requiredJobs(committee, 5_000), 341, "testnet minimum coverage");
+
+        // Pool >= due.
+        RewardHarness h = new RewardHarness();
+        h.fund(1_000_000e18);
+        (uint256 sub, uint256 seq, uint256 pot) = h.due(r, credited, committee);
+        assertEq(sub, 9_824046920821114369);
+        assertEq(seq, 112_873900293255131964);
+        assertEq(sub + seq + pot, 622_697947214076246333);
+        IRollup.Payout memory p = h.payout(r, credited, committee, creditedCost, total);
+        assertEq(p.proversReserved, 490_306011719597771829);
+        assertEq(h.share(p.proversPot, 106, total), 958547348621862113);
+        assertEq(h.share(p.proversPot, 112, total), 1_012804745713665629);
+
+        // Pool = floor(due / 2).
+        h = new RewardHarness();
+        h.fund(311_348973607038123166);
+        p = h.payout(r, credited, committee, creditedCost, total);
+        assertEq(p.submitter, 4_912023460410557184);
+        assertEq(p.sequencer, 56_436950146627565981);
+        assertEq(p.proversPot, 249_999999999999999999);
+        assertEq(p.proversReserved, 245_153005859798885913);
+        assertEq(h.pool().balance, 4_846994140201114088);
+        assertEq(h.share(p.proversPot, 106, total), 479273674310931056);
+        assertEq(h.share(p.proversPot, 112, total), 506402372856832814);
     }
 }

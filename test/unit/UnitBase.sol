@@ -22,11 +22,13 @@ abstract contract UnitBase is SPNTest {
     uint256 internal constant STAKERS = 32;
     uint256 internal constant POOL = 1_000_000e18;
 
-    /// @notice Full reward of a block at default parameters with `distinctProvers` provers (below the bonus cap).
+    /// @notice Reward parameters of the fixture (full coverage: submitter 10, sequencer 50 + 64, provers 500).
     uint256 internal constant SUBMITTER_REWARD = 10e18;
     uint256 internal constant SEQUENCER_BASE = 50e18;
-    uint256 internal constant PER_PROVER = 1e18;
+    uint256 internal constant SEQUENCER_COVERAGE = 64e18;
     uint256 internal constant PROVERS_REWARD = 500e18;
+    /// @notice The fixture's minimum coverage, in basis points of the committee jobs.
+    uint256 internal constant MIN_COVERAGE_BPS = 2_500;
 
     /// @notice A proposed block as the tests see it.
     struct Blk {
@@ -330,6 +332,21 @@ abstract contract UnitBase is SPNTest {
         for (uint256 i; i < credits.length; ++i) {
             c += credits[i].cost;
         }
+    }
+
+    /// @notice Committee jobs of a block of `height` (every job but the root).
+    function _committeeJobs(uint256 height) internal view returns (uint256) {
+        return SortitionLib.proverJobs(height, rollup.roundHeight());
+    }
+
+    /// @notice B^Submitter of a block of `height` with `creditedJobs` credited committee jobs (full pool).
+    function _submitterDue(uint256 creditedJobs, uint256 height) internal view returns (uint256) {
+        return SUBMITTER_REWARD * creditedJobs / _committeeJobs(height);
+    }
+
+    /// @notice B^Sequencer of a block of `height` with `creditedJobs` credited committee jobs (full pool).
+    function _sequencerDue(uint256 creditedJobs, uint256 height) internal view returns (uint256) {
+        return SEQUENCER_BASE + SEQUENCER_COVERAGE * creditedJobs / _committeeJobs(height);
     }
 
     function _contributionCount(Credit[] memory credits) internal pure returns (uint256 c) {

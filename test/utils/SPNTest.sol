@@ -64,8 +64,9 @@ abstract contract SPNTest is Test {
             sequencerTarget: 2,
             costs: SortitionLib.CostWeights({vmProofsPerTx: 2, vmProofCost: 10, baseProofCost: 5, mergeProofCost: 2}),
             rewards: RewardLib.Rewards({
-                submitter: 10e18, sequencerBase: 50e18, sequencerPerProver: 1e18, sequencerBonusCap: 64, provers: 500e18
+                submitter: 10e18, sequencerBase: 50e18, sequencerCoverage: 64e18, provers: 500e18
             }),
+            minCoverageBps: 2_500,
             graceSlots: 8,
             strikeThreshold: 3,
             penaltyBase: 1_000e18,
@@ -77,12 +78,22 @@ abstract contract SPNTest is Test {
 
     function _deploy() internal {
         vm.warp(GENESIS);
-        stakeToken = new TestToken("SPN Stake", "STK");
-        rewardToken = new TestToken("SPN Reward", "RWD");
+        stakeToken = _newStakeToken();
+        rewardToken = _newRewardToken();
         staking = new Staking(_stakingConfig());
         verifier = new TranscriptVerifier();
         rollup = new Rollup(_rollupConfig());
         staking.setRollup(address(rollup));
+    }
+
+    /// @notice The stake token `_deploy` uses; tests of non-standard tokens override it with a TestToken subclass.
+    function _newStakeToken() internal virtual returns (TestToken) {
+        return new TestToken("SPN Stake", "STK");
+    }
+
+    /// @notice The reward token `_deploy` uses; tests of non-standard tokens override it with a TestToken subclass.
+    function _newRewardToken() internal virtual returns (TestToken) {
+        return new TestToken("SPN Reward", "RWD");
     }
 
     function _fundPool(uint256 amount) internal {

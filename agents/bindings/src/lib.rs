@@ -119,10 +119,10 @@ impl rollup::Rollup::Config {
             rewards: rollup::RewardLib::Rewards {
                 submitter: params.submitter_reward,
                 sequencerBase: params.sequencer_base,
-                sequencerPerProver: params.sequencer_per_prover,
-                sequencerBonusCap: u(params.sequencer_bonus_cap),
+                sequencerCoverage: params.sequencer_coverage,
                 provers: params.provers_reward,
             },
+            minCoverageBps: u(params.min_coverage_bps),
             graceSlots: u(params.grace_slots),
             strikeThreshold: u(params.strike_threshold),
             penaltyBase: params.penalty_base,

@@ -830,8 +830,7 @@ fn params_with_rewards(rng: &mut impl Rng) -> Params {
     Params {
         submitter_reward: rng.u256_bits(bits),
         sequencer_base: rng.u256_bits(bits),
-        sequencer_per_prover: rng.u256_bits(bits),
-        sequencer_bonus_cap: rng.random_range(0..200),
+        sequencer_coverage: rng.u256_bits(bits),
         provers_reward: rng.u256_bits(bits),
         ..Params::testnet()
     }
@@ -841,9 +840,42 @@ fn sol_rewards(p: &Params) -> reward::RewardLib::Rewards {
     reward::RewardLib::Rewards {
         submitter: p.submitter_reward,
         sequencerBase: p.sequencer_base,
-        sequencerPerProver: p.sequencer_per_prover,
-        sequencerBonusCap: u(p.sequencer_bonus_cap),
+        sequencerCoverage: p.sequencer_coverage,
         provers: p.provers_reward,
+    }
+}
+
+/// A block's coverage: committee jobs of a real height most of the time, sometimes tiny, huge or
+/// zero (which no height has, but the library defines); credited jobs at most the committee jobs,
+/// often at the edges.
+fn random_coverage(rng: &mut impl Rng) -> rewards::Coverage {
+    let committee_jobs: u64 = match rng.random_range(0..10) {
+        0 => 0,
+        1 => rng.random_range(1..=4),
+        2 => rng.random_range(1..=1u64 << 40),
+        _ => {
+            // proverJobs(n, m) for a valid (n, m).
+            let m = rng.random_range(1..=3u8);
+            let n = rng.random_range(m + 1..=24);
+            let mut p = Params::testnet();
+            p.round_height = m;
+            p.min_height = m + 1;
+            p.max_height = 24;
+            spn_protocol::Schedule::new(&p, n)
+                .unwrap()
+                .prover_jobs()
+                .into()
+        }
+    };
+    let credited_jobs = match rng.random_range(0..6) {
+        0 => 0,
+        1 => committee_jobs,
+        2 => committee_jobs.saturating_sub(1),
+        _ => rng.random_range(0..=committee_jobs),
+    };
+    rewards::Coverage {
+        credited_jobs,
+        committee_jobs,
     }
 }
 
@@ -857,12 +889,13 @@ fn reward_split() {
     use reward::RewardHarness as R;
     for i in 0..iterations() {
         let p = params_with_rewards(&mut due.rng);
-        let provers = due.rng.random_range(0..300u64);
+        let c = random_coverage(&mut due.rng);
         let sol = chain.view(
             h,
             &R::dueCall {
                 r: sol_rewards(&p),
-                distinctProvers: u(provers),
+                creditedJobs: u(c.credited_jobs),
+                committeeJobs: u(c.committee_jobs),
             },
         );
         due.check(
@@ -870,14 +903,13 @@ fn reward_split() {
             (
                 &p.submitter_reward,
                 &p.sequencer_base,
-                &p.sequencer_per_prover,
-                p.sequencer_bonus_cap,
+                &p.sequencer_coverage,
                 &p.provers_reward,
-                provers,
+                c,
             ),
             (
-                p.submitter_reward,
-                rewards::sequencer_due(&p, provers),
+                rewards::submitter_due(&p, c),
+                rewards::sequencer_due(&p, c),
                 p.provers_reward,
             ),
             (sol.submitter, sol.sequencer, sol.provers),
@@ -886,7 +918,7 @@ fn reward_split() {
         // Payout from the harness's pool as it stands; fund it now and then (sometimes short).
         let rng = &mut payout.rng;
         let p = params_with_rewards(rng);
-        let provers = rng.random_range(0..300u64);
+        let c = random_coverage(rng);
         if rng.random_bool(0.6) {
             let bits = rng.random_range(1..=102usize);
             let amount = rng.u256_bits(bits);
@@ -911,24 +943,24 @@ fn reward_split() {
                 h,
                 &R::payoutCall {
                     r: sol_rewards(&p),
-                    distinctProvers: u(provers),
+                    creditedJobs: u(c.credited_jobs),
+                    committeeJobs: u(c.committee_jobs),
                     creditedCost: u(credited),
                     totalCost: u(total),
                 },
             )
             .expect("payout never reverts for funds");
         let balance = U256::from(before.balance);
-        let pay = rewards::block_payout(&p, balance, provers);
+        let pay = rewards::block_payout(&p, balance, c);
         underfunded += usize::from(balance < pay.due);
         let reserved = rewards::reserved_for_provers(pay.provers, credited, total);
         let input = (
             balance,
             &p.submitter_reward,
             &p.sequencer_base,
-            &p.sequencer_per_prover,
-            p.sequencer_bonus_cap,
+            &p.sequencer_coverage,
             &p.provers_reward,
-            provers,
+            c,
             credited,
             total,
         );
@@ -943,14 +975,15 @@ fn reward_split() {
                 sol.proversReserved,
             ),
         );
+        // Every part moves from balance to outstanding (owed or reserved); nothing is paid.
         let after = chain.view(h, &R::poolCall {});
         payout.check(
             i,
             input,
             (
                 balance - pay.submitter - pay.sequencer - reserved,
-                U256::from(before.outstanding) + reserved,
-                U256::from(before.paid) + pay.submitter + pay.sequencer,
+                U256::from(before.outstanding) + pay.submitter + pay.sequencer + reserved,
+                U256::from(before.paid),
                 U256::from(before.funded),
             ),
             (
@@ -993,6 +1026,50 @@ fn reward_split() {
     }
     println!("payout: {underfunded} underfunded blocks");
     report(&[&due, &payout, &share]);
+}
+
+/// The minimum-coverage predicate and its required job count, on random coverages and on both
+/// sides of every boundary (`required - 1`, `required`).
+#[test]
+fn minimum_coverage() {
+    let (mut chain, h) = deploy("RewardHarness");
+    let mut meets = Rules::new("RewardLib.meetsCoverage");
+    let mut required = Rules::new("RewardLib.requiredJobs");
+    use reward::RewardHarness as R;
+    for i in 0..iterations() {
+        let rng = &mut meets.rng;
+        let bps: u64 = match rng.random_range(0..6) {
+            0 => 0,
+            1 => 10_000,
+            2 => 2_500,
+            3 => 5_000,
+            _ => rng.random_range(0..=20_000),
+        };
+        let mut c = random_coverage(rng);
+        let need = rewards::required_jobs(c.committee_jobs, bps);
+        if rng.random_bool(0.5) && need <= c.committee_jobs {
+            // At the boundary: exactly required, or one less.
+            c.credited_jobs = need.saturating_sub(u64::from(rng.random_bool(0.5)));
+        }
+        let sol = chain.view(
+            h,
+            &R::meetsCoverageCall {
+                creditedJobs: u(c.credited_jobs),
+                committeeJobs: u(c.committee_jobs),
+                minCoverageBps: u(bps),
+            },
+        );
+        meets.check(i, (c, bps), rewards::meets_coverage(c, bps), sol);
+        let sol = chain.view(
+            h,
+            &R::requiredJobsCall {
+                committeeJobs: u(c.committee_jobs),
+                minCoverageBps: u(bps),
+            },
+        );
+        required.check(i, (c.committee_jobs, bps), U256::from(need), sol);
+    }
+    report(&[&meets, &required]);
 }
 
 // ------------------------------------------------------------------------------------ inactivity
@@ -1103,18 +1180,18 @@ fn params_of_reason(reason: &str) -> &'static [&'static str] {
             "mergeProofCost",
         ],
         "totalProverCost above 2^64" => &["totalProverCost"],
-        "reward above 2^96 or bonus cap above 2^32" => &[
+        "reward above 2^96" => &[
             "submitterReward",
             "sequencerBase",
-            "sequencerPerProver",
+            "sequencerCoverage",
             "proversReward",
-            "sequencerBonusCap",
         ],
         "strikeThreshold is zero" => &["strikeThreshold"],
         "graceSlots is zero" => &["graceSlots"],
         "penaltyBase above stake" => &["penaltyBase"],
         "ejectionFloor above stake" => &["ejectionFloor"],
         "neighbourhood >= 32" => &["neighbourhood"],
+        "minCoverageBps above 10000" => &["minCoverageBps"],
         _ => &[],
     }
 }
@@ -1144,7 +1221,7 @@ fn edge_params(rng: &mut impl Rng) -> Params {
                 _ => U256::from(rng.random::<u64>()),
             }
         };
-        match rng.random_range(0..26) {
+        match rng.random_range(0..27) {
             0 => p.stake_amount = U256::from(rng.random_range(0..3u64)),
             1 => p.slot_duration = small(rng),
             2 => p.epoch_duration = small(rng),
@@ -1163,13 +1240,14 @@ fn edge_params(rng: &mut impl Rng) -> Params {
             15 => p.vm_proof_cost = small(rng),
             16 => p.base_proof_cost = small(rng),
             17 => p.submitter_reward = reward(rng),
-            18 => p.sequencer_per_prover = reward(rng),
+            18 => p.sequencer_coverage = reward(rng),
             19 => p.provers_reward = reward(rng),
-            20 => p.sequencer_bonus_cap = small(rng),
+            20 => p.sequencer_base = reward(rng),
             21 => p.strike_threshold = small(rng),
             22 => p.grace_slots = small(rng),
             23 => p.penalty_base = p.stake_amount + U256::from(rng.random_range(0..2u64)),
             24 => p.ejection_floor = p.stake_amount + U256::from(rng.random_range(0..2u64)),
+            25 => p.min_coverage_bps = rng.random_range(9_998..10_003),
             _ => p.neighbourhood = rng.random_range(28..40),
         }
     }

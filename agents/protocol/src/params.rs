@@ -13,12 +13,14 @@ use crate::schedule::{self, CostWeights};
 /// id then fits the `uint32 job` of `JobResult` with room to spare.
 pub const MAX_SUPPORTED_HEIGHT: u8 = 24;
 
-/// Largest redundancy, cost weight and sequencer bonus cap the Rollup accepts
-/// (`Rollup.MAX_WEIGHT = type(uint32).max`).
+/// Largest redundancy and cost weight the Rollup accepts (`Rollup.MAX_WEIGHT = type(uint32).max`).
 pub const MAX_WEIGHT: u64 = u32::MAX as u64;
 
 /// Largest reward amount the Rollup accepts (`Rollup.MAX_REWARD = type(uint96).max`).
 pub const MAX_REWARD: U256 = U256::from_limbs([u64::MAX, u32::MAX as u64, 0, 0]);
+
+/// Basis points of one whole: the unit of `minCoverageBps` (`RewardLib.BPS`).
+pub const BPS: u64 = 10_000;
 
 /// One token with 18 decimals.
 const TOKEN: u64 = 1_000_000_000_000_000_000;
@@ -78,16 +80,18 @@ pub struct Params {
     pub merge_proof_cost: u64,
 
     // ------------------------------------------------------------------ rewards
-    /// Reward of whoever submits the block's proof.
+    /// Reward of whoever submits the block's proof, at full coverage (earned per credited
+    /// committee job: `submitterReward * creditedJobs / committeeJobs`).
     pub submitter_reward: U256,
-    /// Base reward of the block's proposer.
+    /// Flat reward of the block's proposer.
     pub sequencer_base: U256,
-    /// Proposer bonus per distinct prover in the transcript.
-    pub sequencer_per_prover: U256,
-    /// At most this many provers earn the proposer a bonus.
-    pub sequencer_bonus_cap: u64,
+    /// Proposer reward at full coverage on top of the base (`sequencerCoverage * creditedJobs /
+    /// committeeJobs`).
+    pub sequencer_coverage: U256,
     /// Pot shared by the credited jobs of a block in proportion to their cost.
     pub provers_reward: U256,
+    /// Fewest credited committee jobs a proof must carry, in basis points of the committee jobs.
+    pub min_coverage_bps: u64,
 
     // ------------------------------------------------------------------ inactivity
     /// Strikes at which the first penalty applies.
@@ -128,9 +132,9 @@ impl Params {
             merge_proof_cost: 2,
             submitter_reward: tokens(10),
             sequencer_base: tokens(50),
-            sequencer_per_prover: tokens(1),
-            sequencer_bonus_cap: 64,
+            sequencer_coverage: tokens(64),
             provers_reward: tokens(500),
+            min_coverage_bps: 5_000,
             strike_threshold: 3,
             penalty_base: stake / U256::from(100),
             ejection_floor: stake / U256::from(2),
@@ -152,6 +156,7 @@ impl Params {
             attestation_quorum: 5,
             max_height: 8,
             neighbourhood: 2,
+            min_coverage_bps: 2_500,
             ..Self::testnet()
         }
     }
@@ -162,8 +167,8 @@ impl Params {
     /// The rules and their order are those of the `Staking` and `Rollup` constructors
     /// (`Params__Invalid`): among them redundancy and cost weights at most `2^32 - 1`
     /// ([`MAX_WEIGHT`]), `totalProverCost(maxHeight)` within `uint64` (the `cost` of a
-    /// `ClaimItem`), rewards at most `2^96 - 1` ([`MAX_REWARD`]) and the bonus cap at most
-    /// `2^32 - 1`.
+    /// `ClaimItem`), rewards at most `2^96 - 1` ([`MAX_REWARD`]) and `minCoverageBps` at most
+    /// 10,000 ([`BPS`]).
     pub fn validate(&self) -> Result<()> {
         let fail = |param, reason| Err(Error::InvalidParam { param, reason });
         // ---- Staking
@@ -243,14 +248,11 @@ impl Params {
         let rewards = [
             ("submitterReward", self.submitter_reward),
             ("sequencerBase", self.sequencer_base),
-            ("sequencerPerProver", self.sequencer_per_prover),
+            ("sequencerCoverage", self.sequencer_coverage),
             ("proversReward", self.provers_reward),
         ];
         if let Some((name, _)) = rewards.iter().find(|(_, r)| *r > MAX_REWARD) {
             return fail(name, "reward above 2^96");
-        }
-        if self.sequencer_bonus_cap > MAX_WEIGHT {
-            return fail("sequencerBonusCap", "above 2^32");
         }
         if self.strike_threshold == 0 {
             return fail("strikeThreshold", "is zero");
@@ -266,6 +268,9 @@ impl Params {
         }
         if self.neighbourhood >= 32 {
             return fail("neighbourhood", "must be below 32");
+        }
+        if self.min_coverage_bps > BPS {
+            return fail("minCoverageBps", "above 10000");
         }
         Ok(())
     }
@@ -371,7 +376,9 @@ mod tests {
             ),
             (2, 10, 5, 2)
         );
-        assert_eq!(p.sequencer_bonus_cap, 64);
+        assert_eq!(p.sequencer_coverage, U256::from(64u64) * U256::from(TOKEN));
+        assert_eq!(p.min_coverage_bps, 2_500);
+        assert_eq!(Params::testnet().min_coverage_bps, 5_000);
         assert_eq!(p.strike_threshold, 3);
     }
 
@@ -588,18 +595,25 @@ mod tests {
             ),
             (
                 Params {
-                    sequencer_bonus_cap: MAX_WEIGHT + 1,
+                    sequencer_coverage: MAX_REWARD + U256::from(1),
                     ..base.clone()
                 },
-                "sequencerBonusCap",
+                "sequencerCoverage",
             ),
             (
                 Params {
-                    sequencer_bonus_cap: MAX_WEIGHT + 1,
+                    sequencer_coverage: MAX_REWARD + U256::from(1),
                     strike_threshold: 0,
                     ..base.clone()
                 },
-                "sequencerBonusCap",
+                "sequencerCoverage",
+            ),
+            (
+                Params {
+                    min_coverage_bps: BPS + 1,
+                    ..base.clone()
+                },
+                "minCoverageBps",
             ),
         ];
         // Accepted by the contracts, so accepted here too.
@@ -617,9 +631,9 @@ mod tests {
             merge_proof_cost: MAX_WEIGHT,
             submitter_reward: MAX_REWARD,
             sequencer_base: MAX_REWARD,
-            sequencer_per_prover: MAX_REWARD,
+            sequencer_coverage: MAX_REWARD,
             provers_reward: MAX_REWARD,
-            sequencer_bonus_cap: MAX_WEIGHT,
+            min_coverage_bps: BPS,
             ..base.clone()
         }
         .validate()

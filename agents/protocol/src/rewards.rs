@@ -1,10 +1,20 @@
-//! Block rewards (RewardLib).
+//! Block rewards and the minimum coverage (RewardLib).
 //!
-//! `due = submitterReward + sequencerBase + sequencerPerProver * min(distinctProvers, cap) + proversReward`.
-//! With `poolBalance >= due` every part is paid in full; otherwise each of the three parts
-//! (submitter, sequencer, provers pot) is `floor(part * poolBalance / due)`. The provers pot
-//! `P_eff` is shared by cost: a prover claims `floor(P_eff * cost / totalProverCost)`, and
-//! `floor(P_eff * creditedCost / totalProverCost)` is reserved at proof time.
+//! Coverage of a proven block is `creditedJobs / committeeJobs`, where `committeeJobs` is every
+//! job but the root (`Schedule::prover_jobs`) and `creditedJobs = committeeJobs - unfilledJobs`.
+//!
+//! `due = submitter' + sequencer' + provers` with
+//! `submitter' = floor(submitterReward * creditedJobs / committeeJobs)` and
+//! `sequencer' = sequencerBase + floor(sequencerCoverage * creditedJobs / committeeJobs)`
+//! (both coverage parts are 0 when `committeeJobs == 0`). With `poolBalance >= due` every part is
+//! paid in full; otherwise each of the three parts (submitter, sequencer, provers pot) is
+//! `floor(part * poolBalance / due)`. The provers pot `P_eff` is shared by cost: a prover claims
+//! `floor(P_eff * cost / totalProverCost)`, and `floor(P_eff * creditedCost / totalProverCost)` is
+//! reserved at proof time. The submitter's and sequencer's parts are owed (pull payments), not
+//! transferred, at proof time.
+//!
+//! A proof is accepted only if `creditedJobs * 10_000 >= minCoverageBps * committeeJobs`
+//! ([`meets_coverage`]); the fewest credited jobs that pass are [`required_jobs`].
 //!
 //! Products are taken at 512 bits, so results equal Solidity's `a * b / c` whenever that does
 //! not overflow, and OZ `Math.mulDiv` always.
@@ -12,7 +22,7 @@
 use alloy_primitives::{U256, U512};
 
 use crate::error::{Error, Result};
-use crate::params::Params;
+use crate::params::{Params, BPS};
 
 /// `floor(a * b / c)` without intermediate overflow; `c` must be non-zero and the result must
 /// fit (true whenever `b <= c`).
@@ -22,14 +32,67 @@ fn mul_div(a: U256, b: U256, c: U256) -> U256 {
     U256::from_limbs_slice(&q.as_limbs()[..4])
 }
 
+/// How many of a block's committee jobs its proof credits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Coverage {
+    /// Committee jobs with a credited contribution (`committeeJobs - unfilledJobs`).
+    pub credited_jobs: u64,
+    /// Every committee job of the block (`SortitionLib.proverJobs`).
+    pub committee_jobs: u64,
+}
+
+impl Coverage {
+    /// Full coverage: every committee job credited.
+    pub fn full(committee_jobs: u64) -> Self {
+        Self {
+            credited_jobs: committee_jobs,
+            committee_jobs,
+        }
+    }
+
+    /// From a verifier's `unfilledJobs`; `None` if it exceeds the committee jobs (the Rollup
+    /// reverts on that underflow).
+    pub fn from_unfilled(committee_jobs: u64, unfilled_jobs: u64) -> Option<Self> {
+        Some(Self {
+            credited_jobs: committee_jobs.checked_sub(unfilled_jobs)?,
+            committee_jobs,
+        })
+    }
+
+    /// `floor(amount * creditedJobs / committeeJobs)`, 0 for no committee jobs.
+    fn scale(&self, amount: U256) -> U256 {
+        if self.committee_jobs == 0 {
+            return U256::ZERO;
+        }
+        mul_div(
+            amount,
+            U256::from(self.credited_jobs),
+            U256::from(self.committee_jobs),
+        )
+    }
+}
+
+/// Whether `creditedJobs * 10_000 >= minCoverageBps * committeeJobs` (`RewardLib.meetsCoverage`).
+pub fn meets_coverage(coverage: Coverage, min_coverage_bps: u64) -> bool {
+    u128::from(coverage.credited_jobs) * u128::from(BPS)
+        >= u128::from(min_coverage_bps) * u128::from(coverage.committee_jobs)
+}
+
+/// The fewest credited jobs that meet `minCoverageBps`:
+/// `ceil(minCoverageBps * committeeJobs / 10_000)` (`RewardLib.requiredJobs`).
+pub fn required_jobs(committee_jobs: u64, min_coverage_bps: u64) -> u64 {
+    let product = u128::from(min_coverage_bps) * u128::from(committee_jobs);
+    u64::try_from(product.div_ceil(u128::from(BPS))).unwrap_or(u64::MAX)
+}
+
 /// The three parts of a proven block's payout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BlockPayout {
     /// Full amount due before scaling.
     pub due: U256,
-    /// Paid to the proof submitter.
+    /// Owed to the proof submitter.
     pub submitter: U256,
-    /// Paid to the proposer's withdrawer (base plus per-prover bonus).
+    /// Owed to the proposer's withdrawer (base plus coverage part).
     pub sequencer: U256,
     /// `P_eff`: the provers pot of the block.
     pub provers: U256,
@@ -42,29 +105,32 @@ impl BlockPayout {
     }
 }
 
-/// The sequencer part before scaling: `sequencerBase + sequencerPerProver * min(distinctProvers, cap)`.
+/// The submitter part before scaling: `floor(submitterReward * creditedJobs / committeeJobs)`.
+pub fn submitter_due(params: &Params, coverage: Coverage) -> U256 {
+    coverage.scale(params.submitter_reward)
+}
+
+/// The sequencer part before scaling:
+/// `sequencerBase + floor(sequencerCoverage * creditedJobs / committeeJobs)`.
 ///
 /// Saturates instead of wrapping; parameters that pass [`Params::validate`] never get near it
 /// (Solidity would revert).
-pub fn sequencer_due(params: &Params, distinct_provers: u64) -> U256 {
-    let bonus_provers = U256::from(distinct_provers.min(params.sequencer_bonus_cap));
+pub fn sequencer_due(params: &Params, coverage: Coverage) -> U256 {
     params
         .sequencer_base
-        .saturating_add(params.sequencer_per_prover.saturating_mul(bonus_provers))
+        .saturating_add(coverage.scale(params.sequencer_coverage))
 }
 
 /// The full amount a proven block is due (saturating, like [`sequencer_due`]).
-pub fn block_due(params: &Params, distinct_provers: u64) -> U256 {
-    params
-        .submitter_reward
-        .saturating_add(sequencer_due(params, distinct_provers))
+pub fn block_due(params: &Params, coverage: Coverage) -> U256 {
+    submitter_due(params, coverage)
+        .saturating_add(sequencer_due(params, coverage))
         .saturating_add(params.provers_reward)
 }
 
 /// The payout of a proven block from a pool holding `pool_balance`.
-pub fn block_payout(params: &Params, pool_balance: U256, distinct_provers: u64) -> BlockPayout {
-    let due = block_due(params, distinct_provers);
-    let sequencer = sequencer_due(params, distinct_provers);
+pub fn block_payout(params: &Params, pool_balance: U256, coverage: Coverage) -> BlockPayout {
+    let due = block_due(params, coverage);
     let scale = |part: U256| {
         if pool_balance >= due {
             part
@@ -74,8 +140,8 @@ pub fn block_payout(params: &Params, pool_balance: U256, distinct_provers: u64) 
     };
     BlockPayout {
         due,
-        submitter: scale(params.submitter_reward),
-        sequencer: scale(sequencer),
+        submitter: scale(submitter_due(params, coverage)),
+        sequencer: scale(sequencer_due(params, coverage)),
         provers: scale(params.provers_reward),
     }
 }
@@ -108,38 +174,108 @@ mod tests {
         U256::from(n) * U256::from(10u64).pow(U256::from(18))
     }
 
+    fn cov(credited_jobs: u64, committee_jobs: u64) -> Coverage {
+        Coverage {
+            credited_jobs,
+            committee_jobs,
+        }
+    }
+
     #[test]
-    fn full_pool_pays_everything() {
+    fn full_pool_pays_by_coverage() {
         let p = Params::testnet();
-        let pay = block_payout(&p, tok(1_000_000), 10);
-        assert_eq!(pay.due, tok(10 + 50 + 10 + 500));
+        let pay = block_payout(&p, tok(1_000_000), Coverage::full(682));
+        assert_eq!(pay.due, tok(10 + 50 + 64 + 500));
         assert_eq!(
             (pay.submitter, pay.sequencer, pay.provers),
-            (tok(10), tok(60), tok(500))
+            (tok(10), tok(114), tok(500))
         );
         assert_eq!(pay.total(), pay.due);
-        // Bonus capped at 64 provers.
+        // Half coverage: half the submitter reward and half the coverage part.
+        let half = block_payout(&p, tok(1_000_000), cov(10, 20));
+        assert_eq!((half.submitter, half.sequencer), (tok(5), tok(50 + 32)));
+        // No coverage: the base only.
+        let none = block_payout(&p, tok(1_000_000), cov(0, 682));
+        assert_eq!((none.submitter, none.sequencer), (U256::ZERO, tok(50)));
+        // No committee jobs at all: no coverage parts either.
         assert_eq!(
-            block_payout(&p, tok(1_000_000), 1_000).sequencer,
-            tok(50 + 64)
+            block_payout(&p, tok(1_000_000), cov(0, 0)).sequencer,
+            tok(50)
         );
-        assert_eq!(block_payout(&p, tok(1_000_000), 0).sequencer, tok(50));
         // Exactly due: still full.
-        assert_eq!(block_payout(&p, pay.due, 10).total(), pay.due);
+        assert_eq!(
+            block_payout(&p, pay.due, Coverage::full(682)).total(),
+            pay.due
+        );
+    }
+
+    /// §13.4 of the protocol: n = 11, 12 of 682 committee jobs unfilled.
+    #[test]
+    fn worked_example_matches_the_spec() {
+        let p = Params::testnet();
+        let c = cov(670, 682);
+        let w = |s: &str| U256::from_str_radix(s, 10).unwrap();
+        assert_eq!(submitter_due(&p, c), w("9824046920821114369"));
+        assert_eq!(sequencer_due(&p, c), w("112873900293255131964"));
+        assert_eq!(block_due(&p, c), w("622697947214076246333"));
+        let half = block_payout(&p, w("311348973607038123166"), c);
+        assert_eq!(half.submitter, w("4912023460410557184"));
+        assert_eq!(half.sequencer, w("56436950146627565981"));
+        assert_eq!(half.provers, w("249999999999999999999"));
+        assert_eq!(
+            reserved_for_provers(half.provers, 54_220, 55_292),
+            w("245153005859798885913")
+        );
+    }
+
+    #[test]
+    fn stripping_a_contribution_lowers_the_submitter_reward() {
+        let p = Params::testnet();
+        let per_job = p.submitter_reward / U256::from(682u64);
+        for credited in 1..=682u64 {
+            let more = submitter_due(&p, cov(credited, 682));
+            let less = submitter_due(&p, cov(credited - 1, 682));
+            assert!(more > less);
+            assert!(more - less + U256::from(1) >= per_job);
+        }
+    }
+
+    #[test]
+    fn coverage_predicate_and_required_jobs_agree() {
+        for committee in [0u64, 1, 5, 20, 21, 84, 682, 1364] {
+            for bps in [0u64, 1, 2_500, 3_333, 5_000, 9_999, 10_000] {
+                let required = required_jobs(committee, bps);
+                assert!(required <= committee);
+                for credited in 0..=committee {
+                    assert_eq!(
+                        meets_coverage(cov(credited, committee), bps),
+                        credited >= required,
+                        "{credited}/{committee} at {bps}"
+                    );
+                }
+            }
+        }
+        assert_eq!(required_jobs(20, 2_500), 5);
+        assert_eq!(required_jobs(21, 2_500), 6);
+        assert_eq!(required_jobs(682, 5_000), 341);
+        assert_eq!(Coverage::from_unfilled(20, 21), None);
+        assert_eq!(Coverage::from_unfilled(20, 3), Some(cov(17, 20)));
     }
 
     #[test]
     fn underfunded_pool_scales_each_part_down() {
         let p = Params::testnet();
-        let pay = block_payout(&p, tok(57), 10); // due 570: one tenth
+        let full = Coverage::full(682);
+        let pay = block_payout(&p, tok(624) / U256::from(10), full); // due 624: one tenth
+        assert_eq!(pay.due, tok(624));
         assert_eq!(
             (pay.submitter, pay.sequencer, pay.provers),
-            (tok(1), tok(6), tok(50))
+            (tok(1), tok(114) / U256::from(10), tok(50))
         );
-        let empty = block_payout(&p, U256::ZERO, 10);
+        let empty = block_payout(&p, U256::ZERO, full);
         assert_eq!(empty.total(), U256::ZERO);
         // Floors: pool 1 wei.
-        let wei = block_payout(&p, U256::from(1), 3);
+        let wei = block_payout(&p, U256::from(1), cov(3, 20));
         assert_eq!(wei.total(), U256::ZERO);
     }
 
@@ -154,8 +290,8 @@ mod tests {
             let pool = U256::from(x)
                 * U256::from(i % 7 + 1)
                 * U256::from(10u64).pow(U256::from(i % 5 * 3));
-            let provers = x % 200;
-            let pay = block_payout(&p, pool, provers);
+            let committee = x % 1_400 + 1;
+            let pay = block_payout(&p, pool, cov(x % (committee + 1), committee));
             assert!(pay.total() <= pay.due);
             assert!(pay.total() <= pool.max(pay.due));
             if pool < pay.due {

@@ -9,6 +9,7 @@ import {Staking} from "../../../contracts/Staking.sol";
 import {TestToken} from "../../../contracts/devnet/TestToken.sol";
 import {IRollup} from "../../../contracts/interfaces/IRollup.sol";
 import {IStaking} from "../../../contracts/interfaces/IStaking.sol";
+import {Errors} from "../../../contracts/libraries/Errors.sol";
 import {MessagesLib} from "../../../contracts/libraries/MessagesLib.sol";
 import {RewardLib} from "../../../contracts/libraries/RewardLib.sol";
 import {SortitionLib} from "../../../contracts/libraries/SortitionLib.sol";
@@ -53,6 +54,8 @@ contract LifecycleHandler is SPNTest {
     uint256[] internal _claimedPairs;
     mapping(address prover => mapping(uint256 number => bool)) public ghostClaimed;
     uint256 public ghostClaimable;
+    /// @dev Submitter and sequencer rewards credited and not yet withdrawn, summed over every account.
+    uint256 public ghostOwed;
     uint256 public ghostClaimedTotal;
     uint256 public claimedEventsTotal;
 
@@ -242,8 +245,17 @@ contract LifecycleHandler is SPNTest {
         vm.prevrandao(bytes32(randao));
     }
 
-    /// @dev op 0: fund the pool; 1: donate tokens straight to the rollup (not pool money).
+    /// @dev op 0: fund the pool; 1: donate tokens straight to the rollup (not pool money); 2: withdraw an account's
+    ///      owed rewards (the submitter or a staker's withdrawer, to itself); 3: sweep slashed stake to the sink.
     function money(uint8 op, uint256 amount) external action("money") {
+        if (op % 4 == 2) {
+            _withdrawOwed(amount);
+            return;
+        }
+        if (op % 4 == 3) {
+            staking.withdrawSlashed();
+            return;
+        }
         amount = _bound(amount, 0, 2_000e18);
         rewardToken.mint(FUNDER, amount);
         vm.prank(FUNDER);
@@ -254,6 +266,26 @@ contract LifecycleHandler is SPNTest {
             rewardToken.transfer(address(rollup), amount);
             donated += amount;
         }
+    }
+
+    function _withdrawOwed(uint256 seed) internal {
+        uint256 pick = seed % (stakers.length + 1);
+        address account = pick == stakers.length ? SUBMITTER : _withdrawerOf(stakers[pick]);
+        uint256 owed = rollup.rewardsOwed(account);
+        if (owed == 0) {
+            vm.prank(account);
+            try rollup.withdrawRewards(account) {
+                _violation("withdrew with nothing owed");
+            } catch {}
+            return;
+        }
+        uint256 before = rewardToken.balanceOf(account);
+        vm.prank(account);
+        if (rollup.withdrawRewards(account) != owed) _violation("withdrawRewards returned another amount");
+        if (rewardToken.balanceOf(account) - before != owed) _violation("withdrawRewards paid another amount");
+        if (rollup.rewardsOwed(account) != 0) _violation("owed left after a withdrawal");
+        ghostOwed -= owed;
+        calls["withdraw.ok"]++;
     }
 
     // ------------------------------------------------------------------ proposals
@@ -510,7 +542,27 @@ contract LifecycleHandler is SPNTest {
         bool inTime = rollup.currentSlot() <= uint256(h.slot) + rollup.proofWindow();
         bytes32[] memory outputs = _outputs(_leaves(h.height, _salt[number]), h.height);
         (bytes memory proof, Credit[] memory credits) = _transcript(h, outputs, _offline(offlineSeed, fraction));
+        uint256 committee = SortitionLib.proverJobs(h.height, rollup.roundHeight());
+        uint256 creditedJobs;
+        for (uint256 i; i < credits.length; ++i) {
+            creditedJobs += credits[i].jobs.length;
+        }
 
+        if (inTime && !RewardLib.meetsCoverage(creditedJobs, committee, rollup.minCoverageBps())) {
+            vm.prank(SUBMITTER);
+            try rollup.submitProof(h, proof) {
+                _violation("proof below the minimum coverage accepted");
+            } catch (bytes memory reason) {
+                bytes memory expected = abi.encodeWithSelector(
+                    Errors.Rollup__CoverageTooLow.selector,
+                    creditedJobs,
+                    RewardLib.requiredJobs(committee, rollup.minCoverageBps())
+                );
+                if (keccak256(reason) != keccak256(expected)) _violation("low coverage reverted for another reason");
+            }
+            calls["prove.lowCoverage"]++;
+            return;
+        }
         if (!inTime) {
             vm.prank(SUBMITTER);
             try rollup.submitProof(h, proof) {
@@ -521,8 +573,8 @@ contract LifecycleHandler is SPNTest {
         }
         Before memory b;
         b.seqWithdrawer = staking.getStaker(h.proposer).withdrawer;
-        b.seqBalance = rewardToken.balanceOf(b.seqWithdrawer);
-        b.subBalance = rewardToken.balanceOf(SUBMITTER);
+        b.seqBalance = rollup.rewardsOwed(b.seqWithdrawer);
+        b.subBalance = rollup.rewardsOwed(SUBMITTER);
         b.pool = rollup.pool();
 
         vm.recordLogs();
@@ -533,7 +585,7 @@ contract LifecycleHandler is SPNTest {
         _bookProof(number, h, credits, b);
     }
 
-    /// @dev Balances and pool before a proof.
+    /// @dev Owed balances and pool before a proof.
     struct Before {
         address seqWithdrawer;
         uint256 seqBalance;
@@ -547,18 +599,18 @@ contract LifecycleHandler is SPNTest {
         IRollup.ProvenBlock memory pb = rollup.getProvenBlock(number);
         if (pb.blockHash != MessagesLib.blockHash(h)) _violation("proven record is not the live header");
         RewardLib.Pool memory poolAfter = rollup.pool();
-        uint256 toSequencer = rewardToken.balanceOf(b.seqWithdrawer) - b.seqBalance;
-        uint256 toSubmitter = rewardToken.balanceOf(SUBMITTER) - b.subBalance;
+        uint256 toSequencer = rollup.rewardsOwed(b.seqWithdrawer) - b.seqBalance;
+        uint256 toSubmitter = rollup.rewardsOwed(SUBMITTER) - b.subBalance;
         if (toSequencer != _lastSequencerReward) {
-            _violation("live proposer's withdrawer not paid the sequencer reward");
+            _violation("live proposer's withdrawer not credited the sequencer reward");
         }
-        if (toSubmitter != _lastSubmitterReward) _violation("submitter not paid the submitter reward");
-        if (poolAfter.paid - b.pool.paid != toSequencer + toSubmitter) {
-            _violation("submitter + sequencer paid != pool.paid delta");
-        }
+        if (toSubmitter != _lastSubmitterReward) _violation("submitter not credited the submitter reward");
+        if (poolAfter.paid != b.pool.paid) _violation("a proof paid something out");
+        ghostOwed += toSequencer + toSubmitter;
         uint256 credited = _bookCredits(number, credits, pb);
-        if (poolAfter.outstanding - b.pool.outstanding != uint256(pb.proversPot) * credited / pb.totalProverCost) {
-            _violation("reserve != pot * credited / total");
+        uint256 reserved = uint256(pb.proversPot) * credited / pb.totalProverCost;
+        if (poolAfter.outstanding - b.pool.outstanding != reserved + toSequencer + toSubmitter) {
+            _violation("outstanding delta != reserve + owed parts");
         }
     }
 

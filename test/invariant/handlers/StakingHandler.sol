@@ -186,6 +186,15 @@ contract StakingHandler is CommonBase, StdCheats, StdUtils {
         if (moved != expected) _violation("slash moved another amount");
         slashed += moved;
         if (moved > 0) calls["slash.ok"]++;
+        // Sometimes sweep what was slashed to the sink (anyone may): it must move exactly what was pending.
+        if (seed % 3 == 0) {
+            uint256 pending = staking.slashedPending();
+            uint256 sinkBefore = token.balanceOf(SINK);
+            if (staking.withdrawSlashed() != pending) _violation("withdrawSlashed returned another amount");
+            if (token.balanceOf(SINK) - sinkBefore != pending) _violation("withdrawSlashed moved another amount");
+            if (staking.slashedPending() != 0) _violation("slashed stake left pending after a sweep");
+            if (pending > 0) calls["slash.sweep"]++;
+        }
     }
 
     function eject(uint256 seed) external sync("eject") {

@@ -60,14 +60,21 @@ contract ClaimTest is RollupBase {
     }
 
     function test_claim_everyProverWithinReserve() public {
-        uint256 reserved = rollup.pool().outstanding;
+        uint256 outstanding = rollup.pool().outstanding;
+        uint256 reserved = PROVERS_REWARD * _creditedCost(c1) / _totalProverCost(HEIGHT);
+        // Outstanding also holds the submitter's and sequencer's owed rewards.
+        assertEq(outstanding, reserved + rollup.rewardsOwed(address(this)) + rollup.rewardsOwed(_withdrawerOf(_h1())));
         uint256 total;
         for (uint256 i; i < c1.length; ++i) {
             total += _claim(c1[i].prover, _oneItem(1, c1, i));
         }
         assertLe(total, reserved);
         assertLt(reserved - total, c1.length, "only rounding dust stays reserved");
-        assertEq(rollup.pool().outstanding, reserved - total);
+        assertEq(rollup.pool().outstanding, outstanding - total);
+    }
+
+    function _h1() internal view returns (address) {
+        return rollup.getBlock(1).proposer;
     }
 
     function test_claim_batchesBlocks() public {

@@ -9,6 +9,7 @@ import {Staking} from "../../../contracts/Staking.sol";
 import {IProofVerifier} from "../../../contracts/interfaces/IProofVerifier.sol";
 import {IStaking} from "../../../contracts/interfaces/IStaking.sol";
 import {Errors} from "../../../contracts/libraries/Errors.sol";
+import {RewardLib} from "../../../contracts/libraries/RewardLib.sol";
 import {SortitionLib} from "../../../contracts/libraries/SortitionLib.sol";
 
 /// @notice Every Params__Invalid reason of the Rollup constructor, in check order, and what a valid one stores.
@@ -53,6 +54,7 @@ contract RollupConstructorTest is UnitBase {
         assertEq(rollup.strikeThreshold(), c.strikeThreshold);
         assertEq(rollup.penaltyBase(), c.penaltyBase);
         assertEq(rollup.ejectionFloor(), c.ejectionFloor);
+        assertEq(rollup.minCoverageBps(), c.minCoverageBps);
         assertEq(abi.encode(rollup.costWeights()), abi.encode(c.costs));
         assertEq(abi.encode(rollup.rewards()), abi.encode(c.rewards));
     }
@@ -274,5 +276,35 @@ contract RollupConstructorTest is UnitBase {
         Rollup.Config memory c = _rollupConfig();
         c.neighbourhood = 32;
         _expectInvalid(c, "neighbourhood >= 32");
+    }
+
+    function test_constructor_revertsWhenAnyRewardAbove2To96() public {
+        uint256 over = uint256(type(uint96).max) + 1;
+        for (uint256 i; i < 4; ++i) {
+            Rollup.Config memory c = _rollupConfig();
+            if (i == 0) c.rewards.submitter = over;
+            if (i == 1) c.rewards.sequencerBase = over;
+            if (i == 2) c.rewards.sequencerCoverage = over;
+            if (i == 3) c.rewards.provers = over;
+            _expectInvalid(c, "reward above 2^96");
+        }
+    }
+
+    function test_constructor_acceptsLargestRewards() public {
+        Rollup.Config memory c = _rollupConfig();
+        c.rewards = RewardLib.Rewards(type(uint96).max, type(uint96).max, type(uint96).max, type(uint96).max);
+        assertEq(abi.encode(new Rollup(c).rewards()), abi.encode(c.rewards));
+    }
+
+    function test_constructor_revertsWhenMinCoverageAbove10000() public {
+        Rollup.Config memory c = _rollupConfig();
+        c.minCoverageBps = 10_001;
+        _expectInvalid(c, "minCoverageBps above 10000");
+    }
+
+    function test_constructor_acceptsFullMinCoverage() public {
+        Rollup.Config memory c = _rollupConfig();
+        c.minCoverageBps = 10_000;
+        assertEq(new Rollup(c).minCoverageBps(), 10_000);
     }
 }

@@ -36,6 +36,8 @@ contract FinaliseReportTest is InactivityBase {
         emit IRollup.StrikeFinalised(staker, headers[2].number, 3, base, false);
         rollup.finaliseReport(staker);
         assertEq(staking.stakeOf(staker), STAKE - base);
+        assertEq(staking.slashedPending(), base, "held for the sink");
+        assertEq(staking.withdrawSlashed(), base);
         assertEq(stakeToken.balanceOf(SLASH_SINK), base);
         _assertRecord(staker, headers[2].number, 0, 0, 3);
     }
@@ -88,6 +90,8 @@ contract FinaliseReportBleedTest is BleedBase {
         emit IRollup.StrikeFinalised(staker, headers[1].number, 2, 40_000e18, true);
         rollup.finaliseReport(staker);
         assertEq(staking.stakeOf(staker), STAKE - 60_000e18);
+        assertEq(staking.slashedPending(), 60_000e18);
+        staking.withdrawSlashed();
         assertEq(stakeToken.balanceOf(SLASH_SINK), 60_000e18);
     }
 

@@ -59,6 +59,7 @@ contract SubmitProofTest is RollupBase {
 
     function test_submitProof_emitsBlockProven() public {
         uint256 n = credits.length;
+        uint256 jobs = _contributionCount(credits);
         uint256 reserved = PROVERS_REWARD * _creditedCost(credits) / _totalProverCost(HEIGHT);
         vm.expectEmit(address(rollup));
         emit IRollup.BlockProven(
@@ -67,33 +68,74 @@ contract SubmitProofTest is RollupBase {
             submitter,
             _rewardsRoot(credits),
             n,
-            _proverJobs() - _contributionCount(credits),
-            SUBMITTER_REWARD,
-            SEQUENCER_BASE + n * PER_PROVER,
+            _proverJobs() - jobs,
+            _submitterDue(jobs, HEIGHT),
+            _sequencerDue(jobs, HEIGHT),
             reserved
         );
         _submit(b.header, proof);
     }
 
-    function test_submitProof_paysSubmitterAndSequencerWithdrawer() public {
+    /// @dev Pull payments: the proof credits owed balances and transfers nothing.
+    function test_submitProof_creditsSubmitterAndSequencerWithdrawer() public {
         address seqWithdrawer = _withdrawerOf(b.header.proposer);
-        uint256 sequencerPart = SEQUENCER_BASE + credits.length * PER_PROVER;
+        uint256 jobs = _contributionCount(credits);
         _submit(b.header, proof);
-        assertEq(rewardToken.balanceOf(submitter), SUBMITTER_REWARD);
-        assertEq(rewardToken.balanceOf(seqWithdrawer), sequencerPart);
-        assertEq(rewardToken.balanceOf(b.header.proposer), 0, "the staking key gets nothing");
+        assertEq(rollup.rewardsOwed(submitter), _submitterDue(jobs, HEIGHT));
+        assertEq(rollup.rewardsOwed(seqWithdrawer), _sequencerDue(jobs, HEIGHT));
+        assertEq(rollup.rewardsOwed(b.header.proposer), 0, "the staking key is owed nothing");
+        assertEq(rewardToken.balanceOf(submitter), 0, "nothing transferred at proof time");
+        assertEq(rewardToken.balanceOf(seqWithdrawer), 0, "nothing transferred at proof time");
+    }
+
+    function test_submitProof_ownedRewardsWithdrawnByTheirOwners() public {
+        address seqWithdrawer = _withdrawerOf(b.header.proposer);
+        uint256 jobs = _contributionCount(credits);
+        _submit(b.header, proof);
+        address to = makeAddr("to");
+        vm.prank(submitter);
+        assertEq(rollup.withdrawRewards(to), _submitterDue(jobs, HEIGHT));
+        vm.prank(seqWithdrawer);
+        rollup.withdrawRewards(seqWithdrawer);
+        assertEq(rewardToken.balanceOf(to), _submitterDue(jobs, HEIGHT));
+        assertEq(rewardToken.balanceOf(seqWithdrawer), _sequencerDue(jobs, HEIGHT));
     }
 
     function test_submitProof_booksPool() public {
+        uint256 jobs = _contributionCount(credits);
         uint256 reserved = PROVERS_REWARD * _creditedCost(credits) / _totalProverCost(HEIGHT);
-        uint256 paid = SUBMITTER_REWARD + SEQUENCER_BASE + credits.length * PER_PROVER;
+        uint256 owed = _submitterDue(jobs, HEIGHT) + _sequencerDue(jobs, HEIGHT);
         _submit(b.header, proof);
         RewardLib.Pool memory p = rollup.pool();
         assertEq(p.funded, POOL);
-        assertEq(p.balance, POOL - paid - reserved);
-        assertEq(p.outstanding, reserved);
-        assertEq(p.paid, paid);
+        assertEq(p.balance, POOL - owed - reserved);
+        assertEq(p.outstanding, reserved + owed, "owed rewards and the provers' reserve");
+        assertEq(p.paid, 0, "nothing paid until withdrawn or claimed");
         assertEq(rewardToken.balanceOf(address(rollup)), uint256(p.balance) + p.outstanding);
+    }
+
+    /// @dev The submitter earns B^Submitter / committeeJobs per included contribution: stripping contributions from
+    ///      an honest transcript lowers its own reward.
+    function test_submitProof_strippingContributionsLowersTheSubmitterReward() public {
+        uint256 jobs = _contributionCount(credits);
+        // A front-runner copies the honest transcript and drops two contributions.
+        uint256[] memory owner = _assignJobs(b.header, new address[](0));
+        uint256 dropped;
+        for (uint256 j; j < owner.length && dropped < 2; ++j) {
+            if (owner[j] != 0) (owner[j], dropped) = (0, dropped + 1);
+        }
+        (bytes memory stripped, Credit[] memory c) = _transcriptOf(b.header, b.outputs, owner);
+        uint256 fewer = _contributionCount(c);
+        assertEq(fewer, jobs - 2);
+        assertLt(fewer, jobs);
+        _submit(b.header, stripped);
+        assertEq(rollup.rewardsOwed(submitter), _submitterDue(fewer, HEIGHT));
+        assertLt(rollup.rewardsOwed(submitter), _submitterDue(jobs, HEIGHT), "stripping pays less");
+        assertGe(
+            _submitterDue(jobs, HEIGHT) - rollup.rewardsOwed(submitter) + 1,
+            (jobs - fewer) * (SUBMITTER_REWARD / _proverJobs()),
+            "B / committeeJobs per stripped job"
+        );
     }
 
     function test_submitProof_acceptsOnLastSlotOfWindow() public {
@@ -102,24 +144,16 @@ contract SubmitProofTest is RollupBase {
         assertEq(_provenTip(), 1);
     }
 
-    function test_submitProof_acceptsEmptyTranscript() public {
+    /// @dev A transcript without contributions credits no committee job: below any positive minimum coverage.
+    function test_submitProof_revertsWhenTranscriptEmpty() public {
         (bytes memory empty, Credit[] memory none) = _transcript(b.header, b.outputs, stakers);
         assertEq(none.length, 0);
-        vm.expectEmit(address(rollup));
-        emit IRollup.BlockProven(
-            1,
-            MessagesLib.blockHash(b.header),
-            submitter,
-            bytes32(0),
-            0,
-            _proverJobs(),
-            SUBMITTER_REWARD,
-            SEQUENCER_BASE,
-            0
+        vm.expectRevert(
+            abi.encodeWithSelector(
+                Errors.Rollup__CoverageTooLow.selector, 0, RewardLib.requiredJobs(_proverJobs(), MIN_COVERAGE_BPS)
+            )
         );
         _submit(b.header, empty);
-        assertEq(rollup.getProvenBlock(1).proversPot, PROVERS_REWARD, "pot recorded even with nobody to claim it");
-        assertEq(rollup.pool().outstanding, 0);
     }
 
     function test_submitProof_countsUnfilledJobs() public {
@@ -137,8 +171,8 @@ contract SubmitProofTest is RollupBase {
             _rewardsRoot(c),
             c.length,
             unfilled,
-            SUBMITTER_REWARD,
-            SEQUENCER_BASE + c.length * PER_PROVER,
+            _submitterDue(_contributionCount(c), HEIGHT),
+            _sequencerDue(_contributionCount(c), HEIGHT),
             PROVERS_REWARD * _creditedCost(c) / _totalProverCost(HEIGHT)
         );
         _submit(b.header, p);
@@ -466,26 +500,97 @@ contract SubmitProofTest is RollupBase {
     }
 }
 
-/// @notice The sequencer's bonus stops growing at `sequencerBonusCap` distinct provers.
-contract SubmitProofBonusCapTest is RollupBase {
+/// @notice Minimum coverage at its boundary: exactly the required credited jobs pass, one less reverts; and a zero
+///         minimum accepts a proof without contributions, paying only the sequencer's base.
+contract SubmitProofCoverageTest is RollupBase {
+    uint256 internal bps = MIN_COVERAGE_BPS;
+
     function _rollupConfig() internal view override returns (Rollup.Config memory c) {
         c = super._rollupConfig();
-        c.rewards.sequencerBonusCap = 2;
+        c.minCoverageBps = bps;
     }
 
-    function test_submitProof_capsSequencerBonus() public {
+    /// @dev The honest transcript of `b` keeping only the first `keep` committee jobs (in job order) credited.
+    function _keepJobs(Blk memory b, uint256 keep) internal view returns (bytes memory proof, uint256 credited) {
+        address[] memory none = new address[](0);
+        uint256[] memory owner = _assignJobs(b.header, none);
+        for (uint256 j; j < owner.length; ++j) {
+            if (owner[j] == 0) continue;
+            if (credited == keep) owner[j] = 0;
+            else ++credited;
+        }
+        (proof,) = _transcriptOf(b.header, b.outputs, owner);
+    }
+
+    function test_submitProof_acceptsExactlyTheRequiredCoverage() public {
         Blk memory b = _proposeNext(HEIGHT);
-        (bytes memory p, Credit[] memory c) = _transcript(b.header, b.outputs, new address[](0));
-        assertGt(c.length, 2);
-        address w = _withdrawerOf(b.header.proposer);
-        rollup.submitProof(b.header, p);
-        assertEq(rewardToken.balanceOf(w), SEQUENCER_BASE + 2 * PER_PROVER);
+        uint256 required = RewardLib.requiredJobs(_committeeJobs(HEIGHT), bps);
+        (bytes memory proof, uint256 credited) = _keepJobs(b, required);
+        assertEq(credited, required, "the honest transcript has enough jobs");
+        rollup.submitProof(b.header, proof);
+        assertEq(_provenTip(), 1);
+        assertEq(rollup.rewardsOwed(address(this)), _submitterDue(required, HEIGHT));
+    }
+
+    function test_submitProof_revertsOneJobBelowTheRequiredCoverage() public {
+        Blk memory b = _proposeNext(HEIGHT);
+        uint256 required = RewardLib.requiredJobs(_committeeJobs(HEIGHT), bps);
+        (bytes memory proof, uint256 credited) = _keepJobs(b, required - 1);
+        assertEq(credited, required - 1);
+        vm.expectRevert(abi.encodeWithSelector(Errors.Rollup__CoverageTooLow.selector, required - 1, required));
+        rollup.submitProof(b.header, proof);
+    }
+
+    function test_submitProof_requiredJobsRoundUp() public view {
+        // 2500 bps of the 20 committee jobs at n = 6, m = 2 (16 + 4) is 5 exactly; of 21 it would be 5.25, so 6.
+        assertEq(_committeeJobs(HEIGHT), 20);
+        assertEq(RewardLib.requiredJobs(20, 2_500), 5);
+        assertEq(RewardLib.requiredJobs(21, 2_500), 6);
+        assertTrue(RewardLib.meetsCoverage(5, 20, 2_500));
+        assertFalse(RewardLib.meetsCoverage(4, 20, 2_500));
+        assertFalse(RewardLib.meetsCoverage(5, 21, 2_500));
+    }
+}
+
+/// @notice With no minimum coverage, a proof without contributions proves the block and pays the sequencer's base.
+contract SubmitProofNoMinimumTest is RollupBase {
+    function _rollupConfig() internal view override returns (Rollup.Config memory c) {
+        c = super._rollupConfig();
+        c.minCoverageBps = 0;
+    }
+
+    function test_submitProof_acceptsEmptyTranscriptWithoutMinimum() public {
+        Blk memory b = _proposeNext(HEIGHT);
+        (bytes memory empty, Credit[] memory none) = _transcript(b.header, b.outputs, stakers);
+        assertEq(none.length, 0);
+        vm.expectEmit(address(rollup));
+        emit IRollup.BlockProven(
+            1,
+            MessagesLib.blockHash(b.header),
+            address(this),
+            bytes32(0),
+            0,
+            _committeeJobs(HEIGHT),
+            0,
+            SEQUENCER_BASE,
+            0
+        );
+        rollup.submitProof(b.header, empty);
+        assertEq(rollup.getProvenBlock(1).proversPot, PROVERS_REWARD, "pot recorded even with nobody to claim it");
+        assertEq(rollup.rewardsOwed(address(this)), 0, "no coverage, no submitter reward");
+        assertEq(rollup.pool().outstanding, SEQUENCER_BASE, "only the sequencer's base is owed");
     }
 }
 
 /// @notice Parameters that would overflow the schedule or the stored cost are rejected at deployment, so every
 ///         accepted parameter set can prove blocks (and totalProverCost is stored exactly in 64 bits).
 contract ParameterBoundsTest is RollupBase {
+    /// @dev 32 stakers cannot cover a block of maxHeight; the bound under test is the stored cost, not coverage.
+    function _rollupConfig() internal view override returns (Rollup.Config memory c) {
+        c = super._rollupConfig();
+        c.minCoverageBps = 0;
+    }
+
     function _deployWith(Rollup.Config memory c) internal returns (bytes memory revertData) {
         try new Rollup(c) {
             return "";

@@ -16,13 +16,35 @@ contract SlashTest is StakingBase {
         return staking.slash(key, amount);
     }
 
-    function test_slash_movesAmountToSink() public {
+    function test_slash_holdsAmountForSink() public {
         uint256 slashed = _slash(alice, 1_000e18);
         assertEq(slashed, 1_000e18);
         assertEq(staking.stakeOf(alice), STAKE - 1_000e18);
         assertEq(staking.totalStaked(), STAKE - 1_000e18);
-        assertEq(stakeToken.balanceOf(SLASH_SINK), 1_000e18);
+        assertEq(staking.slashedPending(), 1_000e18);
+        assertEq(stakeToken.balanceOf(SLASH_SINK), 0, "no transfer inside slash");
+        assertEq(
+            stakeToken.balanceOf(address(staking)), staking.totalStaked() + staking.slashedPending(), "stake conserved"
+        );
+    }
+
+    function test_withdrawSlashed_paysTheSinkEverythingAccumulated() public {
+        _slash(alice, 1_000e18);
+        _slash(alice, 2_000e18);
+        vm.expectEmit(address(staking));
+        emit IStaking.SlashedWithdrawn(SLASH_SINK, 3_000e18);
+        vm.prank(makeAddr("anyone"));
+        assertEq(staking.withdrawSlashed(), 3_000e18);
+        assertEq(stakeToken.balanceOf(SLASH_SINK), 3_000e18);
+        assertEq(staking.slashedPending(), 0);
         assertEq(stakeToken.balanceOf(address(staking)), staking.totalStaked(), "stake conserved");
+    }
+
+    function test_withdrawSlashed_nothingPendingIsNoOp() public {
+        vm.recordLogs();
+        assertEq(staking.withdrawSlashed(), 0);
+        assertEq(vm.getRecordedLogs().length, 0);
+        assertEq(stakeToken.balanceOf(SLASH_SINK), 0);
     }
 
     function test_slash_emitsSlashed() public {
@@ -36,7 +58,7 @@ contract SlashTest is StakingBase {
         uint256 slashed = _slash(alice, type(uint256).max);
         assertEq(slashed, 40_000e18);
         assertEq(staking.stakeOf(alice), 0);
-        assertEq(stakeToken.balanceOf(SLASH_SINK), STAKE);
+        assertEq(staking.slashedPending(), STAKE);
         assertEq(staking.totalStaked(), 0);
     }
 

@@ -143,6 +143,6 @@ contract StakingViewsTest is StakingBase {
         vm.prank(address(rollup));
         staking.slash(bob, 1e18);
         assertEq(staking.totalStaked(), 2 * STAKE - 1e18);
-        assertEq(stakeToken.balanceOf(address(staking)), staking.totalStaked());
+        assertEq(stakeToken.balanceOf(address(staking)), staking.totalStaked() + staking.slashedPending());
     }
 }

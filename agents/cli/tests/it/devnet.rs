@@ -54,21 +54,38 @@ fn full_lifecycle_pays_every_role_by_the_formulas() {
         "{}",
         r["balance_mismatches"]
     );
-    assert_eq!(r["rewards"]["submitter"], "30.0000");
-    // The sequencers' total, recomputed here from the per-block prover counts with spn-protocol.
+    // The submitters' and sequencers' totals, recomputed here from the per-block coverage with
+    // spn-protocol (credited jobs = committee jobs - unfilled).
     let params = spn_protocol::Params::devnet();
-    let tokens = alloy_primitives::U256::from(10u64).pow(alloy_primitives::U256::from(18));
-    let sequencer: alloy_primitives::U256 = r["blocks"]
-        .as_array()
-        .unwrap()
+    let coverage = |b: &Value| {
+        spn_protocol::rewards::Coverage::from_unfilled(u(b, "jobs"), u(b, "unfilled")).unwrap()
+    };
+    let blocks = r["blocks"].as_array().unwrap();
+    let submitter: alloy_primitives::U256 = blocks
         .iter()
-        .map(|b| spn_protocol::rewards::sequencer_due(&params, u(b, "provers")))
+        .map(|b| spn_protocol::rewards::submitter_due(&params, coverage(b)))
+        .sum();
+    let sequencer: alloy_primitives::U256 = blocks
+        .iter()
+        .map(|b| spn_protocol::rewards::sequencer_due(&params, coverage(b)))
         .sum();
     assert_eq!(
-        r["rewards"]["sequencer"],
-        format!("{}.0000", sequencer / tokens),
-        "sequencer rewards differ from sequencerBase + perProver * min(provers, cap)"
+        r["rewards"]["submitter"],
+        spn_node::agent::fmt_tokens(submitter),
+        "submitter rewards differ from submitter * credited / committee jobs"
     );
+    assert_eq!(
+        r["rewards"]["sequencer"],
+        spn_node::agent::fmt_tokens(sequencer),
+        "sequencer rewards differ from sequencerBase + sequencerCoverage * credited / committee jobs"
+    );
+    for b in blocks {
+        let c = coverage(b);
+        assert!(
+            spn_protocol::rewards::meets_coverage(c, params.min_coverage_bps),
+            "a proven block below the minimum coverage: {b}"
+        );
+    }
     assert!(u(&r["rewards"], "claims") > 0);
     for op in ["propose", "submitProof", "claim"] {
         assert!(u(&r["gas"][op], "count") > 0, "no {op} gas in {}", r["gas"]);

@@ -453,27 +453,37 @@ async fn drive(
         }
     }
 
-    // Balances against the reward formulas of the protocol crate.
+    // Balances against the reward formulas of the protocol crate. Submitter and sequencer rewards
+    // are owed (pull payments) until withdrawn, so an account holds withdrawn + owed.
     let mut expected: BTreeMap<Address, U256> = BTreeMap::new();
+    let mut submitter_want = U256::ZERO;
+    let mut mismatches = Vec::new();
     for b in acc.proven.values() {
-        let pay = rewards::block_payout(&params, U256::MAX, b.provers);
+        let Some(coverage) = rewards::Coverage::from_unfilled(b.prover_jobs, b.unfilled) else {
+            mismatches.push(format!(
+                "block {}: {} unfilled of {} committee jobs",
+                b.number, b.unfilled, b.prover_jobs
+            ));
+            continue;
+        };
+        let pay = rewards::block_payout(&params, U256::MAX, coverage);
+        submitter_want += pay.submitter;
         *expected.entry(b.proposer).or_default() += pay.sequencer;
         for &(prover, cost) in &b.leaves {
             *expected.entry(prover).or_default() +=
                 rewards::claim_amount(pay.provers, cost, b.total_cost)?;
         }
     }
-    let mut mismatches = Vec::new();
     for k in &keys {
         let w = view
             .staker(k.address())
             .map(|s| s.withdrawer)
             .unwrap_or_default();
-        let have = l1.balance_of(d.reward_token, w).await?;
+        let have = l1.balance_of(d.reward_token, w).await? + l1.rewards_owed(d.rollup, w).await?;
         let want = expected.get(&k.address()).copied().unwrap_or_default();
         if have != want {
             mismatches.push(format!(
-                "{}: withdrawer holds {} but the formulas give {}",
+                "{}: withdrawer holds and is owed {} but the formulas give {}",
                 k.address(),
                 fmt_tokens(have),
                 fmt_tokens(want)
@@ -482,11 +492,11 @@ async fn drive(
     }
     let submitter_have = l1
         .balance_of(d.reward_token, submitter_key.address())
-        .await?;
-    let submitter_want = params.submitter_reward * U256::from(acc.proven.len());
+        .await?
+        + l1.rewards_owed(d.rollup, submitter_key.address()).await?;
     if submitter_have != submitter_want {
         mismatches.push(format!(
-            "submitter holds {} but the formulas give {}",
+            "submitter holds and is owed {} but the formulas give {}",
             fmt_tokens(submitter_have),
             fmt_tokens(submitter_want)
         ));

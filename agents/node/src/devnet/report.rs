@@ -69,13 +69,13 @@ fn tokens<S: Serializer>(x: &U256, s: S) -> Result<S::Ok, S::Error> {
     s.serialize_str(&fmt_tokens(*x))
 }
 
-/// Rewards paid per role (reward tokens, 4 decimals shown).
+/// Rewards per role (reward tokens, 4 decimals shown).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct Rewards {
-    /// Paid to submitters.
+    /// Credited to submitters (owed until they withdraw).
     #[serde(serialize_with = "tokens")]
     pub submitter: U256,
-    /// Paid to the proposers' withdrawers.
+    /// Credited to the proposers' withdrawers (owed until they withdraw).
     #[serde(serialize_with = "tokens")]
     pub sequencer: U256,
     /// Reserved for provers at proof time.

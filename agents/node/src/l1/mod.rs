@@ -155,6 +155,13 @@ impl L1 {
         .await
     }
 
+    /// Submitter and sequencer rewards credited to `who` by `rollup` and not yet withdrawn
+    /// (`Rollup.rewardsOwed`; they are pulled with `withdrawRewards`).
+    pub async fn rewards_owed(&self, rollup: Address, who: Address) -> Result<U256> {
+        self.view(rollup, Rollup::rewardsOwedCall { account: who })
+            .await
+    }
+
     /// Every protocol parameter, read from the deployed Rollup and Staking.
     pub async fn params(&self, d: &Deployment) -> Result<(Params, u64)> {
         let r = d.rollup;
@@ -196,9 +203,9 @@ impl L1 {
             merge_proof_cost: u(costs.mergeProofCost),
             submitter_reward: rewards.submitter,
             sequencer_base: rewards.sequencerBase,
-            sequencer_per_prover: rewards.sequencerPerProver,
-            sequencer_bonus_cap: u(rewards.sequencerBonusCap),
+            sequencer_coverage: rewards.sequencerCoverage,
             provers_reward: rewards.provers,
+            min_coverage_bps: u(v!(r, minCoverageBpsCall)),
             strike_threshold: u(v!(r, strikeThresholdCall)),
             penalty_base: v!(r, penaltyBaseCall),
             ejection_floor: v!(r, ejectionFloorCall),
