@@ -588,8 +588,7 @@ impl StakerAgent {
             && self.view.hash_of(pending) == Some(h.parentHash))
             || (h.number == pending
                 && pending > proven
-                && pending.checked_sub(1).and_then(|n| self.view.hash_of(n))
-                    == Some(h.parentHash));
+                && pending.checked_sub(1).and_then(|n| self.view.hash_of(n)) == Some(h.parentHash));
         if !consistent {
             // The L1 view may lag by a block; accept, the attestation only counts on L1 if it matches.
             tracing::debug!(target: "spn::net", "proposal {} does not extend the followed tip {pending}", h.number);
@@ -690,9 +689,7 @@ impl StakerAgent {
         messages::check_slot_window(a.slot, self.view.current_slot())?;
         match self.proposals.get(&a.block_hash) {
             None => return Ok(()),
-            Some(p) if p.header.slot != a.slot => {
-                return Err("attestation for another slot".into())
-            }
+            Some(p) if p.header.slot != a.slot => return Err("attestation for another slot".into()),
             Some(_) => {}
         }
         let params = self.view.params().clone();
