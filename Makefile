@@ -8,7 +8,7 @@ export SPN_FORGE := $(FORGE)
 export SPN_ANVIL := $(ANVIL)
 export SPN_SOLC  := $(CURDIR)/tools/solc
 
-.PHONY: install build test test-forge test-gas test-rust snapshot gas-report deploy-local devnet bench lint slither clean
+.PHONY: install build test test-forge test-gas test-rust snapshot gas-report deploy-local devnet bench lint slither plots clean
 
 ## install: pinned toolchain and Solidity libraries from package-lock.json
 install: node_modules/.spn-installed
@@ -55,6 +55,10 @@ gas-report: install
 ##        the same inputs in the same run, with peak memory (pass other N with ARGS="250000 2000000")
 bench:
 	cargo run --release -p spn-protocol --example slot_schedule_bench -- $(ARGS)
+
+## plots: redraw the SVG figures of docs/ECONOMICS.md into docs/plots from spn-protocol's model (plotters, SVG only)
+plots:
+	cargo run -p spn-protocol --example model_plots -- docs/plots
 
 ## deploy-local: deploy SPN to a running local anvil (RPC_URL, default http://127.0.0.1:8545), write deployments/31337.json
 deploy-local: install

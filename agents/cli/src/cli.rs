@@ -11,6 +11,8 @@ use spn_node::cost::CostModel;
 use spn_node::devnet::{DevnetConfig, NetworkKind, Offline};
 use spn_node::runner::{NodeConfig, Role};
 
+use crate::model::ModelArgs;
+
 /// SPN: staking proving network agents and a one-command devnet.
 #[derive(Debug, Parser)]
 #[command(name = "spn", version, args_override_self = true)]
@@ -39,12 +41,21 @@ pub(crate) enum Commands {
     Node(Box<AgentArgs>),
     /// Assembles transcripts and submits proofs.
     Submitter(Box<AgentArgs>),
+    /// Closed-form capacity and economics model: machines, days between rewards, unfilled jobs,
+    /// capture, bleed (docs/ECONOMICS.md).
+    Model(Box<ModelArgs>),
 }
 
 impl Commands {
     /// Subcommand names.
-    pub(crate) const NAMES: [&'static str; 5] =
-        ["devnet", "sequencer", "prover", "node", "submitter"];
+    pub(crate) const NAMES: [&'static str; 6] = [
+        "devnet",
+        "sequencer",
+        "prover",
+        "node",
+        "submitter",
+        "model",
+    ];
 }
 
 /// Flags of the standalone agents.

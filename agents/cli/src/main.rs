@@ -1,6 +1,7 @@
 //! The `spn` binary.
 
 mod cli;
+mod model;
 
 use std::process::ExitCode;
 
@@ -38,6 +39,16 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // The model is pure arithmetic: no runtime, nothing logged, stdout only for the report.
+    if let Commands::Model(args) = &cli.command {
+        return match args.run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {}", cli::one_line(&e));
+                ExitCode::from(2)
+            }
+        };
+    }
     let filter = EnvFilter::try_new(&cli.log).unwrap_or_else(|_| EnvFilter::new("info"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
@@ -101,6 +112,7 @@ async fn run(cli: Cli) -> ExitCode {
         Commands::Prover(a) => agent(a.config(Role::Prover)).await,
         Commands::Node(a) => agent(a.config(Role::Node)).await,
         Commands::Submitter(a) => agent(a.config(Role::Submitter)).await,
+        Commands::Model(_) => unreachable!("handled before the runtime starts"),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -588,8 +588,7 @@ impl StakerAgent {
             && self.view.hash_of(pending) == Some(h.parentHash))
             || (h.number == pending
                 && pending > proven
-                && pending.checked_sub(1).and_then(|n| self.view.hash_of(n))
-                    == Some(h.parentHash));
+                && pending.checked_sub(1).and_then(|n| self.view.hash_of(n)) == Some(h.parentHash));
         if !consistent {
             // The L1 view may lag by a block; accept, the attestation only counts on L1 if it matches.
             tracing::debug!(target: "spn::net", "proposal {} does not extend the followed tip {pending}", h.number);
@@ -690,9 +689,7 @@ impl StakerAgent {
         messages::check_slot_window(a.slot, self.view.current_slot())?;
         match self.proposals.get(&a.block_hash) {
             None => return Ok(()),
-            Some(p) if p.header.slot != a.slot => {
-                return Err("attestation for another slot".into())
-            }
+            Some(p) if p.header.slot != a.slot => return Err("attestation for another slot".into()),
             Some(_) => {}
         }
         let params = self.view.params().clone();
@@ -1306,16 +1303,10 @@ impl StakerAgent {
     }
 }
 
-/// Largest height the sequencer policy allows (§8.7): the largest n whose round-1 committee target
-/// `R * jobs(1) = R * 2^(n-m)` is at most `N / 2`, within the bounds. Above it the round-1 threshold is
-/// capped at half the set, so fewer than R members per job are expected and neighbourhood fill no
-/// longer covers the tree (at N = 1,024, n = 11 would leave about 13% of the cost to the proposer).
+/// Largest height the sequencer policy allows (§8.7); the rule lives in `spn_protocol::schedule`
+/// so that the capacity model (`spn model`) uses the same one.
 pub fn policy_cap(p: &spn_protocol::Params, active: u64) -> u8 {
-    // 2^(n-m) <= N / (2R) <=> 2^(n-m) <= floor(N / (2R)), since the left side is an integer.
-    let per_job = (active / 2 / p.redundancy.max(1)).max(1);
-    let log = 63 - per_job.leading_zeros() as u64;
-    let cap = u64::from(p.round_height) + log;
-    (cap.min(u64::from(p.max_height)) as u8).max(p.min_height)
+    spn_protocol::schedule::policy_cap(p, active)
 }
 
 /// Smallest n with 2^n >= count.

@@ -21,8 +21,8 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
-use tokio::task::JoinHandle;
 use serde::{Deserialize, Serialize};
+use tokio::task::JoinHandle;
 
 use crate::error::{Error, Result};
 use crate::net::MAX_TX_BYTES;
@@ -260,7 +260,8 @@ mod tests {
         let t = std::time::Instant::now();
         let mut out = Vec::new();
         let r = tokio::time::timeout(within, s.read_to_end(&mut out)).await;
-        r.ok().map(|_| (String::from_utf8_lossy(&out).into_owned(), t.elapsed()))
+        r.ok()
+            .map(|_| (String::from_utf8_lossy(&out).into_owned(), t.elapsed()))
     }
 
     /// Regression (issue 11): the endpoint never timed out unfinished requests, so any client
@@ -285,7 +286,10 @@ mod tests {
 
         // An idle connection that never sends a byte.
         let mut s = TcpStream::connect(addr).await.unwrap();
-        assert!(read_to_close(&mut s, within).await.is_some(), "idle connection left open");
+        assert!(
+            read_to_close(&mut s, within).await.is_some(),
+            "idle connection left open"
+        );
 
         // Headers complete, body short of its Content-Length: 408, then closed.
         let mut s = TcpStream::connect(addr).await.unwrap();

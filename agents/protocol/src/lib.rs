@@ -3,6 +3,7 @@
 pub mod eip712;
 pub mod error;
 pub mod inactivity;
+pub mod model;
 pub mod params;
 pub mod rewards;
 pub mod schedule;

@@ -318,6 +318,19 @@ impl Schedule {
     }
 }
 
+/// Largest height the sequencer policy allows (§8.7, not enforced on L1): the largest n whose
+/// round-1 committee target `R * jobs(1) = R * 2^(n-m)` is at most `N / 2`, clamped to
+/// `[minHeight, maxHeight]`. Above it the round-1 threshold is capped at half the set, so fewer
+/// than R members per job are expected and neighbourhood fill no longer covers the tree (at
+/// N = 1,024, n = 11 would leave about 13.9% of the cost to the proposer, §9.2).
+pub fn policy_cap(p: &Params, active: u64) -> u8 {
+    // 2^(n-m) <= N / (2R) <=> 2^(n-m) <= floor(N / (2R)), since the left side is an integer.
+    let per_job = (active / 2 / p.redundancy.max(1)).max(1);
+    let log = 63 - u64::from(per_job.leading_zeros());
+    let cap = u64::from(p.round_height) + log;
+    (cap.min(u64::from(p.max_height)) as u8).max(p.min_height)
+}
+
 fn shr(x: u32, d: u32) -> u32 {
     x.checked_shr(d).unwrap_or(0)
 }

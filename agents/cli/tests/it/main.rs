@@ -3,6 +3,7 @@
 
 mod cli;
 mod devnet;
+mod model;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};

@@ -429,7 +429,12 @@ mod tests {
             assert!(AttestationMsg::decode(&bad, &d).is_err());
         }
         // Job result: job (uint32, word 1), prover (address, word 3), trailing bytes.
-        for bad in [dirty(&j, 32), dirty(&j, 32 + 27), dirty(&j, 96 + 11), trailing(&j)] {
+        for bad in [
+            dirty(&j, 32),
+            dirty(&j, 32 + 27),
+            dirty(&j, 96 + 11),
+            trailing(&j),
+        ] {
             assert!(JobResultMsg::decode(&bad, &d).is_err());
         }
     }
@@ -668,7 +673,13 @@ mod props {
     }
 
     /// Non-canonical variants of `payload`: one dirty padding byte, or trailing bytes.
-    fn variants(topic: Topic, payload: &Bytes, pick: usize, byte: u8, extra: &[u8]) -> [Vec<u8>; 2] {
+    fn variants(
+        topic: Topic,
+        payload: &Bytes,
+        pick: usize,
+        byte: u8,
+        extra: &[u8],
+    ) -> [Vec<u8>; 2] {
         let pad = padding(topic);
         let mut dirty = payload.to_vec();
         dirty[pad[pick % pad.len()]] |= byte.max(1);
