@@ -58,6 +58,8 @@ fn unfilled_by_d(path: &Path) -> Res {
         .x_desc("neighbourhood d")
         .y_desc("share of totalProverCost (log)")
         .x_labels(5)
+        .x_label_formatter(&|d| format!("{d:.0}"))
+        .y_label_formatter(&|v| power_of_ten(*v))
         .draw()?;
     for (i, r) in [1u64, 2, 3, 4].into_iter().enumerate() {
         let points: Vec<(f64, f64)> = (0..=4u8)
@@ -108,6 +110,7 @@ fn unfilled_by_offline(path: &Path) -> Res {
         .configure_mesh()
         .x_desc("offline fraction")
         .y_desc("share of totalProverCost (log)")
+        .y_label_formatter(&|v| power_of_ten(*v))
         .draw()?;
     for (i, d) in [0u8, 1, 2, 3].into_iter().enumerate() {
         let p = Params {
@@ -324,4 +327,18 @@ fn bleed(path: &Path) -> Res {
         .draw()?;
     root.present()?;
     Ok(())
+}
+
+/// A log-axis label: `1e-5` rather than the float's noisy decimal expansion.
+fn power_of_ten(v: f64) -> String {
+    let e = v.log10().round();
+    if (v.log10() - e).abs() < 1e-6 {
+        if e == 0.0 {
+            "1".to_string()
+        } else {
+            format!("1e{e:.0}")
+        }
+    } else {
+        format!("{v:.1e}")
+    }
 }
