@@ -7,7 +7,6 @@ import {ECDSA} from "@openzeppelin/contracts/utils/cryptography/ECDSA.sol";
 import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {IProofVerifier} from "./interfaces/IProofVerifier.sol";
 import {IRollup} from "./interfaces/IRollup.sol";
@@ -30,7 +29,7 @@ import {TreeLib} from "./libraries/TreeLib.sol";
 /// @dev Parameters are immutable and validated at deployment (docs/PROTOCOL.md §4). The clock is read from Staking so
 ///      both contracts agree on slots and epochs. No reward recipient is paid inside `submitProof`, so none can block
 ///      a proof (pull payments).
-contract Rollup is IRollup, EIP712, ReentrancyGuardTransient {
+contract Rollup is IRollup, EIP712 {
     using SafeERC20 for IERC20;
     using Checkpoints for Checkpoints.Trace224;
 
@@ -282,12 +281,14 @@ contract Rollup is IRollup, EIP712, ReentrancyGuardTransient {
     /* ------------------------------------------------------------------ REWARDS */
 
     /// @inheritdoc IRollup
-    /// @dev Credits the balance delta, so a fee-on-transfer token funds only what arrived. Non-reentrant: a nested
-    ///      `fund` during the transfer would otherwise be counted twice.
-    function fund(uint256 amount) external nonReentrant {
+    /// @dev Credits the balance delta, capped at `amount`: a fee-on-transfer token funds only what arrived, and a
+    ///      nested `fund` made during the transfer (a token with hooks), which books its own delta, is not counted again
+    ///      by the outer call. Either way the books never exceed what the Rollup holds, without a reentrancy lock.
+    function fund(uint256 amount) external {
         uint256 before = rewardToken.balanceOf(address(this));
         rewardToken.safeTransferFrom(msg.sender, address(this), amount);
-        uint256 received = rewardToken.balanceOf(address(this)) - before;
+        uint256 delta = rewardToken.balanceOf(address(this)) - before;
+        uint256 received = delta < amount ? delta : amount;
         RewardLib.fund(_pool, received);
         emit PoolFunded(msg.sender, received);
     }

@@ -5,7 +5,6 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {SafeERC20} from "@openzeppelin/contracts/token/ERC20/utils/SafeERC20.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
-import {ReentrancyGuardTransient} from "@openzeppelin/contracts/utils/ReentrancyGuardTransient.sol";
 
 import {IStaking} from "./interfaces/IStaking.sol";
 import {Errors} from "./libraries/Errors.sol";
@@ -19,7 +18,7 @@ import {TimeLib} from "./libraries/TimeLib.sol";
 ///      Stake conservation: this contract's stake-token balance equals `totalStaked() + slashedPending()`; slashed
 ///      stake is held for `slashSink` and pulled to it by `withdrawSlashed`, never burned silently, and a sink that
 ///      cannot receive tokens never blocks a slash.
-contract Staking is IStaking, ReentrancyGuardTransient {
+contract Staking is IStaking {
     using SafeERC20 for IERC20;
     using Checkpoints for Checkpoints.Trace224;
 
@@ -91,10 +90,11 @@ contract Staking is IStaking, ReentrancyGuardTransient {
     /* ------------------------------------------------------------------ STAKER ACTIONS */
 
     /// @inheritdoc IStaking
-    /// @dev The stake is measured as this contract's balance delta, so a fee-on-transfer token that delivers less than
-    ///      `stakeAmount` reverts instead of registering an under-collateralised key. Non-reentrant: a nested deposit
-    ///      during the transfer would otherwise count towards the outer delta.
-    function deposit(address withdrawer) external nonReentrant {
+    /// @dev The stake is measured as this contract's balance delta, which must equal `stakeAmount` exactly: a
+    ///      fee-on-transfer token that delivers less reverts instead of registering an under-collateralised key, and a
+    ///      nested deposit during the transfer (a token with hooks), which would lend the outer call its stake, makes the
+    ///      delta larger and reverts too. So no reentrancy lock is needed.
+    function deposit(address withdrawer) external {
         require(withdrawer != address(0), Errors.Staking__ZeroAddress());
         require(_stakers[msg.sender].withdrawer == address(0), Errors.Staking__AlreadyRegistered(msg.sender));
 
@@ -113,7 +113,7 @@ contract Staking is IStaking, ReentrancyGuardTransient {
         uint256 before = stakeToken.balanceOf(address(this));
         stakeToken.safeTransferFrom(msg.sender, address(this), stakeAmount);
         uint256 received = stakeToken.balanceOf(address(this)) - before;
-        require(received >= stakeAmount, Errors.Staking__TransferShortfall(stakeAmount, received));
+        require(received == stakeAmount, Errors.Staking__StakeNotReceived(stakeAmount, received));
     }
 
     /// @inheritdoc IStaking

@@ -29,7 +29,7 @@ interface IStaking {
 
     /// @notice Registers msg.sender as a staking key with `withdrawer`, pulling `stakeAmount()` stake tokens from it.
     /// @custom:reverts Staking__AlreadyRegistered if the key was ever registered; Staking__ZeroAddress;
-    ///                 Staking__TransferShortfall if the balance grew by less than `stakeAmount()`.
+    ///                 Staking__StakeNotReceived unless the balance grew by exactly `stakeAmount()`.
     function deposit(address withdrawer) external;
 
     /// @notice Starts the exit of `key`; callable by its withdrawer only.

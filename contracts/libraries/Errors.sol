@@ -23,7 +23,7 @@ library Errors {
     /// @notice The rollup passed to setRollup was deployed against another Staking contract.
     error Staking__RollupMismatch(address expected, address actual);
     /// @notice The stake token delivered less than the stake (a fee-on-transfer or otherwise non-standard token).
-    error Staking__TransferShortfall(uint256 expected, uint256 received);
+    error Staking__StakeNotReceived(uint256 expected, uint256 received);
 
     // ---------------------------------------------------------------- Rollup: proposals
     error Rollup__WrongSlot(uint256 expected, uint256 actual);
