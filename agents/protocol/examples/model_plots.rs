@@ -84,13 +84,7 @@ fn unfilled_by_d(path: &Path) -> Res {
                 .map(|p| Circle::new(p, 3, colour.filled())),
         )?;
     }
-    chart
-        .configure_series_labels()
-        .background_style(WHITE)
-        .border_style(BLACK)
-        .draw()?;
-    root.present()?;
-    Ok(())
+    finish(&root, &mut chart, SeriesLabelPosition::MiddleRight)
 }
 
 /// Unfilled share of the prover cost against the offline fraction, one line per d (R = 2).
@@ -138,14 +132,7 @@ fn unfilled_by_offline(path: &Path) -> Res {
         ))?
         .label("testnet minimum coverage (50% of jobs)")
         .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE)
-        .border_style(BLACK)
-        .draw()?;
-    root.present()?;
-    Ok(())
+    finish(&root, &mut chart, SeriesLabelPosition::LowerRight)
 }
 
 /// Distribution (CDF) of the days between prover rewards at N = 500,000: testnet 120 s blocks
@@ -201,14 +188,7 @@ fn reward_days(path: &Path) -> Res {
             ))
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE)
-        .border_style(BLACK)
-        .draw()?;
-    root.present()?;
-    Ok(())
+    finish(&root, &mut chart, SeriesLabelPosition::LowerRight)
 }
 
 /// Share of a round's jobs against the key share (§9.5), R = 2, d = 0, 1, 2.
@@ -249,14 +229,7 @@ fn capture(path: &Path) -> Res {
             .label(format!("d = {d}, honest merge rule"))
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(1)));
     }
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::LowerRight)
-        .background_style(WHITE)
-        .border_style(BLACK)
-        .draw()?;
-    root.present()?;
-    Ok(())
+    finish(&root, &mut chart, SeriesLabelPosition::LowerRight)
 }
 
 /// Penalty and remaining stake per strike (§14.4, testnet defaults).
@@ -319,14 +292,7 @@ fn bleed(path: &Path) -> Res {
         ))?
         .label("ejection floor")
         .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::MiddleLeft)
-        .background_style(WHITE)
-        .border_style(BLACK)
-        .draw()?;
-    root.present()?;
-    Ok(())
+    finish(&root, &mut chart, SeriesLabelPosition::MiddleLeft)
 }
 
 /// A log-axis label: `1e-5` rather than the float's noisy decimal expansion.
@@ -341,4 +307,20 @@ fn power_of_ten(v: f64) -> String {
     } else {
         format!("{v:.1e}")
     }
+}
+
+/// Draws the legend in a white box at `position` and writes the file.
+fn finish<'a, CT: CoordTranslate>(
+    root: &DrawingArea<SVGBackend<'a>, plotters::coord::Shift>,
+    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
+    position: SeriesLabelPosition,
+) -> Res {
+    chart
+        .configure_series_labels()
+        .position(position)
+        .background_style(WHITE)
+        .border_style(BLACK)
+        .draw()?;
+    root.present()?;
+    Ok(())
 }
