@@ -18,7 +18,7 @@ use alloy_sol_types::{Eip712Domain, SolCall};
 use spn_bindings::rollup::IRollup;
 use spn_bindings::Rollup;
 use spn_protocol::{
-    eip712, rewards, selection, transcript, tree::BlockTree, CompactSignature, Header,
+    eip712, rewards, schedule, selection, transcript, tree::BlockTree, CompactSignature, Header,
     SlotSchedule, StakingKey, Transcript,
 };
 use tokio::sync::{broadcast, mpsc, oneshot};
@@ -383,20 +383,17 @@ impl StakerAgent {
         };
 
         // Height: the smallest tree holding the pool, at most m + floor(log2(N / 2R)) (§8.7).
-        let cap = policy_cap(&p, ctx.active_count);
-        let height = match self.cfg.height {
-            Some(h) => h.clamp(p.min_height, p.max_height),
-            None => cap,
-        };
+        // The policy lives in spn_protocol::schedule, shared with the capacity model (`spn model`).
+        let cap = schedule::policy_cap(&p, ctx.active_count);
+        let fixed = self.cfg.height.map(|h| h.clamp(p.min_height, p.max_height));
         let txs = self
             .pool
             .as_ref()
-            .map(|pool| pool.take(1usize << height))
+            .map(|pool| pool.take(1usize << fixed.unwrap_or(cap)))
             .unwrap_or_default();
-        let height = match self.cfg.height {
-            Some(h) => h.clamp(p.min_height, p.max_height),
-            None => ceil_log2(txs.len()).clamp(p.min_height, cap.max(p.min_height)),
-        };
+        let height = fixed.unwrap_or_else(|| {
+            schedule::leaves_height(txs.len() as u64).clamp(p.min_height, cap.max(p.min_height))
+        });
         let tree = match BlockTree::from_transactions(u32::from(height), &txs) {
             Ok(t) => t,
             Err(e) => {
@@ -1303,21 +1300,6 @@ impl StakerAgent {
     }
 }
 
-/// Largest height the sequencer policy allows (§8.7); the rule lives in `spn_protocol::schedule`
-/// so that the capacity model (`spn model`) uses the same one.
-pub fn policy_cap(p: &spn_protocol::Params, active: u64) -> u8 {
-    spn_protocol::schedule::policy_cap(p, active)
-}
-
-/// Smallest n with 2^n >= count.
-pub fn ceil_log2(count: usize) -> u8 {
-    let mut n = 0u8;
-    while (1usize << n) < count {
-        n += 1;
-    }
-    n
-}
-
 /// First bytes of an address, for logs.
 pub fn short(a: Address) -> String {
     format!("{}", a)[..8].to_string()
@@ -1344,43 +1326,6 @@ pub fn claim_value(p_eff: U256, cost: u64, total: u64) -> U256 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use spn_protocol::Params;
-
-    #[test]
-    fn height_policy() {
-        let p = Params::devnet();
-        assert_eq!(policy_cap(&p, 32), 5); // §8.7: devnet at N = 32: n <= 5
-        assert_eq!(policy_cap(&p, 4), 3);
-        assert_eq!(policy_cap(&p, 10_000), 8);
-        let t = Params::testnet();
-        assert_eq!(policy_cap(&t, 2_048), 11); // §8.7: n = 11 needs N >= 2,048
-        assert_eq!(policy_cap(&t, 2_047), 10);
-        assert_eq!(policy_cap(&t, 1_024), 10);
-        assert_eq!(ceil_log2(0), 0);
-        assert_eq!(ceil_log2(5), 3);
-        assert_eq!(ceil_log2(64), 6);
-    }
-
-    /// The policy is coverage-safe: at its cap the round-1 committee is never capped at half the
-    /// set, and one level higher it would be (unless the cap is the deployment's maximum).
-    #[test]
-    fn height_policy_never_caps_the_round_one_committee() {
-        use spn_protocol::selection::{committee_threshold, HALF};
-        for p in [Params::devnet(), Params::testnet()] {
-            // Below 2R * 2^(minHeight - m) stakers even minHeight caps round 1; the policy cannot help.
-            let smallest = (2 * p.redundancy) << (p.min_height - p.round_height);
-            for active in (smallest..5_000).chain([10_000, 500_000]) {
-                let n = policy_cap(&p, active);
-                let round_one_target = |n: u8| U256::from(p.redundancy << (n - p.round_height));
-                let at_cap = committee_threshold(round_one_target(n), U256::from(active));
-                assert!(at_cap < HALF, "N = {active}: n = {n} caps round 1");
-                if n < p.max_height {
-                    let above = committee_threshold(round_one_target(n + 1), U256::from(active));
-                    assert_eq!(above, HALF, "N = {active}: n = {} is also safe", n + 1);
-                }
-            }
-        }
-    }
 
     #[test]
     fn token_format() {

@@ -109,11 +109,9 @@ pub fn txs_per_block(tx_rate: f64, block_time: u64) -> u64 {
 /// Smallest height holding `txs` leaves, at least `min_height` (a geometry, not bounded by
 /// `maxHeight`; at most [`MAX_GEOMETRY_HEIGHT`]).
 pub fn height_for(txs: u64, min_height: u8) -> u8 {
-    let mut n = min_height.max(1);
-    while u32::from(n) < MAX_GEOMETRY_HEIGHT && (1u64 << n) < txs {
-        n += 1;
-    }
-    n
+    schedule::leaves_height(txs)
+        .min(MAX_GEOMETRY_HEIGHT as u8)
+        .max(min_height.max(1))
 }
 
 /// The schedule of a height under `params`, without the deployment's height bounds (a model may

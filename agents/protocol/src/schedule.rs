@@ -331,6 +331,15 @@ pub fn policy_cap(p: &Params, active: u64) -> u8 {
     (cap.min(u64::from(p.max_height)) as u8).max(p.min_height)
 }
 
+/// Smallest height n with `2^n >= count` leaves (0 for a count of 0 or 1).
+pub fn leaves_height(count: u64) -> u8 {
+    match count {
+        0 | 1 => 0,
+        // ceil(log2(count)) = bit length of count - 1; at most 64, so the narrowing is exact.
+        _ => (u64::BITS - (count - 1).leading_zeros()) as u8,
+    }
+}
+
 fn shr(x: u32, d: u32) -> u32 {
     x.checked_shr(d).unwrap_or(0)
 }
@@ -621,6 +630,56 @@ fn from_words(w: &[u32; 8]) -> U256 {
 mod tests {
     use super::*;
     use crate::selection::score;
+
+    #[test]
+    fn height_policy() {
+        let p = Params::devnet();
+        assert_eq!(policy_cap(&p, 32), 5); // §8.7: devnet at N = 32: n <= 5
+        assert_eq!(policy_cap(&p, 4), 3);
+        assert_eq!(policy_cap(&p, 10_000), 8);
+        let t = Params::testnet();
+        assert_eq!(policy_cap(&t, 2_048), 11); // §8.7: n = 11 needs N >= 2,048
+        assert_eq!(policy_cap(&t, 2_047), 10);
+        assert_eq!(policy_cap(&t, 1_024), 10);
+    }
+
+    /// The policy is coverage-safe: at its cap the round-1 committee is never capped at half the
+    /// set, and one level higher it would be (unless the cap is the deployment's maximum).
+    #[test]
+    fn height_policy_never_caps_the_round_one_committee() {
+        use crate::selection::{committee_threshold, HALF};
+        for p in [Params::devnet(), Params::testnet()] {
+            // Below 2R * 2^(minHeight - m) stakers even minHeight caps round 1; the policy cannot help.
+            let smallest = (2 * p.redundancy) << (p.min_height - p.round_height);
+            for active in (smallest..5_000).chain([10_000, 500_000]) {
+                let n = policy_cap(&p, active);
+                let round_one_target = |n: u8| U256::from(p.redundancy << (n - p.round_height));
+                let at_cap = committee_threshold(round_one_target(n), U256::from(active));
+                assert!(at_cap < HALF, "N = {active}: n = {n} caps round 1");
+                if n < p.max_height {
+                    let above = committee_threshold(round_one_target(n + 1), U256::from(active));
+                    assert_eq!(above, HALF, "N = {active}: n = {} is also safe", n + 1);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn leaves_height_is_the_smallest_holding_tree() {
+        assert_eq!(leaves_height(0), 0);
+        assert_eq!(leaves_height(1), 0);
+        assert_eq!(leaves_height(5), 3);
+        assert_eq!(leaves_height(64), 6);
+        assert_eq!(leaves_height(65), 7);
+        assert_eq!(leaves_height(u64::MAX), 64);
+        for count in 2..5_000u64 {
+            let n = leaves_height(count);
+            assert!(
+                1u64 << n >= count && 1u64 << (n - 1) < count,
+                "count {count}"
+            );
+        }
+    }
 
     fn testnet_with(round_height: u8, min_height: u8) -> Params {
         Params {
