@@ -673,17 +673,28 @@ mod props {
     }
 
     /// Non-canonical variants of `payload`: one dirty padding byte, or trailing bytes.
-    fn variants(
+    /// `payload` decodes to `msg`, and both of its non-canonical variants are rejected: one
+    /// padding byte (chosen by `pick`) made non-zero, and `extra` trailing bytes.
+    fn assert_strict<M: PartialEq + std::fmt::Debug>(
         topic: Topic,
+        msg: &M,
         payload: &Bytes,
+        decode: impl Fn(&[u8]) -> Result<M, Reject>,
         pick: usize,
         byte: u8,
         extra: &[u8],
-    ) -> [Vec<u8>; 2] {
+    ) -> Result<(), TestCaseError> {
+        let decoded = decode(payload);
+        prop_assert_eq!(decoded.as_ref().ok(), Some(msg));
         let pad = padding(topic);
         let mut dirty = payload.to_vec();
         dirty[pad[pick % pad.len()]] |= byte.max(1);
-        [dirty, [payload.as_ref(), extra].concat()]
+        prop_assert!(decode(&dirty).is_err(), "dirty padding accepted");
+        prop_assert!(
+            decode(&[payload.as_ref(), extra].concat()).is_err(),
+            "trailing bytes accepted"
+        );
+        Ok(())
     }
 
     proptest! {
@@ -720,11 +731,8 @@ mod props {
             extra in proptest::collection::vec(any::<u8>(), 1..40),
         ) {
             let d = domain();
-            let enc = p.encode();
-            prop_assert_eq!(ProposalMsg::decode(&enc, &d).unwrap(), p);
-            for bad in variants(Topic::Proposal, &enc, pick, byte, &extra) {
-                prop_assert!(ProposalMsg::decode(&bad, &d).is_err());
-            }
+            let decode = |b: &[u8]| ProposalMsg::decode(b, &d);
+            assert_strict(Topic::Proposal, &p, &p.encode(), decode, pick, byte, &extra)?;
         }
 
         #[test]
@@ -733,11 +741,8 @@ mod props {
             extra in proptest::collection::vec(any::<u8>(), 1..40),
         ) {
             let d = domain();
-            let enc = a.encode();
-            prop_assert_eq!(AttestationMsg::decode(&enc, &d).unwrap(), a);
-            for bad in variants(Topic::Attestation, &enc, pick, byte, &extra) {
-                prop_assert!(AttestationMsg::decode(&bad, &d).is_err());
-            }
+            let decode = |b: &[u8]| AttestationMsg::decode(b, &d);
+            assert_strict(Topic::Attestation, &a, &a.encode(), decode, pick, byte, &extra)?;
         }
 
         #[test]
@@ -747,11 +752,9 @@ mod props {
         ) {
             let d = domain();
             let enc = j.encode();
-            prop_assert_eq!(JobResultMsg::decode(&enc, &d).unwrap(), j);
             prop_assert_eq!(decode_requested_result(&enc, j.block_hash, &d).unwrap(), j);
-            for bad in variants(Topic::JobResult, &enc, pick, byte, &extra) {
-                prop_assert!(JobResultMsg::decode(&bad, &d).is_err());
-            }
+            let decode = |b: &[u8]| JobResultMsg::decode(b, &d);
+            assert_strict(Topic::JobResult, &j, &enc, decode, pick, byte, &extra)?;
         }
 
         #[test]
