@@ -14,7 +14,7 @@ export SPN_SOLC  := $(CURDIR)/tools/solc
 install: node_modules/.spn-installed
 
 node_modules/.spn-installed: package.json package-lock.json
-	npm ci --no-audit --no-fund
+	@npm ci --no-audit --no-fund >&2
 	@touch $@
 
 ## build: compile contracts (forge artifacts feed the Rust bindings) and the Rust workspace
@@ -67,8 +67,9 @@ deploy-local: install
 ## devnet: one-command local devnet (anvil, contracts, 32 stakers, every agent over libp2p) ending with a report;
 ##         pass flags with ARGS, e.g. make devnet ARGS="--json --blocks 5 --offline-provers 25%"
 devnet: install
-	$(FORGE) build
-	cargo run -p spn-cli --bin spn -- devnet $(ARGS)
+	@# Only the report goes to stdout (ARGS=--json must print valid JSON): the build's output goes to stderr.
+	@$(FORGE) build >&2
+	@cargo run -p spn-cli --bin spn -- devnet $(ARGS)
 
 ## lint: formatting (forge fmt, rustfmt), forge's Solidity lints and clippy, all as checks that change nothing
 lint: install
