@@ -1,7 +1,6 @@
 #![doc = include_str!("../README.md")]
 
 pub mod agent;
-pub mod cost;
 pub mod devnet;
 pub mod error;
 pub mod keys;
@@ -10,7 +9,7 @@ pub mod metrics;
 pub mod net;
 pub mod pool;
 pub mod runner;
-pub mod submitter;
-pub mod work;
 
 pub use error::{Error, Result};
+/// The simulated proving cost (in the agent core).
+pub use spn_core::cost;

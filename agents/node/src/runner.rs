@@ -15,7 +15,7 @@ use crate::l1::{ChainView, Deployment, Sender, L1};
 use crate::metrics::{Faults, Metrics};
 use crate::net::{P2pConfig, P2pNetwork};
 use crate::pool::{self, TxPool};
-use crate::submitter::Submitter;
+use crate::agent::SubmitterAgent as Submitter;
 
 /// Which agent a process runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

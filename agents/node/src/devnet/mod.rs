@@ -9,6 +9,7 @@ mod report;
 pub use anvil::{find_anvil, workspace_root, Anvil};
 pub use report::{BlockReport, GasStat, Report, Rewards, Stat, Withheld};
 
+use spn_core::Chain;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -28,7 +29,7 @@ use crate::l1::{ChainView, Deployment, L1Event, Sender, L1};
 use crate::metrics::{Faults, Metrics};
 use crate::net::{InProcessBus, Network, P2pConfig, P2pNetwork};
 use crate::pool::{self, TxPool};
-use crate::submitter::Submitter;
+use crate::agent::SubmitterAgent as Submitter;
 
 /// Provers that never run: a count or a fraction of the stakers.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -1,126 +1,26 @@
 //! Follows the Rollup and Staking events block by block and keeps what every agent needs: the
 //! staker set, the pending and proven chain, an L1 clock, and per-slot seeds and schedules.
 
-use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use alloy_primitives::{Address, B256, U256};
-use alloy_sol_types::SolEventInterface;
-use spn_bindings::{
-    rollup::Rollup::RollupEvents, staking::Staking::StakingEvents, Rollup, Staking,
-};
-use spn_protocol::{selection, Clock, Header, Params, SlotSchedule};
+use alloy_sol_types::Eip712Domain;
+use spn_bindings::{Rollup, Staking};
+use spn_core::{Chain, ChainState};
+use spn_protocol::{Clock, Header, Params, SlotSchedule};
 use tokio::sync::broadcast;
+
+pub use spn_core::chain::{L1Event, SlotCtx, StakerRecord};
 
 use super::{Deployment, L1};
 use crate::error::{Error, Result};
 
-/// A registered staking key and its activity window.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StakerRecord {
-    /// The staking key.
-    pub key: Address,
-    /// Where its stake and rewards go.
-    pub withdrawer: Address,
-    /// First active epoch.
-    pub activation_epoch: u64,
-    /// First inactive epoch after an exit (`u32::MAX` while not exiting).
-    pub exit_epoch: u64,
-}
-
-/// A decoded Rollup event, in L1 order.
-#[derive(Debug, Clone)]
-pub enum L1Event {
-    /// `BlockProposed` (also for a replacement).
-    Proposed {
-        /// The full header (hashes to `hash`).
-        header: Header,
-        /// Block hash.
-        hash: B256,
-        /// L1 block it was mined in.
-        l1_block: u64,
-        /// Transaction.
-        tx: B256,
-    },
-    /// `BlockReplaced`: a higher score took the slot.
-    Replaced {
-        /// Block number.
-        number: u64,
-        /// Hash of the dropped block.
-        old: B256,
-    },
-    /// `BlockProven`.
-    Proven {
-        /// Block number.
-        number: u64,
-        /// Block hash.
-        hash: B256,
-        /// Who submitted.
-        submitter: Address,
-        /// Rewards root.
-        rewards_root: B256,
-        /// Distinct provers credited.
-        distinct_provers: u64,
-        /// Committee jobs nobody was credited for.
-        unfilled_jobs: u64,
-        /// Paid to the submitter.
-        submitter_reward: U256,
-        /// Paid to the proposer's withdrawer.
-        sequencer_reward: U256,
-        /// Reserved for the provers' claims.
-        provers_reserved: U256,
-        /// Transaction (its input holds the transcript).
-        tx: B256,
-        /// Gas of the submission is not in the log; L1 block of the proof.
-        l1_block: u64,
-    },
-    /// `BlocksPruned`: blocks `from..=to` were dropped; the pending tip is `from - 1`.
-    Pruned {
-        /// First dropped number.
-        from: u64,
-        /// Last dropped number (the pending tip before pruning).
-        to: u64,
-    },
-    /// `RewardsClaimed`.
-    Claimed {
-        /// Staking key that claimed.
-        prover: Address,
-        /// Recipient.
-        recipient: Address,
-        /// Amount paid.
-        amount: U256,
-        /// Blocks in the claim.
-        blocks: u64,
-    },
-}
-
-/// Seed, active count and active keys of one slot.
-#[derive(Debug, Clone)]
-pub struct SlotCtx {
-    /// The slot.
-    pub slot: u64,
-    /// Its epoch.
-    pub epoch: u64,
-    /// `slotSeed(slot)`.
-    pub seed: B256,
-    /// `activeCount(epoch)`.
-    pub active_count: u64,
-    /// Active keys, in registration order.
-    pub stakers: Vec<Address>,
-}
-
 #[derive(Debug, Default)]
-struct Inner {
-    stakers: Vec<StakerRecord>,
-    head_number: u64,
-    head_ts: u64,
-    head_seen: Option<Instant>,
-    pending_tip: u64,
-    proven_tip: u64,
-    hashes: BTreeMap<u64, B256>,
-    headers: HashMap<B256, Header>,
-    last_rollup_event_slot: Option<u64>,
+struct Head {
+    number: u64,
+    ts: u64,
+    seen: Option<Instant>,
 }
 
 /// Shared, continuously updated view of the L1 state of one deployment.
@@ -130,10 +30,11 @@ pub struct ChainView {
     deployment: Deployment,
     params: Params,
     clock: Clock,
-    inner: Mutex<Inner>,
+    domain: Eip712Domain,
+    head: Mutex<Head>,
+    /// The events folded by the agent core's rules (shared with the simulator).
+    state: Mutex<ChainState>,
     events: broadcast::Sender<L1Event>,
-    slots: Mutex<HashMap<u64, Arc<SlotCtx>>>,
-    schedules: Mutex<HashMap<(u64, u8), Arc<SlotSchedule>>>,
 }
 
 impl ChainView {
@@ -148,18 +49,22 @@ impl ChainView {
     ) -> Result<Arc<Self>> {
         let clock = Clock::from_params(genesis_time, &params)?;
         let (events, _) = broadcast::channel(16_384);
+        let state = ChainState::new(
+            params.clone(),
+            clock,
+            deployment.chain_id,
+            deployment.rollup,
+            deployment.staking,
+        );
         let view = Arc::new(Self {
+            domain: spn_protocol::eip712::domain(deployment.chain_id, deployment.rollup),
             l1,
             deployment,
             params,
             clock,
-            inner: Mutex::new(Inner {
-                hashes: BTreeMap::from([(0, spn_protocol::eip712::genesis_hash())]),
-                ..Inner::default()
-            }),
+            head: Mutex::new(Head::default()),
+            state: Mutex::new(state),
             events,
-            slots: Mutex::new(HashMap::new()),
-            schedules: Mutex::new(HashMap::new()),
         });
         let mut next = view.deployment.deployment_block;
         next = view.sync(next).await?;
@@ -181,11 +86,11 @@ impl ChainView {
     async fn sync(&self, from: u64) -> Result<u64> {
         let (head, ts) = self.l1.head().await?;
         {
-            let mut i = self.inner.lock().unwrap();
-            if head != i.head_number || i.head_seen.is_none() {
-                i.head_number = head;
-                i.head_ts = ts;
-                i.head_seen = Some(Instant::now());
+            let mut h = self.head.lock().unwrap();
+            if head != h.number || h.seen.is_none() {
+                h.number = head;
+                h.ts = ts;
+                h.seen = Some(Instant::now());
             }
         }
         let mut start = from;
@@ -210,91 +115,12 @@ impl ChainView {
     fn apply(&self, log: &alloy::rpc::types::Log) {
         let tx = log.transaction_hash.unwrap_or_default();
         let l1_block = log.block_number.unwrap_or_default();
-        if log.address() == self.deployment.staking {
-            let Ok(ev) = StakingEvents::decode_log(&log.inner) else {
-                return;
-            };
-            let mut i = self.inner.lock().unwrap();
-            match ev.data {
-                StakingEvents::Deposited(d) => i.stakers.push(StakerRecord {
-                    key: d.key,
-                    withdrawer: d.withdrawer,
-                    activation_epoch: to_u64(d.activationEpoch),
-                    exit_epoch: spn_protocol::time::NO_EXIT,
-                }),
-                StakingEvents::ExitInitiated(e) => {
-                    if let Some(s) = i.stakers.iter_mut().find(|s| s.key == e.key) {
-                        s.exit_epoch = to_u64(e.exitEpoch);
-                    }
-                }
-                _ => {}
-            }
-            return;
-        }
-        let Ok(ev) = RollupEvents::decode_log(&log.inner) else {
-            return;
-        };
         let slot_now = self.current_slot();
-        let event = {
-            let mut i = self.inner.lock().unwrap();
-            i.last_rollup_event_slot = Some(slot_now);
-            match ev.data {
-                RollupEvents::BlockProposed(p) => {
-                    let header = Header {
-                        number: to_u64(p.number),
-                        parentHash: p.parentHash,
-                        slot: to_u64(p.slot),
-                        proposer: p.proposer,
-                        txRoot: p.txRoot,
-                        height: p.height,
-                    };
-                    i.pending_tip = header.number;
-                    let n = header.number;
-                    i.hashes.retain(|&k, _| k < n);
-                    i.hashes.insert(n, p.blockHash);
-                    i.headers.insert(p.blockHash, header.clone());
-                    Some(L1Event::Proposed {
-                        header,
-                        hash: p.blockHash,
-                        l1_block,
-                        tx,
-                    })
-                }
-                RollupEvents::BlockReplaced(r) => Some(L1Event::Replaced {
-                    number: to_u64(r.number),
-                    old: r.oldBlockHash,
-                }),
-                RollupEvents::BlocksPruned(p) => {
-                    let (from, to) = (to_u64(p.fromNumber), to_u64(p.toNumber));
-                    i.pending_tip = from.saturating_sub(1);
-                    i.hashes.retain(|&k, _| k < from);
-                    Some(L1Event::Pruned { from, to })
-                }
-                RollupEvents::BlockProven(p) => {
-                    i.proven_tip = to_u64(p.number);
-                    Some(L1Event::Proven {
-                        number: to_u64(p.number),
-                        hash: p.blockHash,
-                        submitter: p.submitter,
-                        rewards_root: p.rewardsRoot,
-                        distinct_provers: to_u64(p.distinctProvers),
-                        unfilled_jobs: to_u64(p.unfilledJobs),
-                        submitter_reward: p.submitterReward,
-                        sequencer_reward: p.sequencerReward,
-                        provers_reserved: p.proversReserved,
-                        tx,
-                        l1_block,
-                    })
-                }
-                RollupEvents::RewardsClaimed(c) => Some(L1Event::Claimed {
-                    prover: c.prover,
-                    recipient: c.recipient,
-                    amount: c.amount,
-                    blocks: to_u64(c.blocks),
-                }),
-                _ => None,
-            }
-        };
+        let event = self
+            .state
+            .lock()
+            .unwrap()
+            .apply_log(&log.inner, l1_block, tx, slot_now);
         if let Some(e) = event {
             let _ = self.events.send(e);
         }
@@ -327,12 +153,9 @@ impl ChainView {
 
     /// Estimated L1 time now: the latest block's timestamp plus the time since it was seen.
     pub fn now(&self) -> f64 {
-        let i = self.inner.lock().unwrap();
-        let elapsed = i
-            .head_seen
-            .map(|t| t.elapsed().as_secs_f64())
-            .unwrap_or(0.0);
-        i.head_ts as f64 + elapsed
+        let h = self.head.lock().unwrap();
+        let elapsed = h.seen.map(|t| t.elapsed().as_secs_f64()).unwrap_or(0.0);
+        h.ts as f64 + elapsed
     }
 
     /// Current slot by [`Self::now`].
@@ -348,60 +171,28 @@ impl ChainView {
 
     /// Latest L1 block number seen.
     pub fn head_number(&self) -> u64 {
-        self.inner.lock().unwrap().head_number
-    }
-
-    /// `(pendingTip, provenTip)` as followed.
-    pub fn tips(&self) -> (u64, u64) {
-        let i = self.inner.lock().unwrap();
-        (i.pending_tip, i.proven_tip)
-    }
-
-    /// Hash of a pending or proven number.
-    pub fn hash_of(&self, number: u64) -> Option<B256> {
-        self.inner.lock().unwrap().hashes.get(&number).copied()
-    }
-
-    /// Header of a proposed block.
-    pub fn header(&self, hash: &B256) -> Option<Header> {
-        self.inner.lock().unwrap().headers.get(hash).cloned()
+        self.head.lock().unwrap().number
     }
 
     /// Whether the block is on the pending chain now.
     pub fn is_canonical(&self, hash: &B256) -> bool {
-        let i = self.inner.lock().unwrap();
-        i.headers
-            .get(hash)
-            .is_some_and(|h| i.hashes.get(&h.number) == Some(hash))
-    }
-
-    /// Slot of the latest Rollup event seen, if any.
-    pub fn last_rollup_event_slot(&self) -> Option<u64> {
-        self.inner.lock().unwrap().last_rollup_event_slot
+        self.header(hash)
+            .is_some_and(|h| self.hash_of(h.number) == Some(*hash))
     }
 
     /// Every registered staker.
     pub fn stakers(&self) -> Vec<StakerRecord> {
-        self.inner.lock().unwrap().stakers.clone()
+        self.state.lock().unwrap().stakers().to_vec()
     }
 
-    /// The staker record of `key`.
-    pub fn staker(&self, key: Address) -> Option<StakerRecord> {
-        self.inner
-            .lock()
-            .unwrap()
-            .stakers
-            .iter()
-            .find(|s| s.key == key)
-            .copied()
-    }
-
-    /// Seed, N and active keys of `slot` (cached once its epoch has started, when they are final).
-    pub async fn slot_ctx(&self, slot: u64) -> Result<Arc<SlotCtx>> {
-        if let Some(c) = self.slots.lock().unwrap().get(&slot) {
-            return Ok(c.clone());
-        }
+    /// Reads the per-epoch values of `slot`'s epoch from L1 if the state lacks them, so the
+    /// agent core can read the slot synchronously. Values of an epoch not yet started are not
+    /// final and are never kept.
+    pub async fn warm(&self, slot: u64) -> Result<()> {
         let epoch = self.clock.epoch_of(slot);
+        if self.state.lock().unwrap().has_epoch(epoch) {
+            return Ok(());
+        }
         let d = &self.deployment;
         let epoch_seed = self
             .l1
@@ -421,47 +212,66 @@ impl ChainView {
                 },
             )
             .await?;
-        let stakers: Vec<Address> = self
-            .stakers()
-            .iter()
-            .filter(|s| spn_protocol::time::is_active(s.activation_epoch, s.exit_epoch, epoch))
-            .map(|s| s.key)
-            .collect();
-        let ctx = Arc::new(SlotCtx {
-            slot,
-            epoch,
-            seed: selection::slot_seed(epoch_seed, slot),
-            active_count: to_u64(active),
-            stakers,
-        });
         if epoch <= self.clock.epoch_of(self.current_slot()) {
-            self.slots.lock().unwrap().insert(slot, ctx.clone());
+            self.state
+                .lock()
+                .unwrap()
+                .set_epoch(epoch, epoch_seed, to_u64(active));
         }
-        Ok(ctx)
+        Ok(())
+    }
+
+    /// Seed, N and active keys of `slot` (read from L1 if needed).
+    pub async fn slot_ctx(&self, slot: u64) -> Result<Arc<SlotCtx>> {
+        self.warm(slot).await?;
+        self.state
+            .lock()
+            .unwrap()
+            .slot_ctx_mut(slot)
+            .ok_or_else(|| Error::Config(format!("slot {slot}: its epoch has not started")))
     }
 
     /// The work schedule of a block of `height` in `slot`.
     pub async fn schedule(&self, slot: u64, height: u8) -> Result<Arc<SlotSchedule>> {
-        if let Some(s) = self.schedules.lock().unwrap().get(&(slot, height)) {
-            return Ok(s.clone());
-        }
-        let ctx = self.slot_ctx(slot).await?;
-        let s = Arc::new(
-            SlotSchedule::build(
-                &self.params,
-                height,
-                ctx.seed,
-                ctx.active_count,
-                &ctx.stakers,
-            )
-            .map_err(Error::from)?,
-        );
-        let mut cache = self.schedules.lock().unwrap();
-        if cache.len() > 512 {
-            cache.retain(|(s, _), _| s + 64 > slot);
-        }
-        cache.insert((slot, height), s.clone());
-        Ok(s)
+        self.warm(slot).await?;
+        self.state
+            .lock()
+            .unwrap()
+            .schedule_mut(slot, height)
+            .ok_or_else(|| Error::Config(format!("slot {slot}: no schedule of height {height}")))
+    }
+}
+
+impl Chain for ChainView {
+    fn params(&self) -> &Params {
+        &self.params
+    }
+    fn clock(&self) -> &Clock {
+        &self.clock
+    }
+    fn domain(&self) -> &Eip712Domain {
+        &self.domain
+    }
+    fn slot_ctx(&self, slot: u64) -> Option<Arc<SlotCtx>> {
+        self.state.lock().unwrap().slot_ctx_mut(slot)
+    }
+    fn schedule(&self, slot: u64, height: u8) -> Option<Arc<SlotSchedule>> {
+        self.state.lock().unwrap().schedule_mut(slot, height)
+    }
+    fn tips(&self) -> (u64, u64) {
+        self.state.lock().unwrap().tips()
+    }
+    fn hash_of(&self, number: u64) -> Option<B256> {
+        self.state.lock().unwrap().hash_of(number)
+    }
+    fn header(&self, hash: &B256) -> Option<Header> {
+        self.state.lock().unwrap().header(hash)
+    }
+    fn last_rollup_event_slot(&self) -> Option<u64> {
+        self.state.lock().unwrap().last_rollup_event_slot()
+    }
+    fn staker(&self, key: Address) -> Option<StakerRecord> {
+        self.state.lock().unwrap().staker(key)
     }
 }
 

@@ -5,7 +5,7 @@ mod deployment;
 mod follower;
 
 pub use deployment::Deployment;
-pub use follower::{ChainView, L1Event, StakerRecord};
+pub use follower::{ChainView, L1Event, SlotCtx, StakerRecord};
 
 use std::time::Duration;
 
@@ -278,7 +278,7 @@ impl Sender {
         })
     }
 
-    async fn send_raw(
+    pub(crate) async fn send_raw(
         &self,
         what: &str,
         to: TxKind,

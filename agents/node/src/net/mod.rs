@@ -6,8 +6,13 @@
 //! TCP, noise, yamux); [`InProcessBus`] connects agents that run in one process without sockets. Every payload is `abi.encode` of the tuples of §15.1 and is decoded and checked by the
 //! receiving agent ([`messages`]), never trusted.
 
-pub mod messages;
 pub mod p2p;
+
+/// Wire payloads and their stateless checks live in the agent core, shared with the simulator.
+pub use spn_core::messages;
+pub use spn_core::messages::{
+    Topic, MAX_BODY_BYTES, MAX_RESULTS_BYTES, MAX_RESULTS_PER_JOB, MAX_RESULT_JOBS, MAX_TX_BYTES,
+};
 
 pub use p2p::{P2pConfig, P2pNetwork};
 
@@ -20,36 +25,6 @@ use tokio::sync::mpsc;
 
 use crate::error::{Error, Result};
 
-/// Gossip topics (`/spn/<chainId>/<rollup>/<topic>`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Topic {
-    /// `(Header, Signature)` signed by the proposer.
-    Proposal,
-    /// `(uint64 slot, bytes32 blockHash, Signature)`.
-    Attestation,
-    /// `(bytes32 blockHash, uint32 job, bytes32 output, address prover, Signature)`.
-    JobResult,
-}
-
-impl Topic {
-    /// Largest accepted payload (§15.1).
-    pub fn max_size(self) -> usize {
-        match self {
-            Topic::Proposal => 1024,
-            Topic::Attestation | Topic::JobResult => 256,
-        }
-    }
-
-    /// Topic name.
-    pub fn name(self) -> &'static str {
-        match self {
-            Topic::Proposal => "proposal",
-            Topic::Attestation => "attestation",
-            Topic::JobResult => "job-result",
-        }
-    }
-}
-
 /// A gossip message as received.
 #[derive(Debug, Clone)]
 pub struct Inbound {
@@ -60,18 +35,6 @@ pub struct Inbound {
     /// Raw payload (checked by the receiver).
     pub payload: Bytes,
 }
-
-/// Largest block body response (§15.1): 16 MiB.
-pub const MAX_BODY_BYTES: usize = 16 << 20;
-/// Largest transaction (§15.1).
-pub const MAX_TX_BYTES: usize = 4096;
-
-/// Most job ids in one `job-results/1` request (§15.1).
-pub const MAX_RESULT_JOBS: usize = 1024;
-/// Most results per job in one `job-results/1` response (§15.1).
-pub const MAX_RESULTS_PER_JOB: usize = 4;
-/// Largest `job-results/1` response (§15.1): 1 MiB of encoded results.
-pub const MAX_RESULTS_BYTES: usize = 1 << 20;
 
 /// Signed job results a peer serves to `job-results/1` requests: per block and job, up to
 /// [`MAX_RESULTS_PER_JOB`] encoded `job-result` payloads (the first ones checked).
@@ -319,5 +282,27 @@ impl Network for BusHandle {
                 ))),
             }
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn result_store_answers_at_most_four_per_job_and_only_requested_jobs() {
+        let bh = B256::repeat_byte(1);
+        let store = ResultStore::default();
+        for i in 0..6u8 {
+            store.insert(bh, 1, Bytes::from(vec![i; 8]));
+        }
+        let two = Bytes::from(vec![0xaa; 8]);
+        store.insert(bh, 2, two.clone());
+        store.insert(bh, 2, two.clone());
+        assert_eq!(store.answer(bh, &[1]).len(), MAX_RESULTS_PER_JOB);
+        assert_eq!(store.answer(bh, &[2, 2]), vec![two]);
+        assert!(store.answer(B256::ZERO, &[1]).is_empty());
+        store.forget(&[bh]);
+        assert!(store.answer(bh, &[1, 2]).is_empty());
     }
 }

@@ -8,9 +8,48 @@ use spn_protocol::{CompactSignature, Header};
 
 use serde::{Deserialize, Serialize};
 
-use super::{
-    Topic, MAX_BODY_BYTES, MAX_RESULTS_BYTES, MAX_RESULTS_PER_JOB, MAX_RESULT_JOBS, MAX_TX_BYTES,
-};
+/// Gossip topics (`/spn/<chainId>/<rollup>/<topic>`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Topic {
+    /// `(Header, Signature)` signed by the proposer.
+    Proposal,
+    /// `(uint64 slot, bytes32 blockHash, Signature)`.
+    Attestation,
+    /// `(bytes32 blockHash, uint32 job, bytes32 output, address prover, Signature)`.
+    JobResult,
+}
+
+impl Topic {
+    /// Largest accepted payload (§15.1).
+    pub fn max_size(self) -> usize {
+        match self {
+            Topic::Proposal => 1024,
+            Topic::Attestation | Topic::JobResult => 256,
+        }
+    }
+
+    /// Topic name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Topic::Proposal => "proposal",
+            Topic::Attestation => "attestation",
+            Topic::JobResult => "job-result",
+        }
+    }
+}
+
+/// Largest block body response (§15.1): 16 MiB.
+pub const MAX_BODY_BYTES: usize = 16 << 20;
+/// Largest transaction (§15.1).
+pub const MAX_TX_BYTES: usize = 4096;
+
+/// Most job ids in one `job-results/1` request (§15.1).
+pub const MAX_RESULT_JOBS: usize = 1024;
+/// Most results per job in one `job-results/1` response (§15.1).
+pub const MAX_RESULTS_PER_JOB: usize = 4;
+/// Largest `job-results/1` response (§15.1): 1 MiB of encoded results.
+pub const MAX_RESULTS_BYTES: usize = 1 << 20;
+
 
 sol! {
     /// Signed by a proposer when it announces its block (network only, §11.2).
@@ -507,18 +546,6 @@ mod tests {
         assert!(check_results_response(&big, &huge, &d)
             .unwrap_err()
             .contains("bytes"));
-
-        // The store answers with at most 4 per job and only requested jobs.
-        let store = crate::net::ResultStore::default();
-        for i in 0..6u8 {
-            store.insert(bh, 1, Bytes::from(vec![i; 8]));
-        }
-        store.insert(bh, 2, res(2).encode());
-        assert_eq!(store.answer(bh, &[1]).len(), MAX_RESULTS_PER_JOB);
-        assert_eq!(store.answer(bh, &[2, 2]), vec![res(2).encode()]);
-        assert!(store.answer(B256::ZERO, &[1]).is_empty());
-        store.forget(&[bh]);
-        assert!(store.answer(bh, &[1, 2]).is_empty());
     }
 
     #[test]

@@ -6,8 +6,8 @@ use std::ops::Range;
 use alloy_primitives::{Address, B256, U256};
 use spn_protocol::{selection, CompactSignature, Schedule};
 
-use crate::l1::ChainView;
-use crate::net::messages::{JobResultMsg, Reject};
+use crate::chain::Chain;
+use crate::messages::{JobResultMsg, Reject};
 
 /// A checked job result.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -40,18 +40,17 @@ impl Candidate {
 /// Checks a job result of a block the L1 follower knows: job in range, signer eligible as the
 /// verifier checks it (active, in the round's committee, job in its neighbourhood) or the block's
 /// proposer, and the output equal to `outputs[job]` when the body is known.
-pub async fn check_job_result(
-    view: &ChainView,
+pub fn check_job_result(
+    chain: &dyn Chain,
     m: &JobResultMsg,
     outputs: Option<&[B256]>,
 ) -> Result<Candidate, Reject> {
-    let header = view
+    let header = chain
         .header(&m.block_hash)
         .ok_or_else(|| "unknown block".to_string())?;
-    let sched = view
+    let sched = chain
         .schedule(header.slot, header.height)
-        .await
-        .map_err(|e| format!("no schedule: {e}"))?;
+        .ok_or_else(|| format!("no schedule for slot {}", header.slot))?;
     let s = sched.schedule();
     if m.job >= s.total_jobs() {
         return Err(format!("job {} >= totalJobs {}", m.job, s.total_jobs()));
@@ -61,10 +60,9 @@ pub async fn check_job_result(
             return Err(format!("wrong output for job {}", m.job));
         }
     }
-    let ctx = view
+    let ctx = chain
         .slot_ctx(header.slot)
-        .await
-        .map_err(|e| format!("no slot context: {e}"))?;
+        .ok_or_else(|| format!("no slot context for slot {}", header.slot))?;
     let score = selection::score(m.prover, ctx.seed);
     let mut c = Candidate {
         prover: m.prover,

@@ -1,0 +1,401 @@
+//! What the agent core knows of L1: the Rollup and Staking events, in L1 order, folded into a
+//! [`ChainState`] (staker set, pending and proven chain, headers), and per-slot seeds and
+//! schedules. No RPC here: the runtime reads logs and the two per-epoch values the state cannot
+//! derive (`Rollup.epochSeed`, `Staking.activeCount`) and hands them in; the core reads the state
+//! through [`Chain`].
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use alloy_primitives::{Address, Log, B256, U256};
+use alloy_sol_types::{Eip712Domain, SolEventInterface};
+use spn_bindings::{rollup::Rollup::RollupEvents, staking::Staking::StakingEvents};
+use spn_protocol::{eip712, selection, Clock, Header, Params, SlotSchedule};
+
+/// A registered staking key and its activity window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StakerRecord {
+    /// The staking key.
+    pub key: Address,
+    /// Where its stake and rewards go.
+    pub withdrawer: Address,
+    /// First active epoch.
+    pub activation_epoch: u64,
+    /// First inactive epoch after an exit (`u32::MAX` while not exiting).
+    pub exit_epoch: u64,
+}
+
+/// A decoded Rollup event, in L1 order.
+#[derive(Debug, Clone)]
+pub enum L1Event {
+    /// `BlockProposed` (also for a replacement).
+    Proposed {
+        /// The full header (hashes to `hash`).
+        header: Header,
+        /// Block hash.
+        hash: B256,
+        /// L1 block it was mined in.
+        l1_block: u64,
+        /// Transaction.
+        tx: B256,
+    },
+    /// `BlockReplaced`: a higher score took the slot.
+    Replaced {
+        /// Block number.
+        number: u64,
+        /// Hash of the dropped block.
+        old: B256,
+    },
+    /// `BlockProven`.
+    Proven {
+        /// Block number.
+        number: u64,
+        /// Block hash.
+        hash: B256,
+        /// Who submitted.
+        submitter: Address,
+        /// Rewards root.
+        rewards_root: B256,
+        /// Distinct provers credited.
+        distinct_provers: u64,
+        /// Committee jobs nobody was credited for.
+        unfilled_jobs: u64,
+        /// Credited to the submitter.
+        submitter_reward: U256,
+        /// Credited to the proposer's withdrawer.
+        sequencer_reward: U256,
+        /// Reserved for the provers' claims.
+        provers_reserved: U256,
+        /// Transaction (its input holds the transcript).
+        tx: B256,
+        /// L1 block of the proof.
+        l1_block: u64,
+    },
+    /// `BlocksPruned`: blocks `from..=to` were dropped; the pending tip is `from - 1`.
+    Pruned {
+        /// First dropped number.
+        from: u64,
+        /// Last dropped number (the pending tip before pruning).
+        to: u64,
+    },
+    /// `RewardsClaimed`.
+    Claimed {
+        /// Staking key that claimed.
+        prover: Address,
+        /// Recipient.
+        recipient: Address,
+        /// Amount paid.
+        amount: U256,
+        /// Blocks in the claim.
+        blocks: u64,
+    },
+}
+
+/// Seed, active count and active keys of one slot.
+#[derive(Debug, Clone)]
+pub struct SlotCtx {
+    /// The slot.
+    pub slot: u64,
+    /// Its epoch.
+    pub epoch: u64,
+    /// `slotSeed(slot)`.
+    pub seed: B256,
+    /// `activeCount(epoch)`.
+    pub active_count: u64,
+    /// Active keys, in registration order.
+    pub stakers: Vec<Address>,
+}
+
+impl SlotCtx {
+    /// Whether `key` is active in the slot's epoch.
+    pub fn is_active(&self, key: &Address) -> bool {
+        self.stakers.contains(key)
+    }
+}
+
+/// Read access to L1 as the core needs it; every answer comes from state already held, never
+/// from a request.
+pub trait Chain {
+    /// Protocol parameters of the deployment.
+    fn params(&self) -> &Params;
+    /// The L1 slot clock.
+    fn clock(&self) -> &Clock;
+    /// The EIP-712 domain (chain id and Rollup).
+    fn domain(&self) -> &Eip712Domain;
+    /// Seed, N and active keys of `slot`, if known.
+    fn slot_ctx(&self, slot: u64) -> Option<Arc<SlotCtx>>;
+    /// The work schedule of a block of `height` in `slot`, if the slot is known.
+    fn schedule(&self, slot: u64, height: u8) -> Option<Arc<SlotSchedule>>;
+    /// `(pendingTip, provenTip)`.
+    fn tips(&self) -> (u64, u64);
+    /// Hash of pending block `number`.
+    fn hash_of(&self, number: u64) -> Option<B256>;
+    /// Header of a block seen on L1.
+    fn header(&self, hash: &B256) -> Option<Header>;
+    /// Slot of the latest Rollup event (for seed sampling, §6.4).
+    fn last_rollup_event_slot(&self) -> Option<u64>;
+    /// The staker record of `key`.
+    fn staker(&self, key: Address) -> Option<StakerRecord>;
+}
+
+/// The state folded from a deployment's events, and its per-slot caches.
+#[derive(Debug, Clone)]
+pub struct ChainState {
+    params: Params,
+    clock: Clock,
+    domain: Eip712Domain,
+    rollup: Address,
+    staking: Address,
+    stakers: Vec<StakerRecord>,
+    pending_tip: u64,
+    proven_tip: u64,
+    hashes: BTreeMap<u64, B256>,
+    headers: HashMap<B256, Header>,
+    last_rollup_event_slot: Option<u64>,
+    /// `(epochSeed, activeCount)` per epoch, handed in by the runtime.
+    epochs: HashMap<u64, (U256, u64)>,
+    slots: HashMap<u64, Arc<SlotCtx>>,
+    schedules: HashMap<(u64, u8), Arc<SlotSchedule>>,
+}
+
+impl ChainState {
+    /// An empty state of the deployment at `rollup`/`staking` on `chain_id`.
+    pub fn new(
+        params: Params,
+        clock: Clock,
+        chain_id: u64,
+        rollup: Address,
+        staking: Address,
+    ) -> Self {
+        Self {
+            params,
+            clock,
+            domain: eip712::domain(chain_id, rollup),
+            rollup,
+            staking,
+            stakers: Vec::new(),
+            pending_tip: 0,
+            proven_tip: 0,
+            hashes: BTreeMap::from([(0, eip712::genesis_hash())]),
+            headers: HashMap::new(),
+            last_rollup_event_slot: None,
+            epochs: HashMap::new(),
+            slots: HashMap::new(),
+            schedules: HashMap::new(),
+        }
+    }
+
+    /// Every registered staker, in registration order.
+    pub fn stakers(&self) -> &[StakerRecord] {
+        &self.stakers
+    }
+
+    /// Whether the per-epoch values of `epoch` are known.
+    pub fn has_epoch(&self, epoch: u64) -> bool {
+        self.epochs.contains_key(&epoch)
+    }
+
+    /// Records `Rollup.epochSeed(epoch)` and `Staking.activeCount(epoch)`; the runtime calls it
+    /// once the epoch has started (when both are final).
+    pub fn set_epoch(&mut self, epoch: u64, epoch_seed: U256, active_count: u64) {
+        self.epochs.insert(epoch, (epoch_seed, active_count));
+        if self.slots.len() > 4096 {
+            self.slots.clear();
+        }
+        if self.schedules.len() > 512 {
+            let newest = self.schedules.keys().map(|k| k.0).max().unwrap_or(0);
+            self.schedules.retain(|(s, _), _| s + 64 > newest);
+        }
+    }
+
+    /// Applies one log of the Rollup or the Staking contract, mined in `l1_block` by `tx`, seen
+    /// in `slot_now`; returns the Rollup event it is, if the agents act on it.
+    pub fn apply_log(
+        &mut self,
+        log: &Log,
+        l1_block: u64,
+        tx: B256,
+        slot_now: u64,
+    ) -> Option<L1Event> {
+        if log.address == self.staking {
+            match StakingEvents::decode_log(log).ok()?.data {
+                StakingEvents::Deposited(d) => self.stakers.push(StakerRecord {
+                    key: d.key,
+                    withdrawer: d.withdrawer,
+                    activation_epoch: to_u64(d.activationEpoch),
+                    exit_epoch: spn_protocol::time::NO_EXIT,
+                }),
+                StakingEvents::ExitInitiated(e) => {
+                    if let Some(s) = self.stakers.iter_mut().find(|s| s.key == e.key) {
+                        s.exit_epoch = to_u64(e.exitEpoch);
+                    }
+                }
+                _ => {}
+            }
+            // The active set of an epoch changes only at epoch boundaries; cached contexts of
+            // epochs not yet started are never kept, so nothing cached goes stale here.
+            return None;
+        }
+        if log.address != self.rollup {
+            return None;
+        }
+        let ev = RollupEvents::decode_log(log).ok()?;
+        self.last_rollup_event_slot = Some(slot_now);
+        match ev.data {
+            RollupEvents::BlockProposed(p) => {
+                let header = Header {
+                    number: to_u64(p.number),
+                    parentHash: p.parentHash,
+                    slot: to_u64(p.slot),
+                    proposer: p.proposer,
+                    txRoot: p.txRoot,
+                    height: p.height,
+                };
+                self.pending_tip = header.number;
+                let n = header.number;
+                self.hashes.retain(|&k, _| k < n);
+                self.hashes.insert(n, p.blockHash);
+                self.headers.insert(p.blockHash, header.clone());
+                Some(L1Event::Proposed {
+                    header,
+                    hash: p.blockHash,
+                    l1_block,
+                    tx,
+                })
+            }
+            RollupEvents::BlockReplaced(r) => Some(L1Event::Replaced {
+                number: to_u64(r.number),
+                old: r.oldBlockHash,
+            }),
+            RollupEvents::BlocksPruned(p) => {
+                let (from, to) = (to_u64(p.fromNumber), to_u64(p.toNumber));
+                self.pending_tip = from.saturating_sub(1);
+                self.hashes.retain(|&k, _| k < from);
+                Some(L1Event::Pruned { from, to })
+            }
+            RollupEvents::BlockProven(p) => {
+                self.proven_tip = to_u64(p.number);
+                Some(L1Event::Proven {
+                    number: to_u64(p.number),
+                    hash: p.blockHash,
+                    submitter: p.submitter,
+                    rewards_root: p.rewardsRoot,
+                    distinct_provers: to_u64(p.distinctProvers),
+                    unfilled_jobs: to_u64(p.unfilledJobs),
+                    submitter_reward: p.submitterReward,
+                    sequencer_reward: p.sequencerReward,
+                    provers_reserved: p.proversReserved,
+                    tx,
+                    l1_block,
+                })
+            }
+            RollupEvents::RewardsClaimed(c) => Some(L1Event::Claimed {
+                prover: c.prover,
+                recipient: c.recipient,
+                amount: c.amount,
+                blocks: to_u64(c.blocks),
+            }),
+            _ => None,
+        }
+    }
+
+    /// The context of `slot`, built (and cached) from the epoch's values if they are known.
+    pub fn slot_ctx_mut(&mut self, slot: u64) -> Option<Arc<SlotCtx>> {
+        if let Some(c) = self.slots.get(&slot) {
+            return Some(c.clone());
+        }
+        let c = Arc::new(self.build_ctx(slot)?);
+        self.slots.insert(slot, c.clone());
+        Some(c)
+    }
+
+    /// The schedule of `(slot, height)`, built (and cached) if the slot's context is known.
+    pub fn schedule_mut(&mut self, slot: u64, height: u8) -> Option<Arc<SlotSchedule>> {
+        if let Some(s) = self.schedules.get(&(slot, height)) {
+            return Some(s.clone());
+        }
+        let ctx = self.slot_ctx_mut(slot)?;
+        let s = Arc::new(
+            SlotSchedule::build(
+                &self.params,
+                height,
+                ctx.seed,
+                ctx.active_count,
+                &ctx.stakers,
+            )
+            .ok()?,
+        );
+        self.schedules.insert((slot, height), s.clone());
+        Some(s)
+    }
+
+    fn build_ctx(&self, slot: u64) -> Option<SlotCtx> {
+        let epoch = self.clock.epoch_of(slot);
+        let &(epoch_seed, active_count) = self.epochs.get(&epoch)?;
+        let stakers = self
+            .stakers
+            .iter()
+            .filter(|s| spn_protocol::time::is_active(s.activation_epoch, s.exit_epoch, epoch))
+            .map(|s| s.key)
+            .collect();
+        Some(SlotCtx {
+            slot,
+            epoch,
+            seed: selection::slot_seed(epoch_seed, slot),
+            active_count,
+            stakers,
+        })
+    }
+}
+
+impl Chain for ChainState {
+    fn params(&self) -> &Params {
+        &self.params
+    }
+    fn clock(&self) -> &Clock {
+        &self.clock
+    }
+    fn domain(&self) -> &Eip712Domain {
+        &self.domain
+    }
+    fn slot_ctx(&self, slot: u64) -> Option<Arc<SlotCtx>> {
+        match self.slots.get(&slot) {
+            Some(c) => Some(c.clone()),
+            None => self.build_ctx(slot).map(Arc::new),
+        }
+    }
+    fn schedule(&self, slot: u64, height: u8) -> Option<Arc<SlotSchedule>> {
+        if let Some(s) = self.schedules.get(&(slot, height)) {
+            return Some(s.clone());
+        }
+        let ctx = self.slot_ctx(slot)?;
+        SlotSchedule::build(
+            &self.params,
+            height,
+            ctx.seed,
+            ctx.active_count,
+            &ctx.stakers,
+        )
+        .ok()
+        .map(Arc::new)
+    }
+    fn tips(&self) -> (u64, u64) {
+        (self.pending_tip, self.proven_tip)
+    }
+    fn hash_of(&self, number: u64) -> Option<B256> {
+        self.hashes.get(&number).copied()
+    }
+    fn header(&self, hash: &B256) -> Option<Header> {
+        self.headers.get(hash).cloned()
+    }
+    fn last_rollup_event_slot(&self) -> Option<u64> {
+        self.last_rollup_event_slot
+    }
+    fn staker(&self, key: Address) -> Option<StakerRecord> {
+        self.stakers.iter().find(|s| s.key == key).copied()
+    }
+}
+
+fn to_u64(x: U256) -> u64 {
+    u64::try_from(x).unwrap_or(u64::MAX)
+}

@@ -1,0 +1,204 @@
+//! The claiming part of the prover role: for every proven block whose committee the key was on,
+//! it rebuilds the rewards tree from the block's transcript, checks its root against the
+//! `BlockProven` event, and claims its shares in batches (§13.3).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use alloy_primitives::{Address, B256, U256};
+use spn_bindings::{rollup::IRollup, Rollup};
+use spn_protocol::{transcript, SlotSchedule, Transcript};
+
+use crate::io::{Cx, L1Call, Output};
+use crate::proving::short;
+
+/// Claim transaction ids have this bit set (other roles' ids never do).
+const CLAIM_ID: u64 = 1 << 63;
+
+#[derive(Debug)]
+struct Pending {
+    sched: Arc<SlotSchedule>,
+    rewards_root: B256,
+}
+
+/// The claims of one key.
+#[derive(Debug)]
+pub struct Claims {
+    me: Address,
+    recipient: Address,
+    batch: usize,
+    pending: HashMap<u64, Pending>,
+    unclaimed: Vec<IRollup::ClaimItem>,
+    in_flight: Option<u64>,
+    next_id: u64,
+    proven_seen: u64,
+    /// `ClaimNow` requests: answered once every share up to the block is claimed.
+    waiting: usize,
+    upto: Option<u64>,
+    paid: U256,
+}
+
+impl Claims {
+    /// Claims of `me`, paid to `recipient`, in batches of `batch` blocks.
+    pub fn new(me: Address, recipient: Address, batch: usize) -> Self {
+        Self {
+            me,
+            recipient,
+            batch: batch.max(1),
+            pending: HashMap::new(),
+            unclaimed: Vec::new(),
+            in_flight: None,
+            next_id: 0,
+            proven_seen: 0,
+            waiting: 0,
+            upto: None,
+            paid: U256::ZERO,
+        }
+    }
+
+    /// Block `number` was proven; with `share` (the key was on its committee) its transcript
+    /// is fetched to build the claim.
+    pub fn on_proven(
+        &mut self,
+        cx: &mut Cx<'_>,
+        number: u64,
+        tx: B256,
+        rewards_root: B256,
+        share: Option<Arc<SlotSchedule>>,
+    ) {
+        self.proven_seen = self.proven_seen.max(number);
+        if let Some(sched) = share {
+            self.pending.insert(
+                number,
+                Pending {
+                    sched,
+                    rewards_root,
+                },
+            );
+            cx.emit(Output::FetchTranscript { number, tx });
+        }
+        self.check_request(cx);
+    }
+
+    /// The transcript of block `number` arrived.
+    pub fn on_transcript(
+        &mut self,
+        cx: &mut Cx<'_>,
+        number: u64,
+        t: Result<Arc<Transcript>, String>,
+    ) {
+        let Some(p) = self.pending.remove(&number) else {
+            return;
+        };
+        match t {
+            Ok(t) => {
+                if let Some(item) = self.item(number, &t, &p) {
+                    self.unclaimed.push(item);
+                    if self.unclaimed.len() >= self.batch {
+                        self.claim(cx);
+                    }
+                }
+            }
+            Err(e) => {
+                tracing::warn!(target: "spn::prover", agent = %short(self.me), "block {number}: transcript unavailable: {e}")
+            }
+        }
+        self.check_request(cx);
+    }
+
+    fn item(&self, number: u64, t: &Transcript, p: &Pending) -> Option<IRollup::ClaimItem> {
+        let s = p.sched.schedule();
+        let leaves: Vec<(Address, u64)> = t
+            .provers
+            .iter()
+            .map(|pr| {
+                let cost = pr
+                    .contributions
+                    .iter()
+                    .map(|c| s.job_cost(c.job).unwrap_or(0))
+                    .sum();
+                (pr.prover, cost)
+            })
+            .collect();
+        let hashes: Vec<B256> = leaves
+            .iter()
+            .map(|&(pr, c)| transcript::rewards_leaf(pr, c))
+            .collect();
+        if transcript::rewards_root(&hashes) != p.rewards_root {
+            tracing::warn!(target: "spn::prover", "block {number}: rewards root mismatch");
+            return None;
+        }
+        let index = leaves.iter().position(|&(pr, _)| pr == self.me)?;
+        let proof = transcript::rewards_proof(&hashes, index).ok()?;
+        Some(IRollup::ClaimItem {
+            blockNumber: number,
+            cost: leaves[index].1,
+            proof,
+        })
+    }
+
+    /// Claims every outstanding share once block `upto` is seen proven.
+    pub fn claim_now(&mut self, cx: &mut Cx<'_>, upto: u64) {
+        self.waiting += 1;
+        self.upto = Some(self.upto.unwrap_or(0).max(upto));
+        self.check_request(cx);
+    }
+
+    fn check_request(&mut self, cx: &mut Cx<'_>) {
+        let Some(upto) = self.upto else {
+            return;
+        };
+        if self.proven_seen < upto || !self.pending.is_empty() || self.in_flight.is_some() {
+            return;
+        }
+        if !self.unclaimed.is_empty() {
+            self.claim(cx);
+            return;
+        }
+        self.upto = None;
+        let paid = std::mem::take(&mut self.paid);
+        for _ in 0..std::mem::take(&mut self.waiting) {
+            cx.emit(Output::ClaimAnswered(paid));
+        }
+    }
+
+    fn claim(&mut self, cx: &mut Cx<'_>) {
+        if self.in_flight.is_some() || self.unclaimed.is_empty() {
+            return;
+        }
+        let items = std::mem::take(&mut self.unclaimed);
+        let id = CLAIM_ID | self.next_id;
+        self.next_id += 1;
+        self.in_flight = Some(id);
+        cx.emit(Output::Send {
+            id,
+            call: L1Call::Claim(Rollup::claimCall {
+                recipient: self.recipient,
+                items,
+            }),
+            gas_limit: None,
+        });
+    }
+
+    /// A transaction finished; returns true if it was a claim.
+    pub fn on_tx_done(
+        &mut self,
+        cx: &mut Cx<'_>,
+        id: u64,
+        result: &Result<crate::io::TxOutcome, String>,
+    ) -> bool {
+        if self.in_flight != Some(id) {
+            return false;
+        }
+        self.in_flight = None;
+        match result {
+            Ok(o) => {
+                self.paid += o.paid;
+                tracing::info!(target: "spn::prover", agent = %short(self.me), "claimed {} (gas {})", o.paid, o.gas_used);
+            }
+            Err(e) => tracing::warn!(target: "spn::prover", agent = %short(self.me), "claim failed: {e}"),
+        }
+        self.check_request(cx);
+        true
+    }
+}

@@ -1,0 +1,496 @@
+//! The submitter role (anyone): it follows every block, collects and checks the published job
+//! results, and once the tree is complete (the proposer's root result is in) assembles the
+//! packed transcript with the merge rule of §9.4, checks it with the protocol crate's verifier
+//! mirror, and submits the blocks in order before their deadline. The eager submitter also
+//! prunes blocks whose window has passed and samples the seed in epochs without any Rollup
+//! transaction (§6.4).
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use alloy_primitives::{Bytes, B256};
+use spn_bindings::Rollup;
+use spn_protocol::{transcript, tree::BlockTree, Header, SlotSchedule, TranscriptBuilder};
+
+use crate::faults::Faults;
+use crate::io::{Cx, Input, L1Call, Note, Output, ResultsTag, Timer, TxOutcome};
+use crate::messages::JobResultMsg;
+use crate::proving::{check_body, short_hash};
+use crate::work::{check_job_result, Candidate};
+use crate::L1Event;
+
+/// A block whose tree is incomplete this long (seconds) after its proposal has its missing
+/// results requested (`job-results/1`), then again every `RESULTS_RETRY`, at most
+/// `RESULTS_TRIES` times.
+const RESULTS_AFTER: f64 = 4.0;
+const RESULTS_RETRY: f64 = 3.0;
+const RESULTS_TRIES: u32 = 10;
+/// Body fetches per block, and the wait between them.
+const BODY_TRIES: u32 = 40;
+const BODY_RETRY: f64 = 0.5;
+/// Wait before submitting again after a rejected submission.
+const SUBMIT_RETRY: f64 = 2.0;
+const HELD_MAX: usize = 4096;
+const HELD_FOR: f64 = 12.0;
+
+/// How the submitter picks what goes into a transcript: the honest rule, or a rational
+/// deviation the simulator measures (PROTOCOL.md §13.5).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Strategy {
+    /// Every credited result (the merge rule of §9.4).
+    #[default]
+    Honest,
+    /// The fewest contributions the coverage rule accepts (a stripping front-runner).
+    Strip,
+}
+
+#[derive(Debug)]
+struct Track {
+    header: Header,
+    sched: Arc<SlotSchedule>,
+    outputs: Option<Vec<B256>>,
+    /// Credited candidates per committee job.
+    credited: HashMap<u32, Vec<Candidate>>,
+    /// Jobs with any valid result (credited or the proposer's).
+    done: HashSet<u32>,
+    complete: bool,
+    submitting: Option<u64>,
+    submitted: bool,
+    retry_at: Option<f64>,
+    skip: bool,
+    body_tries: u32,
+    /// When the block was seen on L1.
+    seen: f64,
+    results_at: Option<f64>,
+    results_tries: u32,
+    asked_before_submit: bool,
+}
+
+/// The submitter's core.
+#[derive(Debug)]
+pub struct Submitter {
+    eager: bool,
+    strategy: Strategy,
+    faults: Arc<Faults>,
+    tracks: HashMap<B256, Track>,
+    held: Vec<(f64, JobResultMsg)>,
+    in_flight: HashMap<u64, Option<B256>>,
+    busy: HashSet<&'static str>,
+    next_id: u64,
+    sampled_epoch: Option<u64>,
+    pruned_for: Option<B256>,
+}
+
+impl Submitter {
+    /// With `eager` it submits as soon as a tree is complete; otherwise only from slot
+    /// `s + proofWindow - 1` on (the fallback a staker's node runs in case no submitter did,
+    /// §15.4).
+    pub fn new(eager: bool, strategy: Strategy, faults: Arc<Faults>) -> Self {
+        Self {
+            eager,
+            strategy,
+            faults,
+            tracks: HashMap::new(),
+            held: Vec::new(),
+            in_flight: HashMap::new(),
+            busy: HashSet::new(),
+            next_id: 0,
+            sampled_epoch: None,
+            pruned_for: None,
+        }
+    }
+
+    /// Handles one input (proposals and attestations are not the submitter's business).
+    pub fn handle(&mut self, cx: &mut Cx<'_>, input: Input) {
+        match input {
+            Input::Tick => self.on_tick(cx),
+            Input::L1(ev) => self.on_l1(cx, ev),
+            Input::JobResult(r) => {
+                if cx.chain.header(&r.block_hash).is_none() {
+                    if self.held.len() < HELD_MAX {
+                        self.held.push((cx.now, r));
+                    }
+                    return;
+                }
+                if let Err(reason) = self.on_result(cx, r) {
+                    cx.reject("job-result", reason);
+                }
+            }
+            Input::Results { hash, results, tag } => {
+                let mut accepted = 0;
+                for r in results {
+                    match self.on_result(cx, r) {
+                        Ok(()) => accepted += 1,
+                        Err(reason) => cx.reject("job-results", format!("requested result: {reason}")),
+                    }
+                }
+                if accepted > 0 {
+                    tracing::info!(target: "spn::submitter", "block {}: {accepted} job results recovered by request", short_hash(hash));
+                }
+                if tag == ResultsTag::BeforeSubmit {
+                    if let Some(t) = self.tracks.get_mut(&hash) {
+                        t.submitting = None;
+                    }
+                    self.try_submit(cx);
+                }
+            }
+            Input::Body { hash, txs } => self.on_body(cx, hash, txs),
+            Input::Timer(Timer::RetryBody(hash)) => {
+                if self.tracks.contains_key(&hash) {
+                    cx.emit(Output::FetchBody { hash, hint: None });
+                }
+            }
+            Input::Timer(Timer::RetrySubmit(_)) => self.try_submit(cx),
+            Input::TxDone { id, result } => self.on_tx_done(cx, id, result),
+            _ => {}
+        }
+    }
+
+    fn on_result(&mut self, cx: &mut Cx<'_>, r: JobResultMsg) -> Result<(), String> {
+        let outputs = self
+            .tracks
+            .get(&r.block_hash)
+            .and_then(|t| t.outputs.as_deref());
+        let c = check_job_result(cx.chain, &r, outputs)?;
+        cx.emit(Output::ServeResult(r));
+        if let Some(t) = self.tracks.get_mut(&r.block_hash) {
+            t.done.insert(c.job);
+            if c.credited {
+                let v = t.credited.entry(c.job).or_default();
+                if !v.iter().any(|x| x.prover == c.prover) {
+                    v.push(c);
+                }
+            }
+            self.check_complete(cx, r.block_hash);
+        }
+        Ok(())
+    }
+
+    fn on_l1(&mut self, cx: &mut Cx<'_>, ev: L1Event) {
+        match ev {
+            L1Event::Proposed { header, hash, .. } => {
+                let Some(sched) = cx.chain.schedule(header.slot, header.height) else {
+                    return;
+                };
+                self.tracks.insert(
+                    hash,
+                    Track {
+                        header,
+                        sched,
+                        outputs: None,
+                        credited: HashMap::new(),
+                        done: HashSet::new(),
+                        complete: false,
+                        submitting: None,
+                        submitted: false,
+                        retry_at: None,
+                        skip: false,
+                        body_tries: 0,
+                        seen: cx.now,
+                        results_at: None,
+                        results_tries: 0,
+                        asked_before_submit: false,
+                    },
+                );
+                cx.emit(Output::FetchBody { hash, hint: None });
+                let now = cx.now;
+                let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.held)
+                    .into_iter()
+                    .partition(|(_, r)| r.block_hash == hash);
+                self.held = rest
+                    .into_iter()
+                    .filter(|(t, _)| now - t < HELD_FOR)
+                    .collect();
+                for (_, r) in mine {
+                    let _ = self.on_result(cx, r);
+                }
+            }
+            L1Event::Replaced { old, .. } => {
+                self.tracks.remove(&old);
+            }
+            L1Event::Pruned { from, .. } => {
+                self.tracks.retain(|_, t| t.header.number < from);
+            }
+            L1Event::Proven { hash, .. } => {
+                self.tracks.remove(&hash);
+            }
+            L1Event::Claimed { .. } => {}
+        }
+    }
+
+    fn on_body(&mut self, cx: &mut Cx<'_>, hash: B256, r: Result<Arc<Vec<Bytes>>, String>) {
+        let Some(t) = self.tracks.get_mut(&hash) else {
+            return;
+        };
+        match r {
+            Ok(txs) => match check_body(cx, &t.header, &txs) {
+                Ok(tree) => {
+                    set_outputs(t, &tree);
+                    self.check_complete(cx, hash);
+                }
+                Err(reason) => {
+                    cx.reject("block-body", format!("body of {}: {reason}", short_hash(hash)));
+                }
+            },
+            Err(_) => {
+                t.body_tries += 1;
+                if t.body_tries < BODY_TRIES {
+                    cx.after(BODY_RETRY, Timer::RetryBody(hash));
+                }
+            }
+        }
+    }
+
+    fn check_complete(&mut self, cx: &mut Cx<'_>, hash: B256) {
+        let Some(t) = self.tracks.get_mut(&hash) else {
+            return;
+        };
+        if t.complete || t.outputs.is_none() {
+            return;
+        }
+        let s = t.sched.schedule();
+        if !(0..=s.root_job()).all(|j| t.done.contains(&j)) {
+            return;
+        }
+        t.complete = true;
+        cx.note(Note::TreeComplete(hash));
+        if self.faults.take_skip_proof() {
+            t.skip = true;
+            tracing::warn!(target: "spn::submitter", "fault injection: never submitting the proof of block {} ({})", t.header.number, short_hash(hash));
+        }
+        self.try_submit(cx);
+    }
+
+    fn try_submit(&mut self, cx: &mut Cx<'_>) {
+        if self.faults.halted() {
+            return;
+        }
+        let (_, proven) = cx.chain.tips();
+        let Some(hash) = proven.checked_add(1).and_then(|n| cx.chain.hash_of(n)) else {
+            return;
+        };
+        let Some(t) = self.tracks.get_mut(&hash) else {
+            return;
+        };
+        if !t.complete
+            || t.submitting.is_some()
+            || t.submitted
+            || t.skip
+            || t.retry_at.is_some_and(|r| cx.now < r)
+        {
+            return;
+        }
+        let window = cx.chain.params().proof_window;
+        if !self.eager && cx.current_slot().saturating_add(1) < t.header.slot.saturating_add(window) {
+            return;
+        }
+        let Some(outputs) = t.outputs.clone() else {
+            return;
+        };
+        if !t.asked_before_submit {
+            // Before assembling: jobs without a credited result may have one we missed.
+            t.asked_before_submit = true;
+            let s = t.sched.schedule();
+            let missing: Vec<u32> = (0..s.prover_jobs())
+                .filter(|j| !t.credited.contains_key(j))
+                .collect();
+            if !missing.is_empty() {
+                t.submitting = Some(u64::MAX);
+                cx.emit(Output::FetchResults {
+                    hash,
+                    jobs: missing,
+                    hint: None,
+                    tag: ResultsTag::BeforeSubmit,
+                });
+                return;
+            }
+        }
+        let tr = match assemble(cx, t, outputs, self.strategy) {
+            Ok(tr) => tr,
+            Err(e) => {
+                tracing::warn!(target: "spn::submitter", "block {}: {e}", t.header.number);
+                t.retry_at = Some(cx.now + SUBMIT_RETRY);
+                cx.after(SUBMIT_RETRY, Timer::RetrySubmit(hash));
+                return;
+            }
+        };
+        let id = self.next_id;
+        self.next_id += 1;
+        t.submitting = Some(id);
+        self.in_flight.insert(id, Some(hash));
+        cx.emit(Output::Send {
+            id,
+            call: L1Call::SubmitProof {
+                hash,
+                call: Rollup::submitProofCall {
+                    header: (&t.header).into(),
+                    proof: tr.into(),
+                },
+            },
+            gas_limit: None,
+        });
+    }
+
+    fn on_tx_done(&mut self, cx: &mut Cx<'_>, id: u64, result: Result<TxOutcome, String>) {
+        let Some(what) = self.in_flight.remove(&id) else {
+            return;
+        };
+        let Some(hash) = what else {
+            // prune or sampleSeed
+            self.busy.clear();
+            if let Err(e) = result {
+                tracing::debug!(target: "spn::submitter", "{e}");
+            }
+            return;
+        };
+        if let Some(t) = self.tracks.get_mut(&hash) {
+            t.submitting = None;
+            match result {
+                Ok(o) => {
+                    t.submitted = true;
+                    tracing::info!(target: "spn::submitter", "submitted proof of block {} ({}), gas {}", t.header.number, short_hash(hash), o.gas_used);
+                }
+                Err(e) => {
+                    t.retry_at = Some(cx.now + SUBMIT_RETRY);
+                    cx.after(SUBMIT_RETRY, Timer::RetrySubmit(hash));
+                    tracing::warn!(target: "spn::submitter", "proof of block {} not accepted: {e}", t.header.number);
+                }
+            }
+        }
+    }
+
+    fn on_tick(&mut self, cx: &mut Cx<'_>) {
+        if self.faults.halted() {
+            return;
+        }
+        self.try_submit(cx);
+        // Incomplete trees: request the missing results from peers (a missed gossip).
+        let now = cx.now;
+        for (hash, t) in self.tracks.iter_mut() {
+            if t.complete
+                || t.outputs.is_none()
+                || t.results_tries >= RESULTS_TRIES
+                || now - t.seen < RESULTS_AFTER
+                || t.results_at.is_some_and(|a| now - a < RESULTS_RETRY)
+            {
+                continue;
+            }
+            t.results_at = Some(now);
+            t.results_tries += 1;
+            let root = t.sched.schedule().root_job();
+            let missing: Vec<u32> = (0..=root).filter(|j| !t.done.contains(j)).collect();
+            cx.emit(Output::FetchResults {
+                hash: *hash,
+                jobs: missing,
+                hint: None,
+                tag: ResultsTag::Missing,
+            });
+        }
+        if !self.eager {
+            // Pruning and seed sampling are left to the eager submitter and to proposals.
+            return;
+        }
+        let p = cx.chain.params();
+        let slot = cx.current_slot();
+        // Prune an unproven block whose window has passed (propose does it too).
+        let (pending, proven) = cx.chain.tips();
+        if pending > proven {
+            if let Some(h) = cx
+                .chain
+                .hash_of(proven + 1)
+                .and_then(|h| cx.chain.header(&h))
+            {
+                let hash = h.hash();
+                if slot > h.slot.saturating_add(p.proof_window)
+                    && self.pruned_for != Some(hash)
+                    && cx.into_slot(slot) > 1.0
+                {
+                    self.pruned_for = Some(hash);
+                    self.call(cx, L1Call::Prune);
+                }
+            }
+        }
+        // Sample the seed early in an epoch without Rollup transactions (§6.4).
+        let epoch = cx.chain.clock().epoch_of(slot);
+        let first = cx.chain.clock().first_slot(epoch).unwrap_or(0);
+        if self.sampled_epoch != Some(epoch) && slot > first {
+            self.sampled_epoch = Some(epoch);
+            if cx.chain.last_rollup_event_slot().is_none_or(|s| s < first) {
+                self.call(cx, L1Call::SampleSeed);
+            }
+        }
+    }
+
+    fn call(&mut self, cx: &mut Cx<'_>, call: L1Call) {
+        if !self.busy.insert(call.name()) {
+            return;
+        }
+        let id = self.next_id;
+        self.next_id += 1;
+        self.in_flight.insert(id, None);
+        cx.emit(Output::Send {
+            id,
+            call,
+            gas_limit: None,
+        });
+    }
+}
+
+fn set_outputs(t: &mut Track, tree: &BlockTree) {
+    t.outputs = tree.job_outputs(t.sched.schedule()).ok();
+    // Results checked before the body was known are checked again here.
+    let outputs = t.outputs.clone().unwrap_or_default();
+    for cands in t.credited.values_mut() {
+        cands.retain(|c| outputs.get(c.job as usize) == Some(&c.output));
+    }
+}
+
+/// Builds the block's transcript with `strategy` and checks it with the verifier mirror.
+fn assemble(
+    cx: &Cx<'_>,
+    t: &Track,
+    outputs: Vec<B256>,
+    strategy: Strategy,
+) -> Result<Bytes, String> {
+    let ctx = cx
+        .chain
+        .slot_ctx(t.header.slot)
+        .ok_or("no slot context")?;
+    let s = t.sched.schedule();
+    // Merge rule (§9.4): per job the assigned prover, else a neighbour; lowest score first.
+    let mut chosen: Vec<(u32, &Candidate)> = t
+        .credited
+        .iter()
+        .filter_map(|(&job, cands)| cands.iter().min_by_key(|c| c.merge_key()).map(|c| (job, c)))
+        .collect();
+    chosen.sort_by_key(|(j, _)| *j);
+    if strategy == Strategy::Strip {
+        // Keep only as many jobs as the coverage rule requires: the cheapest to verify first
+        // (the submitter's own gas), i.e. any; keep the lowest job ids.
+        let need = spn_protocol::rewards::required_jobs(
+            u64::from(s.prover_jobs()),
+            cx.chain.params().min_coverage_bps,
+        );
+        chosen.truncate(usize::try_from(need).unwrap_or(usize::MAX));
+    }
+    let mut b = TranscriptBuilder::new(outputs);
+    for (job, c) in chosen {
+        let _ = b.add(c.prover, job, c.sig);
+    }
+    let tr = b.build();
+    let vctx = transcript::VerifyContext {
+        block_hash: t.header.hash(),
+        epoch: ctx.epoch,
+        slot_seed: ctx.seed,
+        tx_root: t.header.txRoot,
+        height: t.header.height,
+        active_count: t.sched.active_count(),
+    };
+    let verdict = tr
+        .verify(cx.chain.params(), cx.chain.domain(), &vctx, |a| ctx.is_active(&a))
+        .map_err(|e| format!("transcript rejected locally: {e}"))?;
+    tracing::debug!(target: "spn::submitter",
+        "block {}: transcript with {} provers, {} unfilled jobs",
+        t.header.number, verdict.distinct_provers, verdict.unfilled_jobs);
+    tr.encode().map(Bytes::from).map_err(|e| e.to_string())
+}
