@@ -190,6 +190,12 @@ impl ChainState {
         &self.stakers
     }
 
+    /// Adds a staker known without its `Deposited` log (a runtime that registered the keys
+    /// itself, as the simulator does).
+    pub fn add_staker(&mut self, record: StakerRecord) {
+        self.stakers.push(record);
+    }
+
     /// Whether the per-epoch values of `epoch` are known.
     pub fn has_epoch(&self, epoch: u64) -> bool {
         self.epochs.contains_key(&epoch)

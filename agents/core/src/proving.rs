@@ -50,6 +50,7 @@ struct Work {
 pub struct Proving {
     me: Address,
     committee: bool,
+    greedy: bool,
     cost: CostModel,
     blocks: HashMap<B256, Work>,
     held: Vec<(f64, JobResultMsg)>,
@@ -66,11 +67,13 @@ pub struct Finished {
 
 impl Proving {
     /// An engine for `me`; `committee` when the key proves as a committee member (a prover),
-    /// not only as a proposer.
-    pub fn new(me: Address, committee: bool, cost: CostModel) -> Self {
+    /// not only as a proposer; `greedy` to fill every neighbourhood job at once (see
+    /// [`crate::StakerConfig::greedy`]).
+    pub fn new(me: Address, committee: bool, cost: CostModel, greedy: bool) -> Self {
         Self {
             me,
             committee,
+            greedy,
             cost,
             blocks: HashMap::new(),
             held: Vec::new(),
@@ -303,7 +306,11 @@ impl Proving {
                             .filter(|m| s.job_of(m.score, round) != index)
                             .position(|m| m.address == self.me)
                             .unwrap_or(0);
-                        let slots = rank as u32 + u32::from(owners > 0);
+                        let slots = if self.greedy {
+                            0
+                        } else {
+                            rank as u32 + u32::from(owners > 0)
+                        };
                         let wait = cost.fill_delay(s, round).as_secs_f64() * f64::from(slots);
                         starts.push((job, JobKind::Fill, wait));
                     }
@@ -356,7 +363,7 @@ impl Proving {
         let Some(w) = self.blocks.get_mut(&hash) else {
             return;
         };
-        if w.done.contains(&job) {
+        if w.done.contains(&job) && !self.greedy {
             return;
         }
         let s = w.sched.schedule();
@@ -386,8 +393,9 @@ impl Proving {
             return;
         };
         let kind = w.proving.remove(&job).unwrap_or(JobKind::Own);
-        // A fill or fallback someone else already published is not repeated.
-        if w.done.contains(&job) && kind != JobKind::Own {
+        // A fill or fallback someone else already published is not repeated (except by a
+        // greedy prover, who wants its own result in the transcript).
+        if w.done.contains(&job) && kind != JobKind::Own && !(self.greedy && kind == JobKind::Fill) {
             return;
         }
         let s = w.sched.schedule();

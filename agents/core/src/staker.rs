@@ -41,6 +41,9 @@ pub struct StakerConfig {
     pub height: Option<u8>,
     /// The simulated proving cost.
     pub cost: CostModel,
+    /// Prove every job of the key's neighbourhoods at once, without waiting for the owner (a
+    /// rational large staker's deviation; the simulator measures what it captures).
+    pub greedy: bool,
 }
 
 impl Default for StakerConfig {
@@ -52,6 +55,7 @@ impl Default for StakerConfig {
             claim_batch: 4,
             height: None,
             cost: CostModel::default(),
+            greedy: false,
         }
     }
 }
@@ -83,7 +87,7 @@ impl Staker {
         let me = key.address();
         Self {
             sequencer: Sequencer::new(me, cfg.attest_wait, cfg.height),
-            proving: Proving::new(me, cfg.prover, cfg.cost),
+            proving: Proving::new(me, cfg.prover, cfg.cost, cfg.greedy),
             claims: Claims::new(me, withdrawer, cfg.claim_batch),
             key,
             me,

@@ -35,13 +35,16 @@ const HELD_FOR: f64 = 12.0;
 
 /// How the submitter picks what goes into a transcript: the honest rule, or a rational
 /// deviation the simulator measures (PROTOCOL.md §13.5).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub enum Strategy {
     /// Every credited result (the merge rule of §9.4).
     #[default]
     Honest,
     /// The fewest contributions the coverage rule accepts (a stripping front-runner).
     Strip,
+    /// Credit these keys wherever the verifier allows one of them for a job, else follow the
+    /// merge rule (a large staker who controls the transcript, §9.5).
+    Prefer(Vec<alloy_primitives::Address>),
 }
 
 #[derive(Debug)]
@@ -305,7 +308,7 @@ impl Submitter {
                 return;
             }
         }
-        let tr = match assemble(cx, t, outputs, self.strategy) {
+        let tr = match assemble(cx, t, outputs, &self.strategy) {
             Ok(tr) => tr,
             Err(e) => {
                 tracing::warn!(target: "spn::submitter", "block {}: {e}", t.header.number);
@@ -450,7 +453,7 @@ fn assemble(
     cx: &Cx<'_>,
     t: &Track,
     outputs: Vec<B256>,
-    strategy: Strategy,
+    strategy: &Strategy,
 ) -> Result<Bytes, String> {
     let ctx = cx
         .chain
@@ -461,10 +464,21 @@ fn assemble(
     let mut chosen: Vec<(u32, &Candidate)> = t
         .credited
         .iter()
-        .filter_map(|(&job, cands)| cands.iter().min_by_key(|c| c.merge_key()).map(|c| (job, c)))
+        .filter_map(|(&job, cands)| {
+            let preferred = match strategy {
+                Strategy::Prefer(keys) => cands
+                    .iter()
+                    .filter(|c| keys.contains(&c.prover))
+                    .min_by_key(|c| c.merge_key()),
+                _ => None,
+            };
+            preferred
+                .or_else(|| cands.iter().min_by_key(|c| c.merge_key()))
+                .map(|c| (job, c))
+        })
         .collect();
     chosen.sort_by_key(|(j, _)| *j);
-    if strategy == Strategy::Strip {
+    if *strategy == Strategy::Strip {
         // Keep only as many jobs as the coverage rule requires: the cheapest to verify first
         // (the submitter's own gas), i.e. any; keep the lowest job ids.
         let need = spn_protocol::rewards::required_jobs(
