@@ -9,7 +9,7 @@ use spn_bindings::Rollup;
 use spn_protocol::Transcript;
 
 use crate::chain::{Chain, L1Event};
-use crate::messages::{AttestationMsg, JobResultMsg, ProposalMsg};
+use crate::messages::{AttestationMsg, JobResultMsg, ProposalMsg, StartedMsg};
 
 /// A peer, as the runtime names it (asked first for data it announced).
 pub type PeerId = String;
@@ -45,6 +45,8 @@ pub enum Input {
     Attestation(AttestationMsg),
     /// A gossiped job result.
     JobResult(JobResultMsg),
+    /// A gossiped start of a job (the liveness signal).
+    Started(StartedMsg),
     /// The answer to [`Output::FetchBody`].
     Body {
         /// Block hash.
@@ -186,6 +188,8 @@ pub enum Msg {
     Attestation(AttestationMsg),
     /// A job result.
     JobResult(JobResultMsg),
+    /// A prover started a job.
+    Started(StartedMsg),
     /// Raw bytes on the job-result topic (fault injection only: garbage receivers must drop).
     RawJobResult(Bytes),
 }

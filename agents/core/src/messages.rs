@@ -17,6 +17,9 @@ pub enum Topic {
     Attestation,
     /// `(bytes32 blockHash, uint32 job, bytes32 output, address prover, Signature)`.
     JobResult,
+    /// `(bytes32 blockHash, uint32 job, address prover, Signature)`: a prover started a job
+    /// (the liveness signal fillers wait for, §9.3).
+    JobStarted,
 }
 
 impl Topic {
@@ -24,7 +27,7 @@ impl Topic {
     pub fn max_size(self) -> usize {
         match self {
             Topic::Proposal => 1024,
-            Topic::Attestation | Topic::JobResult => 256,
+            Topic::Attestation | Topic::JobResult | Topic::JobStarted => 256,
         }
     }
 
@@ -34,6 +37,7 @@ impl Topic {
             Topic::Proposal => "proposal",
             Topic::Attestation => "attestation",
             Topic::JobResult => "job-result",
+            Topic::JobStarted => "job-started",
         }
     }
 }
@@ -58,6 +62,22 @@ sol! {
         uint64 slot;
         bytes32 blockHash;
     }
+
+    /// Signed by a prover when it starts a job (network only, §9.3).
+    #[derive(Debug, Default, PartialEq, Eq)]
+    struct JobStarted {
+        bytes32 blockHash;
+        uint32 job;
+    }
+}
+
+/// Digest of `JobStarted(bytes32 blockHash,uint32 job)` in the SPN domain.
+pub fn job_started_digest(domain: &Eip712Domain, block_hash: B256, job: u32) -> B256 {
+    JobStarted {
+        blockHash: block_hash,
+        job,
+    }
+    .eip712_signing_hash(domain)
 }
 
 /// Digest of `Proposal(uint64 slot,bytes32 blockHash)` in the SPN domain.
@@ -222,6 +242,62 @@ impl JobResultMsg {
                 block_hash,
                 job,
                 output,
+                prover,
+                sig,
+            }),
+            Ok(a) => Err(format!("signature by {a}, not {prover}")),
+            Err(e) => Err(format!("bad signature: {e}")),
+        }
+    }
+}
+
+/// A prover's signed announcement that it started a job: fillers who see it do not start the
+/// same job (§9.3). It carries no output; only eligible provers' announcements count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StartedMsg {
+    /// Block.
+    pub block_hash: B256,
+    /// Global job id.
+    pub job: u32,
+    /// Claimed signer.
+    pub prover: Address,
+    /// Signature over `JobStarted(blockHash, job)`.
+    pub sig: CompactSignature,
+}
+
+impl StartedMsg {
+    /// Signs an announcement.
+    pub fn sign(
+        key: &spn_protocol::StakingKey,
+        domain: &Eip712Domain,
+        block_hash: B256,
+        job: u32,
+    ) -> Self {
+        Self {
+            block_hash,
+            job,
+            prover: key.address(),
+            sig: key.sign_digest(job_started_digest(domain, block_hash, job)),
+        }
+    }
+
+    /// Wire encoding.
+    pub fn encode(&self) -> Bytes {
+        (self.block_hash, self.job, self.prover, self.sig.r, self.sig.vs)
+            .abi_encode()
+            .into()
+    }
+
+    /// Decodes and checks the signature recovers to `prover`.
+    pub fn decode(payload: &[u8], domain: &Eip712Domain) -> Result<Self, Reject> {
+        check_size(Topic::JobStarted, payload)?;
+        let (block_hash, job, prover, r, vs) =
+            decode_canonical::<(B256, u32, Address, B256, B256)>(payload)?;
+        let sig = CompactSignature { r, vs };
+        match signing::recover(job_started_digest(domain, block_hash, job), &sig) {
+            Ok(a) if a == prover => Ok(Self {
+                block_hash,
+                job,
                 prover,
                 sig,
             }),
@@ -682,6 +758,11 @@ mod props {
         })
     }
 
+    fn job_started() -> impl Strategy<Value = StartedMsg> {
+        (staking_key(), b256(), any::<u32>())
+            .prop_map(|(k, block_hash, job)| StartedMsg::sign(&k, &domain(), block_hash, job))
+    }
+
     /// Byte offsets that are padding in each canonical encoding (high bytes of uint words,
     /// the 12 high bytes of address words).
     fn padding(topic: Topic) -> Vec<usize> {
@@ -696,6 +777,8 @@ mod props {
             Topic::Attestation => uint(0, 64).collect(),
             // job, prover.
             Topic::JobResult => [uint(1, 32), uint(3, 160)].into_iter().flatten().collect(),
+            // job, prover.
+            Topic::JobStarted => [uint(1, 32), uint(2, 160)].into_iter().flatten().collect(),
         }
     }
 
@@ -733,6 +816,7 @@ mod props {
             let _ = ProposalMsg::decode(&bytes, &d);
             let _ = AttestationMsg::decode(&bytes, &d);
             let _ = JobResultMsg::decode(&bytes, &d);
+            let _ = StartedMsg::decode(&bytes, &d);
             let _ = decode_requested_result(&bytes, B256::ZERO, &d);
             let req = ResultsRequest { block_hash: B256::ZERO, jobs: vec![0, 1] };
             let _ = check_results_response(&req, &[Bytes::from(bytes.clone())], &d);
@@ -750,6 +834,7 @@ mod props {
             let _ = ProposalMsg::decode(&bytes, &d);
             let _ = AttestationMsg::decode(&bytes, &d);
             let _ = JobResultMsg::decode(&bytes, &d);
+            let _ = StartedMsg::decode(&bytes, &d);
         }
 
         #[test]
@@ -782,6 +867,19 @@ mod props {
             prop_assert_eq!(decode_requested_result(&enc, j.block_hash, &d).unwrap(), j);
             let decode = |b: &[u8]| JobResultMsg::decode(b, &d);
             assert_strict(Topic::JobResult, &j, &enc, decode, pick, byte, &extra)?;
+        }
+
+        #[test]
+        fn job_started_round_trips_and_variants_are_rejected(
+            m in job_started(), pick in any::<usize>(), byte in any::<u8>(),
+            extra in proptest::collection::vec(any::<u8>(), 1..40),
+        ) {
+            let d = domain();
+            let decode = |b: &[u8]| StartedMsg::decode(b, &d);
+            assert_strict(Topic::JobStarted, &m, &m.encode(), decode, pick, byte, &extra)?;
+            // Another signer's signature is refused.
+            let forged = StartedMsg { prover: Address::with_last_byte(1), ..m };
+            prop_assert!(StartedMsg::decode(&forged.encode(), &d).is_err());
         }
 
         #[test]

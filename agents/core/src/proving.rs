@@ -13,8 +13,8 @@ use spn_protocol::{selection, tree::BlockTree, Header, SlotSchedule, StakingKey}
 use crate::cost::CostModel;
 use crate::faults::Faults;
 use crate::io::{Cx, JobKind, Msg, Note, Output, ResultsTag, Timer};
-use crate::messages::{self, JobResultMsg};
-use crate::work::{check_job_result, children};
+use crate::messages::{self, JobResultMsg, StartedMsg};
+use crate::work::{check_eligible, check_job_result, children};
 
 /// How many times the late inputs of one job are requested.
 const LATE_ASKS: u32 = 5;
@@ -38,6 +38,12 @@ struct Work {
     started: HashSet<u32>,
     /// Jobs being proven now, and in which capacity.
     proving: HashMap<u32, JobKind>,
+    /// Fills scheduled: the capacity, and the filler's turn (in network graces).
+    fills: HashMap<u32, (JobKind, u32)>,
+    /// When another prover's signed start of each job was first seen (the liveness signal).
+    announced: HashMap<u32, f64>,
+    /// Fills already deferred once for an announced start (then they run, §9.3's backstop).
+    deferred: HashSet<u32>,
     fallback: bool,
     /// Jobs whose late inputs were requested, with the number of requests.
     children_asked: HashMap<u32, u32>,
@@ -51,6 +57,7 @@ pub struct Proving {
     me: Address,
     committee: bool,
     greedy: bool,
+    liveness: bool,
     cost: CostModel,
     blocks: HashMap<B256, Work>,
     held: Vec<(f64, JobResultMsg)>,
@@ -69,11 +76,12 @@ impl Proving {
     /// An engine for `me`; `committee` when the key proves as a committee member (a prover),
     /// not only as a proposer; `greedy` to fill every neighbourhood job at once (see
     /// [`crate::StakerConfig::greedy`]).
-    pub fn new(me: Address, committee: bool, cost: CostModel, greedy: bool) -> Self {
+    pub fn new(me: Address, committee: bool, cost: CostModel, greedy: bool, liveness: bool) -> Self {
         Self {
             me,
             committee,
             greedy,
+            liveness,
             cost,
             blocks: HashMap::new(),
             held: Vec::new(),
@@ -142,6 +150,9 @@ impl Proving {
                 done: HashSet::new(),
                 started: HashSet::new(),
                 proving: HashMap::new(),
+                fills: HashMap::new(),
+                announced: HashMap::new(),
+                deferred: HashSet::new(),
                 fallback: false,
                 children_asked: HashMap::new(),
                 fallback_asked: false,
@@ -298,21 +309,20 @@ impl Proving {
                     if index == own {
                         starts.push((job, JobKind::Own, 0.0));
                     } else {
-                        // Fill after fillDelay, the k-th filler (ascending score) waiting k
-                        // delays more; with no owner at all, at once (§9.3).
+                        // The k-th filler (ascending score) checks after k + 1 network graces
+                        // (k with no owner at all) whether anyone announced a start (§9.3).
                         let owners = sched.job_owners(job).count();
                         let rank = sched
                             .fillers(job)
                             .filter(|m| s.job_of(m.score, round) != index)
                             .position(|m| m.address == self.me)
                             .unwrap_or(0);
-                        let slots = if self.greedy {
+                        let turn = if self.greedy {
                             0
                         } else {
                             rank as u32 + u32::from(owners > 0)
                         };
-                        let wait = cost.fill_delay(s, round).as_secs_f64() * f64::from(slots);
-                        starts.push((job, JobKind::Fill, wait));
+                        starts.push((job, JobKind::Fill, f64::from(turn)));
                     }
                 }
             }
@@ -330,6 +340,12 @@ impl Proving {
                     JobKind::Unfilled
                 } else if w.fallback {
                     JobKind::Fallback
+                } else if self.liveness {
+                    // The proposer is the last filler of every job: after every member's turn
+                    // passed with no start announced, it proves the job unpaid (§9.6).
+                    let turn = sched.fillers(job).count() as u32 + 1;
+                    starts.push((job, JobKind::Fallback, f64::from(turn)));
+                    continue;
                 } else {
                     continue;
                 };
@@ -341,40 +357,71 @@ impl Proving {
             w.children_asked.insert(job, 0);
             cx.after(due, Timer::ChildrenLate(hash, job));
         }
-        for (job, kind, wait) in starts {
+        let grace = cost.network_grace.as_secs_f64();
+        let liveness = self.liveness;
+        for (job, kind, turn) in starts {
             w.started.insert(job);
-            if kind == JobKind::Fill {
-                cx.after(wait, Timer::FillCheck(hash, job));
+            if turn > 0.0 || kind == JobKind::Fill {
+                w.fills.insert(job, (kind, turn as u32));
+                // Without the liveness signal a turn lasts a whole fill delay (the job's time
+                // plus the grace): a filler cannot tell a slow owner from a missing one.
+                let unit = if liveness {
+                    grace
+                } else {
+                    let round = s.job_position(job).map(|p| p.0).unwrap_or(1);
+                    cost.fill_delay(s, round).as_secs_f64()
+                };
+                cx.after(unit * turn, Timer::FillCheck(hash, job));
             } else {
-                w.proving.insert(job, kind);
-                let round = s.job_position(job).map(|p| p.0).unwrap_or(1);
-                cx.emit(Output::Prove {
-                    hash,
-                    job,
-                    seconds: cost.job_time(s, round).as_secs_f64(),
-                });
+                start_job(liveness, cx, key, w, hash, job, kind, cost);
             }
         }
-        let _ = key;
     }
 
-    /// A filler's wait for job `job` ended: proves it unless its result arrived.
-    pub fn on_fill_check(&mut self, cx: &mut Cx<'_>, hash: B256, job: u32) {
+    /// Another prover's signed start of a job: fillers of that job stand back (§9.3).
+    pub fn on_started(&mut self, cx: &mut Cx<'_>, m: &StartedMsg) -> Result<(), String> {
+        let Some(w) = self.blocks.get_mut(&m.block_hash) else {
+            // Only blocks this key works on; an unknown one costs nothing.
+            return Ok(());
+        };
+        if w.announced.contains_key(&m.job) {
+            return Ok(());
+        }
+        check_eligible(cx.chain, &m.block_hash, m.job, m.prover)?;
+        w.announced.insert(m.job, cx.now);
+        Ok(())
+    }
+
+    /// A filler's turn for job `job` came: proves it unless its result arrived or someone
+    /// announced a start; an announced start is trusted for one job time (plus the turn), then
+    /// the filler proves anyway (a member that announced and vanished).
+    pub fn on_fill_check(&mut self, cx: &mut Cx<'_>, key: &StakingKey, hash: B256, job: u32) {
+        let cost = self.cost;
+        let greedy = self.greedy;
         let Some(w) = self.blocks.get_mut(&hash) else {
             return;
         };
-        if w.done.contains(&job) && !self.greedy {
+        let Some(&(kind, turn)) = w.fills.get(&job) else {
+            return;
+        };
+        if w.done.contains(&job) && !greedy {
             return;
         }
         let s = w.sched.schedule();
         let round = s.job_position(job).map(|p| p.0).unwrap_or(1);
+        if let Some(&seen) = w.announced.get(&job) {
+            if !greedy && w.deferred.insert(job) {
+                let grace = cost.network_grace.as_secs_f64();
+                let at = seen + cost.job_time(s, round).as_secs_f64() + grace * f64::from(turn.max(1));
+                if at > cx.now {
+                    cx.after(at - cx.now, Timer::FillCheck(hash, job));
+                    return;
+                }
+            }
+        }
         tracing::debug!(target: "spn::prover", agent = %short(self.me), "filling job {job} of {}", short_hash(hash));
-        w.proving.insert(job, JobKind::Fill);
-        cx.emit(Output::Prove {
-            hash,
-            job,
-            seconds: self.cost.job_time(s, round).as_secs_f64(),
-        });
+        w.fills.remove(&job);
+        start_job(self.liveness, cx, key, w, hash, job, kind, cost);
     }
 
     /// Job `job` of `hash` is proven: signs and publishes its result.
@@ -517,6 +564,36 @@ impl Proving {
             self.pump(cx, key, hash);
         }
     }
+}
+
+/// Starts proving `job` in capacity `kind`, announcing the start unless nobody else could do it.
+#[allow(clippy::too_many_arguments)]
+fn start_job(
+    liveness: bool,
+    cx: &mut Cx<'_>,
+    key: &StakingKey,
+    w: &mut Work,
+    hash: B256,
+    job: u32,
+    kind: JobKind,
+    cost: CostModel,
+) {
+    w.proving.insert(job, kind);
+    let s = w.sched.schedule();
+    let round = s.job_position(job).map(|p| p.0).unwrap_or(1);
+    if liveness && matches!(kind, JobKind::Own | JobKind::Fill | JobKind::Fallback) {
+        cx.emit(Output::Publish(Msg::Started(StartedMsg::sign(
+            key,
+            cx.chain.domain(),
+            hash,
+            job,
+        ))));
+    }
+    cx.emit(Output::Prove {
+        hash,
+        job,
+        seconds: cost.job_time(s, round).as_secs_f64(),
+    });
 }
 
 /// Checks a body against its header and returns its tree.

@@ -44,6 +44,10 @@ pub struct StakerConfig {
     /// Prove every job of the key's neighbourhoods at once, without waiting for the owner (a
     /// rational large staker's deviation; the simulator measures what it captures).
     pub greedy: bool,
+    /// Announce the start of every job and let fillers act on announcements (§9.3); off, a
+    /// filler's turn lasts a whole job time plus the grace (the rule before the simulator
+    /// measured it, kept to reproduce that measurement).
+    pub liveness: bool,
 }
 
 impl Default for StakerConfig {
@@ -56,6 +60,7 @@ impl Default for StakerConfig {
             height: None,
             cost: CostModel::default(),
             greedy: false,
+            liveness: true,
         }
     }
 }
@@ -87,7 +92,7 @@ impl Staker {
         let me = key.address();
         Self {
             sequencer: Sequencer::new(me, cfg.attest_wait, cfg.height),
-            proving: Proving::new(me, cfg.prover, cfg.cost, cfg.greedy),
+            proving: Proving::new(me, cfg.prover, cfg.cost, cfg.greedy, cfg.liveness),
             claims: Claims::new(me, withdrawer, cfg.claim_batch),
             key,
             me,
@@ -126,6 +131,11 @@ impl Staker {
             Input::JobResult(r) => {
                 if let Err(reason) = self.proving.on_result(cx, &self.key, r) {
                     cx.reject("job-result", reason);
+                }
+            }
+            Input::Started(m) => {
+                if let Err(reason) = self.proving.on_started(cx, &m) {
+                    cx.reject("job-started", reason);
                 }
             }
             Input::Body { hash, txs } => self.on_body(cx, hash, txs),
@@ -171,7 +181,7 @@ impl Staker {
         match t {
             Timer::TryPropose(slot) => self.sequencer.on_try_propose(cx, slot),
             Timer::AttestDeadline(hash) => self.sequencer.maybe_propose(cx, hash, true),
-            Timer::FillCheck(hash, job) => self.proving.on_fill_check(cx, hash, job),
+            Timer::FillCheck(hash, job) => self.proving.on_fill_check(cx, &self.key, hash, job),
             Timer::ChildrenLate(hash, job) => {
                 let hint = self.announcer.get(&hash).cloned();
                 self.proving.on_children_late(cx, hash, job, hint);

@@ -138,10 +138,8 @@ impl Submitter {
                 }
             }
             Input::Body { hash, txs } => self.on_body(cx, hash, txs),
-            Input::Timer(Timer::RetryBody(hash)) => {
-                if self.tracks.contains_key(&hash) {
-                    cx.emit(Output::FetchBody { hash, hint: None });
-                }
+            Input::Timer(Timer::RetryBody(hash)) if self.tracks.contains_key(&hash) => {
+                cx.emit(Output::FetchBody { hash, hint: None });
             }
             Input::Timer(Timer::RetrySubmit(_)) => self.try_submit(cx),
             Input::TxDone { id, result } => self.on_tx_done(cx, id, result),
@@ -327,7 +325,7 @@ impl Submitter {
                 hash,
                 call: Rollup::submitProofCall {
                     header: (&t.header).into(),
-                    proof: tr.into(),
+                    proof: tr,
                 },
             },
             gas_limit: None,

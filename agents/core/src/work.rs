@@ -37,54 +37,53 @@ impl Candidate {
     }
 }
 
-/// Checks a job result of a block the L1 follower knows: job in range, signer eligible as the
-/// verifier checks it (active, in the round's committee, job in its neighbourhood) or the block's
-/// proposer, and the output equal to `outputs[job]` when the body is known.
-pub fn check_job_result(
+/// Who may be credited for a job, as the verifier decides it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Eligibility {
+    /// A committee member in the job's neighbourhood (false for the proposer).
+    pub credited: bool,
+    /// The member's own (assigned) job.
+    pub own: bool,
+    /// The signer's score in the block's slot.
+    pub score: U256,
+}
+
+/// Checks that `prover` may do job `job` of a block the L1 follower knows: job in range, and the
+/// signer eligible as the verifier checks it (active, in the round's committee, job in its
+/// neighbourhood) or the block's proposer.
+pub fn check_eligible(
     chain: &dyn Chain,
-    m: &JobResultMsg,
-    outputs: Option<&[B256]>,
-) -> Result<Candidate, Reject> {
+    block_hash: &B256,
+    job: u32,
+    prover: Address,
+) -> Result<Eligibility, Reject> {
     let header = chain
-        .header(&m.block_hash)
+        .header(block_hash)
         .ok_or_else(|| "unknown block".to_string())?;
     let sched = chain
         .schedule(header.slot, header.height)
         .ok_or_else(|| format!("no schedule for slot {}", header.slot))?;
     let s = sched.schedule();
-    if m.job >= s.total_jobs() {
-        return Err(format!("job {} >= totalJobs {}", m.job, s.total_jobs()));
-    }
-    if let Some(o) = outputs {
-        if o.get(m.job as usize) != Some(&m.output) {
-            return Err(format!("wrong output for job {}", m.job));
-        }
+    if job >= s.total_jobs() {
+        return Err(format!("job {job} >= totalJobs {}", s.total_jobs()));
     }
     let ctx = chain
         .slot_ctx(header.slot)
         .ok_or_else(|| format!("no slot context for slot {}", header.slot))?;
-    let score = selection::score(m.prover, ctx.seed);
-    let mut c = Candidate {
-        prover: m.prover,
-        job: m.job,
-        output: m.output,
-        sig: m.sig,
-        credited: false,
-        own: false,
-        score,
-    };
-    if m.prover == header.proposer {
-        return Ok(c);
+    let score = selection::score(prover, ctx.seed);
+    if prover == header.proposer {
+        return Ok(Eligibility {
+            credited: false,
+            own: false,
+            score,
+        });
     }
-    if m.job >= s.prover_jobs() {
+    if job >= s.prover_jobs() {
         return Err("root job signed by someone other than the proposer".into());
     }
-    if !ctx.stakers.contains(&m.prover) {
-        return Err(format!("{} not active in epoch {}", m.prover, ctx.epoch));
-    }
-    let (round, index) = s.job_position(m.job).map_err(|e| e.to_string())?;
+    let (round, index) = s.job_position(job).map_err(|e| e.to_string())?;
     if !s.in_committee(score, round, sched.active_count()) {
-        return Err(format!("{} not in the round-{round} committee", m.prover));
+        return Err(format!("{prover} not in the round-{round} committee"));
     }
     let own_job = s.job_of(score, round);
     if !s.in_neighbourhood(index, own_job) {
@@ -92,9 +91,38 @@ pub fn check_job_result(
             "job {index} of round {round} outside the neighbourhood of {own_job}"
         ));
     }
-    c.credited = true;
-    c.own = index == own_job;
-    Ok(c)
+    if !ctx.is_active(&prover) {
+        return Err(format!("{prover} not active in epoch {}", ctx.epoch));
+    }
+    Ok(Eligibility {
+        credited: true,
+        own: index == own_job,
+        score,
+    })
+}
+
+/// Checks a job result of a block the L1 follower knows: the signer eligible
+/// ([`check_eligible`]), and the output equal to `outputs[job]` when the body is known.
+pub fn check_job_result(
+    chain: &dyn Chain,
+    m: &JobResultMsg,
+    outputs: Option<&[B256]>,
+) -> Result<Candidate, Reject> {
+    let e = check_eligible(chain, &m.block_hash, m.job, m.prover)?;
+    if let Some(o) = outputs {
+        if o.get(m.job as usize) != Some(&m.output) {
+            return Err(format!("wrong output for job {}", m.job));
+        }
+    }
+    Ok(Candidate {
+        prover: m.prover,
+        job: m.job,
+        output: m.output,
+        sig: m.sig,
+        credited: e.credited,
+        own: e.own,
+        score: e.score,
+    })
 }
 
 /// Global ids of the jobs whose outputs job `job` merges (empty for round 1, whose inputs are

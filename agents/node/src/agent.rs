@@ -17,7 +17,7 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::l1::{ChainView, L1Event, Sender};
 use crate::metrics::{Faults, Metrics};
-use crate::net::messages::{self, AttestationMsg, JobResultMsg, ProposalMsg};
+use crate::net::messages::{self, AttestationMsg, JobResultMsg, ProposalMsg, StartedMsg};
 use crate::net::{Inbound, Network, Topic};
 use crate::pool::TxPool;
 
@@ -245,6 +245,7 @@ impl<C: Core> Runtime<C> {
             }),
             Topic::Attestation => AttestationMsg::decode(&m.payload, domain).map(Input::Attestation),
             Topic::JobResult => JobResultMsg::decode(&m.payload, domain).map(Input::JobResult),
+            Topic::JobStarted => StartedMsg::decode(&m.payload, domain).map(Input::Started),
         };
         match input {
             Ok(i) => self.feed(i),
@@ -285,6 +286,7 @@ impl<C: Core> Runtime<C> {
                     Msg::Proposal(p) => (Topic::Proposal, p.encode()),
                     Msg::Attestation(a) => (Topic::Attestation, a.encode()),
                     Msg::JobResult(r) => (Topic::JobResult, r.encode()),
+                    Msg::Started(m) => (Topic::JobStarted, m.encode()),
                     Msg::RawJobResult(b) => (Topic::JobResult, b),
                 };
                 self.net.publish(topic, payload);

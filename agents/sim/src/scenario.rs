@@ -54,6 +54,10 @@ pub struct Scenario {
     /// Seconds a sequencer waits for attestations.
     #[serde(default = "default_attest_wait")]
     pub attest_wait: f64,
+    /// Whether agents announce job starts and fillers act on them (§9.3); `false` reproduces
+    /// the rule without the liveness signal.
+    #[serde(default = "yes")]
+    pub liveness: bool,
     /// Network.
     #[serde(default)]
     pub network: NetworkSpec,
@@ -165,6 +169,9 @@ pub struct Expect {
 
 fn default_params() -> String {
     "testnet".into()
+}
+fn yes() -> bool {
+    true
 }
 fn default_txs() -> usize {
     64

@@ -52,6 +52,8 @@ enum Who {
     Submitter,
 }
 
+// Nearly every event is a delivery; boxing it would allocate once more per delivery.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug)]
 enum Ev {
     /// An input for an agent, valid for its incarnation.
@@ -174,6 +176,7 @@ impl Sim {
                 height: sc.height,
                 cost,
                 greedy: role[i] == 2,
+                liveness: sc.liveness,
             };
             let faults = Arc::new(if role[i] == 3 {
                 Faults::new(u32::MAX, 0)
@@ -593,6 +596,20 @@ impl Sim {
                 }
                 if who != Who::Submitter {
                     self.gossip(who, Who::Submitter, Input::JobResult(r));
+                }
+            }
+            Output::Publish(Msg::Started(m)) => {
+                let mut to: Vec<usize> = Vec::new();
+                if let Some(int) = self.interest.get(&m.block_hash) {
+                    if let Some(v) = int.by_job.get(m.job as usize) {
+                        to.extend(v.iter().copied());
+                    }
+                    to.extend(int.proposer);
+                }
+                for j in to {
+                    if Who::Staker(j) != who && self.nodes[j].core.is_some() {
+                        self.gossip(who, Who::Staker(j), Input::Started(m));
+                    }
                 }
             }
             Output::Publish(Msg::RawJobResult(_)) => self.stats.garbage += 1,

@@ -23,7 +23,7 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::{mpsc, oneshot};
 
 use super::messages::{
-    check_results_response, AttestationMsg, JobResultMsg, ProposalMsg, ResultsRequest,
+    check_results_response, AttestationMsg, JobResultMsg, ProposalMsg, ResultsRequest, StartedMsg,
 };
 use super::{Inbound, Network, Served, Topic, MAX_RESULT_JOBS};
 use crate::error::{Error, Result};
@@ -140,7 +140,7 @@ impl P2pNetwork {
             .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
             .build();
         let topics: Vec<(Topic, IdentTopic)> =
-            [Topic::Proposal, Topic::Attestation, Topic::JobResult]
+            [Topic::Proposal, Topic::Attestation, Topic::JobResult, Topic::JobStarted]
                 .into_iter()
                 .map(|t| {
                     (
@@ -543,6 +543,7 @@ impl Task {
             Topic::Proposal => ProposalMsg::decode(data, &self.domain).map(|_| ()),
             Topic::Attestation => AttestationMsg::decode(data, &self.domain).map(|_| ()),
             Topic::JobResult => JobResultMsg::decode(data, &self.domain).map(|_| ()),
+            Topic::JobStarted => StartedMsg::decode(data, &self.domain).map(|_| ()),
         }
     }
 
