@@ -1,0 +1,431 @@
+//! The agent core driven by hand: no tokio, no network, no L1. A [`ChainState`] holds a small
+//! devnet-like staking set; inputs go in, and the tests assert on the outputs. The properties
+//! at the end feed arbitrary well-signed messages to every role.
+
+use std::sync::Arc;
+
+use alloy_primitives::{Address, Bytes, Log, B256, U256};
+use alloy_sol_types::SolEvent;
+use proptest::prelude::*;
+use spn_bindings::rollup::Rollup;
+use spn_core::faults::Faults;
+use spn_core::io::{JobKind, L1Call, Msg, Note, Timer, TxOutcome};
+use spn_core::messages::{AttestationMsg, JobResultMsg, ProposalMsg, StartedMsg};
+use spn_core::{
+    Chain, ChainState, Cx, Input, L1Event, Output, StakerConfig, StakerRecord, Staker,
+    Submitter,
+};
+use spn_protocol::{selection, tree::BlockTree, Clock, Header, Params, StakingKey};
+
+const GENESIS: u64 = 1_000_000;
+const ROLLUP: Address = Address::repeat_byte(0xaa);
+const STAKING: Address = Address::repeat_byte(0xbb);
+const N: usize = 48;
+/// A slot of epoch 2 (devnet: 4 slots per epoch) with a sequencer-eligible key (checked).
+const SLOT: u64 = 10;
+
+struct World {
+    chain: ChainState,
+    keys: Vec<StakingKey>,
+    now: f64,
+}
+
+fn key(i: usize) -> StakingKey {
+    let mut b = [0u8; 32];
+    b[24..].copy_from_slice(&(i as u64 + 1).to_be_bytes());
+    b[0] = 0x11;
+    StakingKey::from_bytes(&B256::from(b)).unwrap()
+}
+
+impl World {
+    fn new() -> Self {
+        let params = Params::devnet();
+        let clock = Clock::from_params(GENESIS, &params).unwrap();
+        let mut chain = ChainState::new(params, clock, 31337, ROLLUP, STAKING);
+        let keys: Vec<StakingKey> = (0..N).map(key).collect();
+        for k in &keys {
+            chain.add_staker(StakerRecord {
+                key: k.address(),
+                withdrawer: k.address(),
+                activation_epoch: 0,
+                exit_epoch: spn_protocol::time::NO_EXIT,
+            });
+        }
+        for epoch in 0..8 {
+            chain.set_epoch(epoch, U256::from(0x5eed + epoch), N as u64);
+        }
+        let now = clock.slot_start(SLOT).unwrap() as f64 + 0.5;
+        let min = chain.params().min_height;
+        assert!(!chain.schedule(SLOT, min).unwrap().sequencers().is_empty(), "pick another SLOT");
+        Self { chain, keys, now }
+    }
+
+    fn cx<'a>(&'a self, out: &'a mut Vec<Output>) -> Cx<'a> {
+        Cx {
+            now: self.now,
+            chain: &self.chain,
+            out,
+        }
+    }
+
+    fn staker(&self, i: usize) -> Staker {
+        let k = &self.keys[i];
+        Staker::new(k.clone(), k.address(), StakerConfig::default(), Arc::new(Faults::default()))
+    }
+
+    fn feed(&self, s: &mut Staker, input: Input) -> Vec<Output> {
+        let mut out = Vec::new();
+        s.handle(&mut self.cx(&mut out), input);
+        out
+    }
+
+    fn index_of(&self, a: Address) -> usize {
+        self.keys.iter().position(|k| k.address() == a).unwrap()
+    }
+
+    /// The block of `SLOT` on L1, proposed by key `by`, with `txs` transactions at `height`.
+    fn propose_on_l1(&mut self, by: usize, height: u8, txs: &[Bytes]) -> (Header, B256) {
+        let tree = BlockTree::from_transactions(u32::from(height), txs).unwrap();
+        let (pending, _) = self.chain.tips();
+        let header = Header {
+            number: pending + 1,
+            parentHash: self.chain.hash_of(pending).unwrap(),
+            slot: SLOT,
+            proposer: self.keys[by].address(),
+            txRoot: tree.root(),
+            height,
+        };
+        let hash = header.hash();
+        let ev = Rollup::BlockProposed {
+            number: U256::from(header.number),
+            blockHash: hash,
+            slot: U256::from(SLOT),
+            proposer: header.proposer,
+            parentHash: header.parentHash,
+            txRoot: header.txRoot,
+            height,
+        };
+        let log = Log {
+            address: ROLLUP,
+            data: ev.encode_log_data(),
+        };
+        let got = self.chain.apply_log(&log, 1, B256::ZERO, SLOT);
+        assert!(matches!(got, Some(L1Event::Proposed { hash: h, .. }) if h == hash));
+        (header, hash)
+    }
+}
+
+fn txs(n: usize) -> Vec<Bytes> {
+    (0..n).map(|i| Bytes::from(vec![i as u8; 40])).collect()
+}
+
+fn count<F: Fn(&Output) -> bool>(out: &[Output], f: F) -> usize {
+    out.iter().filter(|o| f(o)).count()
+}
+
+#[test]
+fn a_sequencer_builds_announces_and_proposes_with_every_attestation() {
+    let w = World::new();
+    let sched = w.chain.schedule(SLOT, Params::devnet().min_height).unwrap();
+    let seq = sched.sequencers()[0].address;
+    let mut s = w.staker(w.index_of(seq));
+    // Tick: the first-ranked sequencer sets its proposal timer.
+    let out = w.feed(&mut s, Input::Tick);
+    assert!(out.iter().any(|o| matches!(o, Output::Timer { timer: Timer::TryPropose(SLOT), .. })));
+    let out = w.feed(&mut s, Input::Timer(Timer::TryPropose(SLOT)));
+    let Some(Output::TakeTxs { slot: SLOT, max }) = out.first() else {
+        panic!("{out:?}")
+    };
+    assert!(*max >= 8);
+    let out = w.feed(&mut s, Input::Txs { slot: SLOT, txs: txs(5) });
+    let proposal = out
+        .iter()
+        .find_map(|o| match o {
+            Output::Publish(Msg::Proposal(p)) => Some(p.clone()),
+            _ => None,
+        })
+        .expect("announced");
+    assert_eq!(count(&out, |o| matches!(o, Output::ServeBody { .. })), 1);
+    let hash = proposal.header.hash();
+    // The announcement verifies as a peer decodes it.
+    let decoded = ProposalMsg::decode(&proposal.encode(), w.chain.domain()).unwrap();
+    assert_eq!(decoded.header, proposal.header);
+    // Every attester answers; the last one triggers propose, with the signatures in order.
+    let sched = w.chain.schedule(SLOT, proposal.header.height).unwrap();
+    let attesters: Vec<Address> = sched.attesters().iter().map(|m| m.address).collect();
+    assert!(attesters.len() >= Params::devnet().attestation_quorum as usize);
+    let mut sent = Vec::new();
+    for a in &attesters {
+        let k = &w.keys[w.index_of(*a)];
+        let msg = AttestationMsg {
+            slot: SLOT,
+            block_hash: hash,
+            sig: k.sign_attestation(w.chain.domain(), SLOT, hash),
+            signer: *a,
+        };
+        sent = w.feed(&mut s, Input::Attestation(msg));
+    }
+    let Some(Output::Send { call: L1Call::Propose { call, .. }, .. }) =
+        sent.iter().find(|o| matches!(o, Output::Send { .. }))
+    else {
+        panic!("no propose: {sent:?}")
+    };
+    assert_eq!(call.attestations.len(), attesters.len());
+    assert_eq!(call.args.txRoot, proposal.header.txRoot);
+}
+
+#[test]
+fn an_attestation_from_outside_the_committee_is_rejected_without_effect() {
+    let w = World::new();
+    let sched = w.chain.schedule(SLOT, Params::devnet().min_height).unwrap();
+    let seq = sched.sequencers()[0].address;
+    let mut s = w.staker(w.index_of(seq));
+    w.feed(&mut s, Input::Tick);
+    w.feed(&mut s, Input::Timer(Timer::TryPropose(SLOT)));
+    let out = w.feed(&mut s, Input::Txs { slot: SLOT, txs: txs(3) });
+    let hash = out
+        .iter()
+        .find_map(|o| match o {
+            Output::Publish(Msg::Proposal(p)) => Some(p.header.hash()),
+            _ => None,
+        })
+        .unwrap();
+    let outsider = StakingKey::from_bytes(&B256::repeat_byte(0x77)).unwrap();
+    let out = w.feed(
+        &mut s,
+        Input::Attestation(AttestationMsg {
+            slot: SLOT,
+            block_hash: hash,
+            sig: outsider.sign_attestation(w.chain.domain(), SLOT, hash),
+            signer: outsider.address(),
+        }),
+    );
+    assert!(matches!(out.as_slice(), [Output::Note(Note::Rejected { kind: "attestation", .. })]));
+}
+
+/// A committee member of the block: proves its own round-1 job as soon as the block is on L1
+/// and its body known, announces the start, and publishes a result a peer accepts.
+#[test]
+fn a_member_proves_its_own_job_and_announces_it() {
+    let mut w = World::new();
+    let body = txs(6);
+    let (header, hash) = w.propose_on_l1(0, 3, &body);
+    let sched = w.chain.schedule(SLOT, 3).unwrap();
+    let member = sched.committee(1)[0].address;
+    let mut s = w.staker(w.index_of(member));
+    // The body first (as an attester would have it), then the L1 event.
+    let out = w.feed(
+        &mut s,
+        Input::L1(L1Event::Proposed { header: header.clone(), hash, l1_block: 1, tx: B256::ZERO }),
+    );
+    assert!(out.iter().any(|o| matches!(o, Output::FetchBody { .. })));
+    let out = w.feed(&mut s, Input::Body { hash, txs: Ok(Arc::new(body.clone())) });
+    let proving: Vec<(u32, f64)> = out
+        .iter()
+        .filter_map(|o| match o {
+            Output::Prove { job, seconds, .. } => Some((*job, *seconds)),
+            _ => None,
+        })
+        .collect();
+    assert!(!proving.is_empty(), "{out:?}");
+    let started = count(&out, |o| matches!(o, Output::Publish(Msg::Started(_))));
+    assert_eq!(started, proving.len(), "every own job is announced");
+    let (job, _) = proving[0];
+    let out = w.feed(&mut s, Input::Proved { hash, job });
+    let r = out
+        .iter()
+        .find_map(|o| match o {
+            Output::Publish(Msg::JobResult(r)) => Some(*r),
+            _ => None,
+        })
+        .unwrap();
+    assert!(out.iter().any(|o| matches!(o, Output::Note(Note::JobDone { how: JobKind::Own, .. }))));
+    let back = JobResultMsg::decode(&r.encode(), w.chain.domain()).unwrap();
+    assert_eq!(back, r);
+    spn_core::work::check_job_result(&w.chain, &r, None).expect("eligible");
+}
+
+/// A filler whose owner announced a start stands back until a job time has passed; one whose
+/// owner is silent fills after its turn; a start signed by an ineligible key is rejected.
+#[test]
+fn fillers_act_on_the_liveness_signal() {
+    let mut w = World::new();
+    let body = txs(6);
+    let (header, hash) = w.propose_on_l1(0, 3, &body);
+    let sched = w.chain.schedule(SLOT, 3).unwrap();
+    let s0 = sched.schedule();
+    // A round-1 job with an owner and a filler that is not its owner.
+    let (job, owner, filler) = (0..s0.jobs(1))
+        .find_map(|index| {
+            let job = s0.offset(1) + index;
+            let owner = sched.job_owners(job).next()?.address;
+            let filler = sched
+                .fillers(job)
+                .find(|m| s0.job_of(m.score, 1) != index)?
+                .address;
+            Some((job, owner, filler))
+        })
+        .expect("a job with an owner and a filler");
+    let mut f = w.staker(w.index_of(filler));
+    w.feed(&mut f, Input::L1(L1Event::Proposed { header, hash, l1_block: 1, tx: B256::ZERO }));
+    let out = w.feed(&mut f, Input::Body { hash, txs: Ok(Arc::new(body)) });
+    let check_at = out
+        .iter()
+        .find_map(|o| match o {
+            Output::Timer { at, timer: Timer::FillCheck(h, j) } if *h == hash && *j == job => Some(*at),
+            _ => None,
+        })
+        .expect("a fill check for the neighbour's job");
+    // Within a few network graces, not a whole job time.
+    assert!(check_at - w.now <= 1.0 * (sched.fillers(job).count() as f64 + 1.0), "{check_at}");
+    // An outsider's start is refused.
+    let outsider = StakingKey::from_bytes(&B256::repeat_byte(0x77)).unwrap();
+    let forged = StartedMsg::sign(&outsider, w.chain.domain(), hash, job);
+    let out = w.feed(&mut f, Input::Started(forged));
+    assert!(matches!(out.as_slice(), [Output::Note(Note::Rejected { kind: "job-started", .. })]));
+    // The owner's start defers the fill by about a job time.
+    let ok = StartedMsg::sign(&w.keys[w.index_of(owner)], w.chain.domain(), hash, job);
+    assert!(w.feed(&mut f, Input::Started(ok)).is_empty());
+    w.now = check_at;
+    let out = w.feed(&mut f, Input::Timer(Timer::FillCheck(hash, job)));
+    assert_eq!(count(&out, |o| matches!(o, Output::Prove { .. })), 0, "{out:?}");
+    let later = out
+        .iter()
+        .find_map(|o| match o {
+            Output::Timer { at, timer: Timer::FillCheck(..) } => Some(*at),
+            _ => None,
+        })
+        .expect("deferred");
+    assert!(later - check_at >= StakerConfig::default().cost.job_time(s0, 1).as_secs_f64() - 1e-6);
+    // The owner never delivered: the filler proves at the deferred check.
+    w.now = later;
+    let out = w.feed(&mut f, Input::Timer(Timer::FillCheck(hash, job)));
+    assert_eq!(count(&out, |o| matches!(o, Output::Prove { job: j, .. } if *j == job)), 1);
+}
+
+/// The submitter assembles a transcript once every job has a result, and sends it.
+#[test]
+fn the_submitter_submits_a_complete_tree() {
+    let mut w = World::new();
+    let body = txs(6);
+    let (header, hash) = w.propose_on_l1(0, 3, &body);
+    let sched = w.chain.schedule(SLOT, 3).unwrap();
+    let s0 = sched.schedule();
+    let outputs = BlockTree::from_transactions(3, &body).unwrap().job_outputs(s0).unwrap();
+    let mut sub = Submitter::new(true, spn_core::Strategy::Honest, Arc::new(Faults::default()));
+    let mut out = Vec::new();
+    sub.handle(
+        &mut w.cx(&mut out),
+        Input::L1(L1Event::Proposed { header, hash, l1_block: 1, tx: B256::ZERO }),
+    );
+    sub.handle(&mut w.cx(&mut out), Input::Body { hash, txs: Ok(Arc::new(body)) });
+    // Every job by one eligible signer (the proposer for the root and for unfillable jobs).
+    let proposer = &w.keys[0];
+    for job in 0..=s0.root_job() {
+        let signer = if job < s0.prover_jobs() {
+            sched.fillers(job).next().map(|m| w.keys[w.index_of(m.address)].clone())
+        } else {
+            None
+        }
+        .unwrap_or_else(|| proposer.clone());
+        let output = outputs[job as usize];
+        let r = JobResultMsg {
+            block_hash: hash,
+            job,
+            output,
+            prover: signer.address(),
+            sig: signer.sign_job_result(w.chain.domain(), hash, job, output),
+        };
+        out.clear();
+        sub.handle(&mut w.cx(&mut out), Input::JobResult(r));
+        assert!(!out.iter().any(|o| matches!(o, Output::Note(Note::Rejected { .. }))), "{out:?}");
+    }
+    assert!(out.iter().any(|o| matches!(o, Output::Note(Note::TreeComplete(h)) if *h == hash)));
+    let send = out
+        .iter()
+        .find_map(|o| match o {
+            Output::Send { id, call: L1Call::SubmitProof { call, .. }, .. } => Some((*id, call.clone())),
+            _ => None,
+        })
+        .expect("submitted");
+    assert_eq!(send.1.header.txRoot, w.chain.header(&hash).unwrap().txRoot);
+    out.clear();
+    sub.handle(
+        &mut w.cx(&mut out),
+        Input::TxDone { id: send.0, result: Ok(TxOutcome { gas_used: 1, paid: U256::ZERO }) },
+    );
+    // Submitted once: a further tick sends nothing for it.
+    out.clear();
+    sub.handle(&mut w.cx(&mut out), Input::Tick);
+    assert!(!out.iter().any(|o| matches!(o, Output::Send { call: L1Call::SubmitProof { .. }, .. })));
+}
+
+fn arb_key() -> impl Strategy<Value = StakingKey> {
+    prop_oneof![
+        (0..N).prop_map(key),
+        any::<[u8; 32]>().prop_filter_map("valid key", |b| StakingKey::from_bytes(&B256::from(b)).ok()),
+    ]
+}
+
+fn arb_slot() -> impl Strategy<Value = u64> {
+    prop_oneof![Just(SLOT), Just(SLOT + 1), Just(0u64), Just(u64::MAX), any::<u64>()]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(64))]
+
+    /// Arbitrary well-signed messages, for the block on L1 or not, never panic any role, and
+    /// never make one send an L1 transaction or prove.
+    #[test]
+    fn handlers_take_arbitrary_well_signed_messages(
+        k in arb_key(), slot in arb_slot(), job in prop_oneof![0u32..40, any::<u32>()],
+        output in any::<[u8; 32]>(), height in any::<u8>(), number in any::<u64>(),
+        known_block in any::<bool>(), who in 0..N,
+    ) {
+        let mut w = World::new();
+        let body = txs(4);
+        let (_, real) = w.propose_on_l1(1, 3, &body);
+        let block = if known_block { real } else { B256::from(output) };
+        let d = w.chain.domain().clone();
+        let header = Header {
+            number,
+            parentHash: B256::from(output),
+            slot,
+            proposer: k.address(),
+            txRoot: B256::from(output),
+            height,
+        };
+        let proposal = ProposalMsg {
+            sig: k.sign_digest(spn_core::messages::proposal_digest(&d, slot, header.hash())),
+            header,
+        };
+        let inputs = vec![
+            Input::Proposal { msg: proposal, peer: Some("p".into()) },
+            Input::Attestation(AttestationMsg {
+                slot,
+                block_hash: block,
+                sig: k.sign_attestation(&d, slot, block),
+                signer: k.address(),
+            }),
+            Input::JobResult(JobResultMsg {
+                block_hash: block,
+                job,
+                output: B256::from(output),
+                prover: k.address(),
+                sig: k.sign_job_result(&d, block, job, B256::from(output)),
+            }),
+            Input::Started(StartedMsg::sign(&k, &d, block, job)),
+        ];
+        let mut s = w.staker(who);
+        let mut sub = Submitter::new(true, spn_core::Strategy::Honest, Arc::new(Faults::default()));
+        for i in inputs {
+            let mut out = Vec::new();
+            s.handle(&mut w.cx(&mut out), i.clone());
+            sub.handle(&mut w.cx(&mut out), i);
+            for o in &out {
+                prop_assert!(!matches!(o, Output::Send { .. } | Output::Prove { .. }), "{o:?}");
+            }
+        }
+        let _ = selection::score(k.address(), B256::ZERO);
+    }
+}
