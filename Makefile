@@ -56,7 +56,7 @@ gas-report: install
 bench:
 	cargo run --release -p spn-protocol --example slot_schedule_bench -- $(ARGS)
 
-## plots: redraw the SVG figures of docs/ECONOMICS.md into docs/plots from spn-protocol's model (plotters, SVG only)
+## plots: redraw the SVG figures of docs/ECONOMICS.md into docs/plots from spn-protocol's model and statistical mode (plotters, SVG only)
 plots:
 	cargo run -p spn-protocol --example model_plots -- docs/plots
 

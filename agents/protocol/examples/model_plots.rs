@@ -5,13 +5,15 @@
 //! ```
 //!
 //! Every figure uses the testnet parameters (R = 2, d = 1, n = 11 at 120 s blocks and 10 tx/s)
-//! unless its title says otherwise.
+//! unless its title says otherwise. `reward_days_sampled.svg` comes from the statistical mode
+//! (`spn_protocol::stats`, 10,000 sampled slots at N = 500,000) with the closed form overlaid.
 
 use std::error::Error;
 use std::path::Path;
 
 use plotters::prelude::*;
 use spn_protocol::model::{self, Scenario};
+use spn_protocol::stats::{self, StatConfig};
 use spn_protocol::Params;
 
 type Res = Result<(), Box<dyn Error>>;
@@ -36,7 +38,8 @@ fn main() -> Res {
     reward_days(&out.join("reward_days.svg"))?;
     capture(&out.join("capture.svg"))?;
     bleed(&out.join("bleed.svg"))?;
-    eprintln!("wrote 5 SVG files to {}", out.display());
+    reward_days_sampled(&out.join("reward_days_sampled.svg"))?;
+    eprintln!("wrote 6 SVG files to {}", out.display());
     Ok(())
 }
 
@@ -188,6 +191,88 @@ fn reward_days(path: &Path) -> Res {
             ))
             .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour));
     }
+    finish(&root, &mut chart, SeriesLabelPosition::LowerRight)
+}
+
+/// The days between prover rewards sampled by the statistical mode (Kaplan–Meier CDF over
+/// 10,000 slots at N = 500,000, testnet, n = 11, all online) against the closed form of
+/// `model::frequencies` (geometric).
+fn reward_days_sampled(path: &Path) -> Res {
+    let p = Params::testnet();
+    let cfg = StatConfig {
+        stakers: 500_000,
+        slots: 10_000,
+        offline: 0.0,
+        large_staker_share: 0.0,
+        height: 11,
+        seed: 1,
+    };
+    let sim = stats::simulate(&p, &cfg)?;
+    let sampled = sim.report.prover_reward_wait;
+    let scenario = Scenario {
+        stakers: cfg.stakers,
+        tx_rate: 10.0,
+        offline: 0.0,
+    };
+    let f = model::frequencies(&p, &scenario)?;
+    let slot_days = p.slot_duration as f64 / model::SECONDS_PER_DAY;
+    let per_slot = f.prover_reward.per_slot;
+    let root = SVGBackend::new(path, SIZE).into_drawing_area();
+    root.fill(&WHITE)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "Days between prover rewards, N = 500,000: sampled vs closed form",
+            ("sans-serif", 18),
+        )
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(0f64..8f64, 0f64..1f64)?;
+    chart
+        .configure_mesh()
+        .x_desc("days until the next credited block")
+        .y_desc("P(wait <= days)")
+        .draw()?;
+    let fmt = |d: Option<f64>| d.map_or("-".to_string(), |d| format!("{d:.2}"));
+    // The estimate at every slot up to 8 days (5,760 slots at 120 s).
+    let last = ((8.0 / slot_days) as usize).min(sim.prover_reward_cdf.len() - 1);
+    let points: Vec<(f64, f64)> = sim.prover_reward_cdf[..=last]
+        .iter()
+        .enumerate()
+        .map(|(t, &cdf)| (t as f64 * slot_days, cdf))
+        .collect();
+    let colour = COLOURS[0];
+    chart
+        .draw_series(LineSeries::new(points, colour.mix(0.6).stroke_width(5)))?
+        .label(format!(
+            "sampled (10,000 slots): mean {} d, p10 {}, p50 {}, p90 {}, p99 {}",
+            fmt(sampled.mean_days),
+            fmt(sampled.p10_days),
+            fmt(sampled.p50_days),
+            fmt(sampled.p90_days),
+            fmt(sampled.p99_days)
+        ))
+        .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], colour.stroke_width(5)));
+    let closed: Vec<(f64, f64)> = (0..=800)
+        .map(|k| {
+            let days = f64::from(k) / 100.0;
+            (
+                days,
+                model::geometric_cdf(per_slot, (days / slot_days).floor()),
+            )
+        })
+        .collect();
+    chart
+        .draw_series(DashedLineSeries::new(closed, 6, 4, BLACK.stroke_width(1)))?
+        .label(format!(
+            "closed form: mean {:.2} d, p10 {:.2}, p50 {:.2}, p90 {:.2}, p99 {:.2}",
+            f.prover_reward.mean_days,
+            f.prover_reward.p10_days,
+            f.prover_reward.p50_days,
+            f.prover_reward.p90_days,
+            model::geometric_quantile(per_slot, 0.99) * slot_days
+        ))
+        .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], BLACK));
     finish(&root, &mut chart, SeriesLabelPosition::LowerRight)
 }
 

@@ -9,6 +9,7 @@ pub mod rewards;
 pub mod schedule;
 pub mod selection;
 pub mod signing;
+pub mod stats;
 pub mod time;
 pub mod transcript;
 pub mod tree;
