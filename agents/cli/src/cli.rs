@@ -12,6 +12,7 @@ use spn_node::devnet::{DevnetConfig, NetworkKind, Offline};
 use spn_node::runner::{NodeConfig, Role};
 
 use crate::model::ModelArgs;
+use crate::sim::SimArgs;
 
 /// SPN: staking proving network agents and a one-command devnet.
 #[derive(Debug, Parser)]
@@ -44,17 +45,21 @@ pub(crate) enum Commands {
     /// Closed-form capacity and economics model: machines, days between rewards, unfilled jobs,
     /// capture, bleed (docs/ECONOMICS.md).
     Model(Box<ModelArgs>),
+    /// Deterministic simulation of every agent with the contracts in revm, or the statistical
+    /// mode at up to 500,000 stakers; built-in scenarios (--list) or a TOML file.
+    Sim(Box<SimArgs>),
 }
 
 impl Commands {
     /// Subcommand names.
-    pub(crate) const NAMES: [&'static str; 6] = [
+    pub(crate) const NAMES: [&'static str; 7] = [
         "devnet",
         "sequencer",
         "prover",
         "node",
         "submitter",
         "model",
+        "sim",
     ];
 }
 

@@ -2,6 +2,7 @@
 
 mod cli;
 mod model;
+mod sim;
 
 use std::process::ExitCode;
 
@@ -43,6 +44,32 @@ fn main() -> ExitCode {
     if let Commands::Model(args) = &cli.command {
         return match args.run() {
             Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {}", cli::one_line(&e));
+                ExitCode::from(2)
+            }
+        };
+    }
+    // The simulator runs on one thread with a simulated clock: no runtime either.
+    if let Commands::Sim(args) = &cli.command {
+        // Thousands of agents at `info` would bury the report: warnings unless asked.
+        let level = if cli.log == "info" {
+            "warn"
+        } else {
+            cli.log.as_str()
+        };
+        let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("warn"));
+        tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .compact()
+            .init();
+        return match args.run() {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => {
+                eprintln!("error: the scenario's expectations failed (see `check` in the report)");
+                ExitCode::FAILURE
+            }
             Err(e) => {
                 eprintln!("error: {}", cli::one_line(&e));
                 ExitCode::from(2)
@@ -112,7 +139,7 @@ async fn run(cli: Cli) -> ExitCode {
         Commands::Prover(a) => agent(a.config(Role::Prover)).await,
         Commands::Node(a) => agent(a.config(Role::Node)).await,
         Commands::Submitter(a) => agent(a.config(Role::Submitter)).await,
-        Commands::Model(_) => unreachable!("handled before the runtime starts"),
+        Commands::Model(_) | Commands::Sim(_) => unreachable!("handled before the runtime starts"),
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -196,7 +196,9 @@ impl Claims {
                 self.paid += o.paid;
                 tracing::info!(target: "spn::prover", agent = %short(self.me), "claimed {} (gas {})", o.paid, o.gas_used);
             }
-            Err(e) => tracing::warn!(target: "spn::prover", agent = %short(self.me), "claim failed: {e}"),
+            Err(e) => {
+                tracing::warn!(target: "spn::prover", agent = %short(self.me), "claim failed: {e}")
+            }
         }
         self.check_request(cx);
         true

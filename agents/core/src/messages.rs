@@ -54,7 +54,6 @@ pub const MAX_RESULTS_PER_JOB: usize = 4;
 /// Largest `job-results/1` response (§15.1): 1 MiB of encoded results.
 pub const MAX_RESULTS_BYTES: usize = 1 << 20;
 
-
 sol! {
     /// Signed by a proposer when it announces its block (network only, §11.2).
     #[derive(Debug, Default, PartialEq, Eq)]
@@ -283,7 +282,13 @@ impl StartedMsg {
 
     /// Wire encoding.
     pub fn encode(&self) -> Bytes {
-        (self.block_hash, self.job, self.prover, self.sig.r, self.sig.vs)
+        (
+            self.block_hash,
+            self.job,
+            self.prover,
+            self.sig.r,
+            self.sig.vs,
+        )
             .abi_encode()
             .into()
     }

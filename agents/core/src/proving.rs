@@ -76,7 +76,13 @@ impl Proving {
     /// An engine for `me`; `committee` when the key proves as a committee member (a prover),
     /// not only as a proposer; `greedy` to fill every neighbourhood job at once (see
     /// [`crate::StakerConfig::greedy`]).
-    pub fn new(me: Address, committee: bool, cost: CostModel, greedy: bool, liveness: bool) -> Self {
+    pub fn new(
+        me: Address,
+        committee: bool,
+        cost: CostModel,
+        greedy: bool,
+        liveness: bool,
+    ) -> Self {
         Self {
             me,
             committee,
@@ -412,7 +418,8 @@ impl Proving {
         if let Some(&seen) = w.announced.get(&job) {
             if !greedy && w.deferred.insert(job) {
                 let grace = cost.network_grace.as_secs_f64();
-                let at = seen + cost.job_time(s, round).as_secs_f64() + grace * f64::from(turn.max(1));
+                let at =
+                    seen + cost.job_time(s, round).as_secs_f64() + grace * f64::from(turn.max(1));
                 if at > cx.now {
                     cx.after(at - cx.now, Timer::FillCheck(hash, job));
                     return;
@@ -442,7 +449,8 @@ impl Proving {
         let kind = w.proving.remove(&job).unwrap_or(JobKind::Own);
         // A fill or fallback someone else already published is not repeated (except by a
         // greedy prover, who wants its own result in the transcript).
-        if w.done.contains(&job) && kind != JobKind::Own && !(self.greedy && kind == JobKind::Fill) {
+        if w.done.contains(&job) && kind != JobKind::Own && !(self.greedy && kind == JobKind::Fill)
+        {
             return;
         }
         let s = w.sched.schedule();
@@ -458,7 +466,11 @@ impl Proving {
             tracing::info!(target: "spn::sequencer", agent = %short(self.me), "block {} ({}): root job done, tree complete", w.header.number, short_hash(hash));
         }
         w.done.insert(job);
-        cx.note(Note::JobDone { hash, job, how: kind });
+        cx.note(Note::JobDone {
+            hash,
+            job,
+            how: kind,
+        });
         cx.emit(Output::ServeResult(msg));
         cx.emit(Output::Publish(Msg::JobResult(msg)));
         if faults.take_forge() {
@@ -490,13 +502,22 @@ impl Proving {
                 cx.emit(Output::Publish(Msg::JobResult(f)));
             }
             // Oversized garbage.
-            cx.emit(Output::Publish(Msg::RawJobResult(Bytes::from(vec![0xab; 300]))));
+            cx.emit(Output::Publish(Msg::RawJobResult(Bytes::from(vec![
+                0xab;
+                300
+            ]))));
         }
         self.pump(cx, key, hash);
     }
 
     /// The inputs of own job `job` are late: asks peers for them, a few times.
-    pub fn on_children_late(&mut self, cx: &mut Cx<'_>, hash: B256, job: u32, hint: Option<String>) {
+    pub fn on_children_late(
+        &mut self,
+        cx: &mut Cx<'_>,
+        hash: B256,
+        job: u32,
+        hint: Option<String>,
+    ) {
         let Some(w) = self.blocks.get_mut(&hash) else {
             return;
         };

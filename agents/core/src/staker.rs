@@ -88,7 +88,12 @@ pub struct Staker {
 
 impl Staker {
     /// The core of `key`, paying claims to `withdrawer`.
-    pub fn new(key: StakingKey, withdrawer: Address, cfg: StakerConfig, faults: Arc<Faults>) -> Self {
+    pub fn new(
+        key: StakingKey,
+        withdrawer: Address,
+        cfg: StakerConfig,
+        faults: Arc<Faults>,
+    ) -> Self {
         let me = key.address();
         Self {
             sequencer: Sequencer::new(me, cfg.attest_wait, cfg.height),
@@ -140,8 +145,7 @@ impl Staker {
             }
             Input::Body { hash, txs } => self.on_body(cx, hash, txs),
             Input::Results { hash, results, tag } => {
-                self.proving
-                    .on_results(cx, &self.key, hash, results, tag);
+                self.proving.on_results(cx, &self.key, hash, results, tag);
             }
             Input::Txs { slot, txs } => {
                 if let Some(b) = self
@@ -268,7 +272,12 @@ impl Staker {
     fn on_body(&mut self, cx: &mut Cx<'_>, hash: B256, txs: Result<Arc<Vec<Bytes>>, String>) {
         let header = match self.fetching.get(&hash) {
             Some((h, _)) => h.clone(),
-            None => match self.announced.get(&hash).cloned().or_else(|| cx.chain.header(&hash)) {
+            None => match self
+                .announced
+                .get(&hash)
+                .cloned()
+                .or_else(|| cx.chain.header(&hash))
+            {
                 Some(h) => h,
                 None => return,
             },
@@ -280,7 +289,9 @@ impl Staker {
                 if let Some((_, tries)) = self.fetching.get_mut(&hash) {
                     *tries += 1;
                     // Attesters give up with the slot; provers keep trying while they work.
-                    if *tries < BODY_TRIES && (self.proving.tracks(&hash) || self.announced.contains_key(&hash)) {
+                    if *tries < BODY_TRIES
+                        && (self.proving.tracks(&hash) || self.announced.contains_key(&hash))
+                    {
                         cx.after(BODY_RETRY, Timer::RetryBody(hash));
                         return;
                     }
@@ -293,7 +304,10 @@ impl Staker {
         let tree = match check_body(cx, &header, &txs) {
             Ok(t) => t,
             Err(reason) => {
-                cx.reject("block-body", format!("body of {}: {reason}", short_hash(hash)));
+                cx.reject(
+                    "block-body",
+                    format!("body of {}: {reason}", short_hash(hash)),
+                );
                 return;
             }
         };

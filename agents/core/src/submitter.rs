@@ -12,6 +12,7 @@ use alloy_primitives::{Bytes, B256};
 use spn_bindings::Rollup;
 use spn_protocol::{transcript, tree::BlockTree, Header, SlotSchedule, TranscriptBuilder};
 
+use crate::cost::CostModel;
 use crate::faults::Faults;
 use crate::io::{Cx, Input, L1Call, Note, Output, ResultsTag, Timer, TxOutcome};
 use crate::messages::JobResultMsg;
@@ -19,12 +20,14 @@ use crate::proving::{check_body, short_hash};
 use crate::work::{check_job_result, Candidate};
 use crate::L1Event;
 
-/// A block whose tree is incomplete this long (seconds) after its proposal has its missing
-/// results requested (`job-results/1`), then again every `RESULTS_RETRY`, at most
-/// `RESULTS_TRIES` times.
+/// A missing result is requested (`job-results/1`) once it is overdue: `RESULTS_AFTER` seconds
+/// after the cost model says its round should be done (every round before it and itself, one
+/// job time and one grace each, from the proposal), then every `RESULTS_RETRY` while it is
+/// missing. There is no cap on the tries: the block's window bounds them. (A fixed number of
+/// tries gave up before a testnet round-1 job, 106 s, had even finished: `spn sim --scenario
+/// loss-5` lost every block.)
 const RESULTS_AFTER: f64 = 4.0;
 const RESULTS_RETRY: f64 = 3.0;
-const RESULTS_TRIES: u32 = 10;
 /// Body fetches per block, and the wait between them.
 const BODY_TRIES: u32 = 40;
 const BODY_RETRY: f64 = 0.5;
@@ -65,7 +68,6 @@ struct Track {
     /// When the block was seen on L1.
     seen: f64,
     results_at: Option<f64>,
-    results_tries: u32,
     asked_before_submit: bool,
 }
 
@@ -73,6 +75,7 @@ struct Track {
 #[derive(Debug)]
 pub struct Submitter {
     eager: bool,
+    cost: CostModel,
     strategy: Strategy,
     faults: Arc<Faults>,
     tracks: HashMap<B256, Track>,
@@ -88,9 +91,11 @@ impl Submitter {
     /// With `eager` it submits as soon as a tree is complete; otherwise only from slot
     /// `s + proofWindow - 1` on (the fallback a staker's node runs in case no submitter did,
     /// §15.4).
-    pub fn new(eager: bool, strategy: Strategy, faults: Arc<Faults>) -> Self {
+    /// `cost` is the provers' cost model (when results are due).
+    pub fn new(eager: bool, strategy: Strategy, cost: CostModel, faults: Arc<Faults>) -> Self {
         Self {
             eager,
+            cost,
             strategy,
             faults,
             tracks: HashMap::new(),
@@ -124,7 +129,9 @@ impl Submitter {
                 for r in results {
                     match self.on_result(cx, r) {
                         Ok(()) => accepted += 1,
-                        Err(reason) => cx.reject("job-results", format!("requested result: {reason}")),
+                        Err(reason) => {
+                            cx.reject("job-results", format!("requested result: {reason}"))
+                        }
                     }
                 }
                 if accepted > 0 {
@@ -189,7 +196,6 @@ impl Submitter {
                         body_tries: 0,
                         seen: cx.now,
                         results_at: None,
-                        results_tries: 0,
                         asked_before_submit: false,
                     },
                 );
@@ -230,7 +236,10 @@ impl Submitter {
                     self.check_complete(cx, hash);
                 }
                 Err(reason) => {
-                    cx.reject("block-body", format!("body of {}: {reason}", short_hash(hash)));
+                    cx.reject(
+                        "block-body",
+                        format!("body of {}: {reason}", short_hash(hash)),
+                    );
                 }
             },
             Err(_) => {
@@ -282,7 +291,8 @@ impl Submitter {
             return;
         }
         let window = cx.chain.params().proof_window;
-        if !self.eager && cx.current_slot().saturating_add(1) < t.header.slot.saturating_add(window) {
+        if !self.eager && cx.current_slot().saturating_add(1) < t.header.slot.saturating_add(window)
+        {
             return;
         }
         let Some(outputs) = t.outputs.clone() else {
@@ -365,21 +375,38 @@ impl Submitter {
             return;
         }
         self.try_submit(cx);
-        // Incomplete trees: request the missing results from peers (a missed gossip).
+        // Incomplete trees: request the overdue results from peers (a missed gossip).
         let now = cx.now;
+        let cost = self.cost;
         for (hash, t) in self.tracks.iter_mut() {
             if t.complete
                 || t.outputs.is_none()
-                || t.results_tries >= RESULTS_TRIES
-                || now - t.seen < RESULTS_AFTER
                 || t.results_at.is_some_and(|a| now - a < RESULTS_RETRY)
             {
                 continue;
             }
+            let s = t.sched.schedule();
+            let grace = cost.network_grace.as_secs_f64();
+            // When each round's results are due: every round up to it, back to back.
+            let mut due = Vec::with_capacity(s.rounds() as usize + 1);
+            let mut at = t.seen + RESULTS_AFTER;
+            due.push(at);
+            for r in 1..=s.rounds() {
+                at += cost.job_time(s, r).as_secs_f64() + grace;
+                due.push(at);
+            }
+            let missing: Vec<u32> = (0..=s.root_job())
+                .filter(|j| !t.done.contains(j))
+                .filter(|&j| {
+                    let round = s.job_position(j).map(|p| p.0).unwrap_or(1) as usize;
+                    due.get(round).is_some_and(|&d| now >= d)
+                })
+                .take(crate::messages::MAX_RESULT_JOBS)
+                .collect();
+            if missing.is_empty() {
+                continue;
+            }
             t.results_at = Some(now);
-            t.results_tries += 1;
-            let root = t.sched.schedule().root_job();
-            let missing: Vec<u32> = (0..=root).filter(|j| !t.done.contains(j)).collect();
             cx.emit(Output::FetchResults {
                 hash: *hash,
                 jobs: missing,
@@ -453,10 +480,7 @@ fn assemble(
     outputs: Vec<B256>,
     strategy: &Strategy,
 ) -> Result<Bytes, String> {
-    let ctx = cx
-        .chain
-        .slot_ctx(t.header.slot)
-        .ok_or("no slot context")?;
+    let ctx = cx.chain.slot_ctx(t.header.slot).ok_or("no slot context")?;
     let s = t.sched.schedule();
     // Merge rule (§9.4): per job the assigned prover, else a neighbour; lowest score first.
     let mut chosen: Vec<(u32, &Candidate)> = t
@@ -499,7 +523,9 @@ fn assemble(
         active_count: t.sched.active_count(),
     };
     let verdict = tr
-        .verify(cx.chain.params(), cx.chain.domain(), &vctx, |a| ctx.is_active(&a))
+        .verify(cx.chain.params(), cx.chain.domain(), &vctx, |a| {
+            ctx.is_active(&a)
+        })
         .map_err(|e| format!("transcript rejected locally: {e}"))?;
     tracing::debug!(target: "spn::submitter",
         "block {}: transcript with {} provers, {} unfilled jobs",

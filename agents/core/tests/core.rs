@@ -12,8 +12,7 @@ use spn_core::faults::Faults;
 use spn_core::io::{JobKind, L1Call, Msg, Note, Timer, TxOutcome};
 use spn_core::messages::{AttestationMsg, JobResultMsg, ProposalMsg, StartedMsg};
 use spn_core::{
-    Chain, ChainState, Cx, Input, L1Event, Output, StakerConfig, StakerRecord, Staker,
-    Submitter,
+    Chain, ChainState, Cx, Input, L1Event, Output, Staker, StakerConfig, StakerRecord, Submitter,
 };
 use spn_protocol::{selection, tree::BlockTree, Clock, Header, Params, StakingKey};
 
@@ -56,7 +55,10 @@ impl World {
         }
         let now = clock.slot_start(SLOT).unwrap() as f64 + 0.5;
         let min = chain.params().min_height;
-        assert!(!chain.schedule(SLOT, min).unwrap().sequencers().is_empty(), "pick another SLOT");
+        assert!(
+            !chain.schedule(SLOT, min).unwrap().sequencers().is_empty(),
+            "pick another SLOT"
+        );
         Self { chain, keys, now }
     }
 
@@ -70,7 +72,12 @@ impl World {
 
     fn staker(&self, i: usize) -> Staker {
         let k = &self.keys[i];
-        Staker::new(k.clone(), k.address(), StakerConfig::default(), Arc::new(Faults::default()))
+        Staker::new(
+            k.clone(),
+            k.address(),
+            StakerConfig::default(),
+            Arc::new(Faults::default()),
+        )
     }
 
     fn feed(&self, s: &mut Staker, input: Input) -> Vec<Output> {
@@ -131,13 +138,25 @@ fn a_sequencer_builds_announces_and_proposes_with_every_attestation() {
     let mut s = w.staker(w.index_of(seq));
     // Tick: the first-ranked sequencer sets its proposal timer.
     let out = w.feed(&mut s, Input::Tick);
-    assert!(out.iter().any(|o| matches!(o, Output::Timer { timer: Timer::TryPropose(SLOT), .. })));
+    assert!(out.iter().any(|o| matches!(
+        o,
+        Output::Timer {
+            timer: Timer::TryPropose(SLOT),
+            ..
+        }
+    )));
     let out = w.feed(&mut s, Input::Timer(Timer::TryPropose(SLOT)));
     let Some(Output::TakeTxs { slot: SLOT, max }) = out.first() else {
         panic!("{out:?}")
     };
     assert!(*max >= 8);
-    let out = w.feed(&mut s, Input::Txs { slot: SLOT, txs: txs(5) });
+    let out = w.feed(
+        &mut s,
+        Input::Txs {
+            slot: SLOT,
+            txs: txs(5),
+        },
+    );
     let proposal = out
         .iter()
         .find_map(|o| match o {
@@ -165,8 +184,10 @@ fn a_sequencer_builds_announces_and_proposes_with_every_attestation() {
         };
         sent = w.feed(&mut s, Input::Attestation(msg));
     }
-    let Some(Output::Send { call: L1Call::Propose { call, .. }, .. }) =
-        sent.iter().find(|o| matches!(o, Output::Send { .. }))
+    let Some(Output::Send {
+        call: L1Call::Propose { call, .. },
+        ..
+    }) = sent.iter().find(|o| matches!(o, Output::Send { .. }))
     else {
         panic!("no propose: {sent:?}")
     };
@@ -182,7 +203,13 @@ fn an_attestation_from_outside_the_committee_is_rejected_without_effect() {
     let mut s = w.staker(w.index_of(seq));
     w.feed(&mut s, Input::Tick);
     w.feed(&mut s, Input::Timer(Timer::TryPropose(SLOT)));
-    let out = w.feed(&mut s, Input::Txs { slot: SLOT, txs: txs(3) });
+    let out = w.feed(
+        &mut s,
+        Input::Txs {
+            slot: SLOT,
+            txs: txs(3),
+        },
+    );
     let hash = out
         .iter()
         .find_map(|o| match o {
@@ -200,7 +227,13 @@ fn an_attestation_from_outside_the_committee_is_rejected_without_effect() {
             signer: outsider.address(),
         }),
     );
-    assert!(matches!(out.as_slice(), [Output::Note(Note::Rejected { kind: "attestation", .. })]));
+    assert!(matches!(
+        out.as_slice(),
+        [Output::Note(Note::Rejected {
+            kind: "attestation",
+            ..
+        })]
+    ));
 }
 
 /// A committee member of the block: proves its own round-1 job as soon as the block is on L1
@@ -216,10 +249,21 @@ fn a_member_proves_its_own_job_and_announces_it() {
     // The body first (as an attester would have it), then the L1 event.
     let out = w.feed(
         &mut s,
-        Input::L1(L1Event::Proposed { header: header.clone(), hash, l1_block: 1, tx: B256::ZERO }),
+        Input::L1(L1Event::Proposed {
+            header: header.clone(),
+            hash,
+            l1_block: 1,
+            tx: B256::ZERO,
+        }),
     );
     assert!(out.iter().any(|o| matches!(o, Output::FetchBody { .. })));
-    let out = w.feed(&mut s, Input::Body { hash, txs: Ok(Arc::new(body.clone())) });
+    let out = w.feed(
+        &mut s,
+        Input::Body {
+            hash,
+            txs: Ok(Arc::new(body.clone())),
+        },
+    );
     let proving: Vec<(u32, f64)> = out
         .iter()
         .filter_map(|o| match o {
@@ -239,7 +283,13 @@ fn a_member_proves_its_own_job_and_announces_it() {
             _ => None,
         })
         .unwrap();
-    assert!(out.iter().any(|o| matches!(o, Output::Note(Note::JobDone { how: JobKind::Own, .. }))));
+    assert!(out.iter().any(|o| matches!(
+        o,
+        Output::Note(Note::JobDone {
+            how: JobKind::Own,
+            ..
+        })
+    )));
     let back = JobResultMsg::decode(&r.encode(), w.chain.domain()).unwrap();
     assert_eq!(back, r);
     spn_core::work::check_job_result(&w.chain, &r, None).expect("eligible");
@@ -267,32 +317,65 @@ fn fillers_act_on_the_liveness_signal() {
         })
         .expect("a job with an owner and a filler");
     let mut f = w.staker(w.index_of(filler));
-    w.feed(&mut f, Input::L1(L1Event::Proposed { header, hash, l1_block: 1, tx: B256::ZERO }));
-    let out = w.feed(&mut f, Input::Body { hash, txs: Ok(Arc::new(body)) });
+    w.feed(
+        &mut f,
+        Input::L1(L1Event::Proposed {
+            header,
+            hash,
+            l1_block: 1,
+            tx: B256::ZERO,
+        }),
+    );
+    let out = w.feed(
+        &mut f,
+        Input::Body {
+            hash,
+            txs: Ok(Arc::new(body)),
+        },
+    );
     let check_at = out
         .iter()
         .find_map(|o| match o {
-            Output::Timer { at, timer: Timer::FillCheck(h, j) } if *h == hash && *j == job => Some(*at),
+            Output::Timer {
+                at,
+                timer: Timer::FillCheck(h, j),
+            } if *h == hash && *j == job => Some(*at),
             _ => None,
         })
         .expect("a fill check for the neighbour's job");
     // Within a few network graces, not a whole job time.
-    assert!(check_at - w.now <= 1.0 * (sched.fillers(job).count() as f64 + 1.0), "{check_at}");
+    assert!(
+        check_at - w.now <= 1.0 * (sched.fillers(job).count() as f64 + 1.0),
+        "{check_at}"
+    );
     // An outsider's start is refused.
     let outsider = StakingKey::from_bytes(&B256::repeat_byte(0x77)).unwrap();
     let forged = StartedMsg::sign(&outsider, w.chain.domain(), hash, job);
     let out = w.feed(&mut f, Input::Started(forged));
-    assert!(matches!(out.as_slice(), [Output::Note(Note::Rejected { kind: "job-started", .. })]));
+    assert!(matches!(
+        out.as_slice(),
+        [Output::Note(Note::Rejected {
+            kind: "job-started",
+            ..
+        })]
+    ));
     // The owner's start defers the fill by about a job time.
     let ok = StartedMsg::sign(&w.keys[w.index_of(owner)], w.chain.domain(), hash, job);
     assert!(w.feed(&mut f, Input::Started(ok)).is_empty());
     w.now = check_at;
     let out = w.feed(&mut f, Input::Timer(Timer::FillCheck(hash, job)));
-    assert_eq!(count(&out, |o| matches!(o, Output::Prove { .. })), 0, "{out:?}");
+    assert_eq!(
+        count(&out, |o| matches!(o, Output::Prove { .. })),
+        0,
+        "{out:?}"
+    );
     let later = out
         .iter()
         .find_map(|o| match o {
-            Output::Timer { at, timer: Timer::FillCheck(..) } => Some(*at),
+            Output::Timer {
+                at,
+                timer: Timer::FillCheck(..),
+            } => Some(*at),
             _ => None,
         })
         .expect("deferred");
@@ -300,7 +383,13 @@ fn fillers_act_on_the_liveness_signal() {
     // The owner never delivered: the filler proves at the deferred check.
     w.now = later;
     let out = w.feed(&mut f, Input::Timer(Timer::FillCheck(hash, job)));
-    assert_eq!(count(&out, |o| matches!(o, Output::Prove { job: j, .. } if *j == job)), 1);
+    assert_eq!(
+        count(
+            &out,
+            |o| matches!(o, Output::Prove { job: j, .. } if *j == job)
+        ),
+        1
+    );
 }
 
 /// The submitter assembles a transcript once every job has a result, and sends it.
@@ -311,19 +400,41 @@ fn the_submitter_submits_a_complete_tree() {
     let (header, hash) = w.propose_on_l1(0, 3, &body);
     let sched = w.chain.schedule(SLOT, 3).unwrap();
     let s0 = sched.schedule();
-    let outputs = BlockTree::from_transactions(3, &body).unwrap().job_outputs(s0).unwrap();
-    let mut sub = Submitter::new(true, spn_core::Strategy::Honest, Arc::new(Faults::default()));
+    let outputs = BlockTree::from_transactions(3, &body)
+        .unwrap()
+        .job_outputs(s0)
+        .unwrap();
+    let mut sub = Submitter::new(
+        true,
+        spn_core::Strategy::Honest,
+        Default::default(),
+        Arc::new(Faults::default()),
+    );
     let mut out = Vec::new();
     sub.handle(
         &mut w.cx(&mut out),
-        Input::L1(L1Event::Proposed { header, hash, l1_block: 1, tx: B256::ZERO }),
+        Input::L1(L1Event::Proposed {
+            header,
+            hash,
+            l1_block: 1,
+            tx: B256::ZERO,
+        }),
     );
-    sub.handle(&mut w.cx(&mut out), Input::Body { hash, txs: Ok(Arc::new(body)) });
+    sub.handle(
+        &mut w.cx(&mut out),
+        Input::Body {
+            hash,
+            txs: Ok(Arc::new(body)),
+        },
+    );
     // Every job by one eligible signer (the proposer for the root and for unfillable jobs).
     let proposer = &w.keys[0];
     for job in 0..=s0.root_job() {
         let signer = if job < s0.prover_jobs() {
-            sched.fillers(job).next().map(|m| w.keys[w.index_of(m.address)].clone())
+            sched
+                .fillers(job)
+                .next()
+                .map(|m| w.keys[w.index_of(m.address)].clone())
         } else {
             None
         }
@@ -338,13 +449,23 @@ fn the_submitter_submits_a_complete_tree() {
         };
         out.clear();
         sub.handle(&mut w.cx(&mut out), Input::JobResult(r));
-        assert!(!out.iter().any(|o| matches!(o, Output::Note(Note::Rejected { .. }))), "{out:?}");
+        assert!(
+            !out.iter()
+                .any(|o| matches!(o, Output::Note(Note::Rejected { .. }))),
+            "{out:?}"
+        );
     }
-    assert!(out.iter().any(|o| matches!(o, Output::Note(Note::TreeComplete(h)) if *h == hash)));
+    assert!(out
+        .iter()
+        .any(|o| matches!(o, Output::Note(Note::TreeComplete(h)) if *h == hash)));
     let send = out
         .iter()
         .find_map(|o| match o {
-            Output::Send { id, call: L1Call::SubmitProof { call, .. }, .. } => Some((*id, call.clone())),
+            Output::Send {
+                id,
+                call: L1Call::SubmitProof { call, .. },
+                ..
+            } => Some((*id, call.clone())),
             _ => None,
         })
         .expect("submitted");
@@ -352,23 +473,42 @@ fn the_submitter_submits_a_complete_tree() {
     out.clear();
     sub.handle(
         &mut w.cx(&mut out),
-        Input::TxDone { id: send.0, result: Ok(TxOutcome { gas_used: 1, paid: U256::ZERO }) },
+        Input::TxDone {
+            id: send.0,
+            result: Ok(TxOutcome {
+                gas_used: 1,
+                paid: U256::ZERO,
+            }),
+        },
     );
     // Submitted once: a further tick sends nothing for it.
     out.clear();
     sub.handle(&mut w.cx(&mut out), Input::Tick);
-    assert!(!out.iter().any(|o| matches!(o, Output::Send { call: L1Call::SubmitProof { .. }, .. })));
+    assert!(!out.iter().any(|o| matches!(
+        o,
+        Output::Send {
+            call: L1Call::SubmitProof { .. },
+            ..
+        }
+    )));
 }
 
 fn arb_key() -> impl Strategy<Value = StakingKey> {
     prop_oneof![
         (0..N).prop_map(key),
-        any::<[u8; 32]>().prop_filter_map("valid key", |b| StakingKey::from_bytes(&B256::from(b)).ok()),
+        any::<[u8; 32]>()
+            .prop_filter_map("valid key", |b| StakingKey::from_bytes(&B256::from(b)).ok()),
     ]
 }
 
 fn arb_slot() -> impl Strategy<Value = u64> {
-    prop_oneof![Just(SLOT), Just(SLOT + 1), Just(0u64), Just(u64::MAX), any::<u64>()]
+    prop_oneof![
+        Just(SLOT),
+        Just(SLOT + 1),
+        Just(0u64),
+        Just(u64::MAX),
+        any::<u64>()
+    ]
 }
 
 proptest! {
@@ -417,7 +557,7 @@ proptest! {
             Input::Started(StartedMsg::sign(&k, &d, block, job)),
         ];
         let mut s = w.staker(who);
-        let mut sub = Submitter::new(true, spn_core::Strategy::Honest, Arc::new(Faults::default()));
+        let mut sub = Submitter::new(true, spn_core::Strategy::Honest, Default::default(), Arc::new(Faults::default()));
         for i in inputs {
             let mut out = Vec::new();
             s.handle(&mut w.cx(&mut out), i.clone());

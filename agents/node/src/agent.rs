@@ -119,7 +119,16 @@ impl StakerAgent {
         let withdrawer = p.view.staker(me).map(|s| s.withdrawer).unwrap_or(me);
         let core = spn_core::Staker::new(p.key, withdrawer, p.cfg, p.faults);
         let (ctx, crx) = mpsc::unbounded_channel();
-        Runtime::spawn(core, p.view, p.sender, p.net, p.inbox, p.pool, p.metrics, Some(crx));
+        Runtime::spawn(
+            core,
+            p.view,
+            p.sender,
+            p.net,
+            p.inbox,
+            p.pool,
+            p.metrics,
+            Some(crx),
+        );
         AgentHandle {
             address: me,
             commands: ctx,
@@ -127,23 +136,37 @@ impl StakerAgent {
     }
 }
 
+/// Everything a submitter is built from.
+pub struct SubmitterParts {
+    /// L1 view.
+    pub view: Arc<ChainView>,
+    /// Transaction sender.
+    pub sender: Arc<Sender>,
+    /// Network handle.
+    pub net: Arc<dyn Network>,
+    /// Its inbox.
+    pub inbox: mpsc::UnboundedReceiver<Inbound>,
+    /// Shared metrics.
+    pub metrics: Arc<Metrics>,
+    /// Fault injection.
+    pub faults: Arc<Faults>,
+    /// Submit as soon as a tree is complete; otherwise only from slot `s + proofWindow - 1` on
+    /// (a staker's node's fallback, §15.3).
+    pub eager: bool,
+    /// The provers' cost model, which says when results are overdue.
+    pub cost: spn_core::cost::CostModel,
+}
+
 /// The submitter agent: the core's [`spn_core::Submitter`] in the runtime.
 pub struct SubmitterAgent;
 
 impl SubmitterAgent {
-    /// Starts the submitter. With `eager` it submits as soon as a tree is complete; otherwise
-    /// only from slot `s + proofWindow - 1` on (a staker's node's fallback, §15.4).
-    pub fn spawn(
-        view: Arc<ChainView>,
-        sender: Arc<Sender>,
-        net: Arc<dyn Network>,
-        inbox: mpsc::UnboundedReceiver<Inbound>,
-        metrics: Arc<Metrics>,
-        faults: Arc<Faults>,
-        eager: bool,
-    ) {
-        let core = spn_core::Submitter::new(eager, spn_core::Strategy::Honest, faults);
-        Runtime::spawn(core, view, sender, net, inbox, None, metrics, None);
+    /// Starts the submitter; it runs until the process ends.
+    pub fn spawn(p: SubmitterParts) {
+        let core = spn_core::Submitter::new(p.eager, spn_core::Strategy::Honest, p.cost, p.faults);
+        Runtime::spawn(
+            core, p.view, p.sender, p.net, p.inbox, None, p.metrics, None,
+        );
     }
 }
 
@@ -243,7 +266,9 @@ impl<C: Core> Runtime<C> {
                 msg,
                 peer: Some(m.peer.clone()),
             }),
-            Topic::Attestation => AttestationMsg::decode(&m.payload, domain).map(Input::Attestation),
+            Topic::Attestation => {
+                AttestationMsg::decode(&m.payload, domain).map(Input::Attestation)
+            }
             Topic::JobResult => JobResultMsg::decode(&m.payload, domain).map(Input::JobResult),
             Topic::JobStarted => StartedMsg::decode(&m.payload, domain).map(Input::Started),
         };
@@ -318,17 +343,19 @@ impl<C: Core> Runtime<C> {
                 let metrics = self.metrics.clone();
                 let label = self.label.clone();
                 tokio::spawn(async move {
-                    let payloads =
-                        match tokio::time::timeout(RESULTS_TIMEOUT, net.fetch_results(hash, jobs, hint))
-                            .await
-                        {
-                            Ok(Ok(p)) => p,
-                            Ok(Err(e)) => {
-                                tracing::debug!(target: "spn::net", agent = %label, "results of {}: {e}", short_hash(hash));
-                                Vec::new()
-                            }
-                            Err(_) => Vec::new(),
-                        };
+                    let payloads = match tokio::time::timeout(
+                        RESULTS_TIMEOUT,
+                        net.fetch_results(hash, jobs, hint),
+                    )
+                    .await
+                    {
+                        Ok(Ok(p)) => p,
+                        Ok(Err(e)) => {
+                            tracing::debug!(target: "spn::net", agent = %label, "results of {}: {e}", short_hash(hash));
+                            Vec::new()
+                        }
+                        Err(_) => Vec::new(),
+                    };
                     let mut results = Vec::new();
                     for p in payloads {
                         match messages::decode_requested_result(&p, hash, &domain) {
@@ -352,7 +379,10 @@ impl<C: Core> Runtime<C> {
                 }
             }
             Output::Prove { hash, job, seconds } => {
-                self.after(spn_core::cost::seconds(seconds), Input::Proved { hash, job });
+                self.after(
+                    spn_core::cost::seconds(seconds),
+                    Input::Proved { hash, job },
+                );
             }
             Output::Timer { at, timer } => {
                 self.after(spn_core::cost::seconds(at - now), Input::Timer(timer));
@@ -373,7 +403,11 @@ impl<C: Core> Runtime<C> {
                     let _ = feedback.send(Input::Transcript { number, transcript });
                 });
             }
-            Output::Send { id, call, gas_limit } => self.send(id, call, gas_limit),
+            Output::Send {
+                id,
+                call,
+                gas_limit,
+            } => self.send(id, call, gas_limit),
             Output::ClaimAnswered(amount) => {
                 if !self.waiters.is_empty() {
                     let _ = self.waiters.remove(0).send(amount);

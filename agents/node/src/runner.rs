@@ -8,6 +8,7 @@ use std::time::Duration;
 use spn_protocol::StakingKey;
 
 use crate::agent::{AgentConfig, AgentParts, StakerAgent};
+use crate::agent::{SubmitterAgent as Submitter, SubmitterParts};
 use crate::cost::CostModel;
 use crate::error::{Error, Result};
 use crate::keys;
@@ -15,7 +16,6 @@ use crate::l1::{ChainView, Deployment, Sender, L1};
 use crate::metrics::{Faults, Metrics};
 use crate::net::{P2pConfig, P2pNetwork};
 use crate::pool::{self, TxPool};
-use crate::agent::SubmitterAgent as Submitter;
 
 /// Which agent a process runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -153,7 +153,16 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
     tracing::info!(target: "spn", "{:?} {} on chain {} (rollup {})", cfg.role, p.key.address(), p.l1.chain_id(), p.deployment.rollup);
     match cfg.role {
         Role::Submitter => {
-            Submitter::spawn(view, sender, net, inbox, metrics, faults, true);
+            Submitter::spawn(SubmitterParts {
+                view,
+                sender,
+                net,
+                inbox,
+                metrics,
+                faults,
+                eager: true,
+                cost: cfg.cost,
+            });
         }
         role => {
             let pool = if role != Role::Prover {
@@ -177,15 +186,16 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
                 }
             });
             if role == Role::Node {
-                Submitter::spawn(
-                    view.clone(),
-                    sender.clone(),
-                    net.clone(),
-                    sub_inbox,
-                    metrics.clone(),
-                    faults.clone(),
-                    false,
-                );
+                Submitter::spawn(SubmitterParts {
+                    view: view.clone(),
+                    sender: sender.clone(),
+                    net: net.clone(),
+                    inbox: sub_inbox,
+                    metrics: metrics.clone(),
+                    faults: faults.clone(),
+                    eager: false,
+                    cost: cfg.cost,
+                });
             }
             StakerAgent::spawn(AgentParts {
                 view,

@@ -88,15 +88,38 @@ impl Stats {
         self.mix(hash.as_slice());
     }
 
-    pub(crate) fn job_done(&mut self, hash: B256, job: u32, how: JobKind, cost: u64, by: usize) {
+    /// A job result was published; `avoidable` when it is a proposer fallback a running member
+    /// could have done. Returns whether it was the job's first result.
+    pub(crate) fn job_done(
+        &mut self,
+        hash: B256,
+        job: u32,
+        how: JobKind,
+        cost: u64,
+        by: usize,
+        avoidable: bool,
+    ) -> bool {
         self.done_count += 1;
-        self.mix(&[hash.as_slice(), &job.to_be_bytes(), &(by as u64).to_be_bytes()].concat());
-        if let std::collections::hash_map::Entry::Vacant(e) = self.first_done.entry((hash, job)) {
-            e.insert(how);
-            if matches!(how, JobKind::Unfilled | JobKind::Fallback) {
-                self.unpaid_cost += cost;
-            }
+        self.mix(
+            &[
+                hash.as_slice(),
+                &job.to_be_bytes(),
+                &(by as u64).to_be_bytes(),
+            ]
+            .concat(),
+        );
+        let std::collections::hash_map::Entry::Vacant(e) = self.first_done.entry((hash, job))
+        else {
+            return false;
+        };
+        e.insert(how);
+        if matches!(how, JobKind::Unfilled | JobKind::Fallback) {
+            self.unpaid_cost += cost;
         }
+        if avoidable {
+            self.avoidable_fallback += 1;
+        }
+        true
     }
 
     #[allow(clippy::too_many_arguments)]
@@ -117,7 +140,8 @@ impl Stats {
         self.distinct_provers += distinct;
         if let (Some(&p), Some(&c)) = (self.proposed_at.get(&hash), self.complete_at.get(&hash)) {
             let cp = self.critical_path.get(&hash).copied().unwrap_or(0.0);
-            self.latencies.push(((c.saturating_sub(p)) as f64 / 1e6, cp));
+            self.latencies
+                .push(((c.saturating_sub(p)) as f64 / 1e6, cp));
         }
         *self.earnings.entry(proposer).or_default() += sequencer_reward;
         self.reward_slots.entry(proposer).or_default().push(slot);
@@ -184,7 +208,11 @@ impl Stats {
         let propose = self.gas.get("propose").map(|v| mean(v)).unwrap_or(0);
         let submit = self.gas.get("submitProof").map(|v| mean(v)).unwrap_or(0);
         let key_share = self.large as f64 / self.stakers.max(1) as f64;
-        let reward_share = if total > 0.0 { large_earned / total } else { 0.0 };
+        let reward_share = if total > 0.0 {
+            large_earned / total
+        } else {
+            0.0
+        };
         let mut r = Report {
             scenario: sc.name.clone(),
             seed,
@@ -247,7 +275,11 @@ impl Stats {
             large_staker: (self.large > 0).then_some(LargeStaker {
                 key_share,
                 reward_share,
-                ratio: if key_share > 0.0 { reward_share / key_share } else { 0.0 },
+                ratio: if key_share > 0.0 {
+                    reward_share / key_share
+                } else {
+                    0.0
+                },
             }),
             gas: Gas {
                 propose_mean: propose,
@@ -303,26 +335,41 @@ fn checks(sc: &Scenario, r: &Report) -> Vec<Check> {
     let mut out = Vec::new();
     let mut add = |what: String, ok: bool| out.push(Check { what, ok });
     if let Some(m) = e.min_proven {
-        add(format!("proven {} >= {m}", r.blocks.proven), r.blocks.proven >= m);
+        add(
+            format!("proven {} >= {m}", r.blocks.proven),
+            r.blocks.proven >= m,
+        );
     }
     if let Some(m) = e.max_pruned {
-        add(format!("pruned {} <= {m}", r.blocks.pruned), r.blocks.pruned <= m);
+        add(
+            format!("pruned {} <= {m}", r.blocks.pruned),
+            r.blocks.pruned <= m,
+        );
     }
     if let Some(m) = e.max_latency_p50 {
         add(
-            format!("latency p50 {:.3}x <= {m}x the critical path", r.latency.p50_ratio),
+            format!(
+                "latency p50 {:.3}x <= {m}x the critical path",
+                r.latency.p50_ratio
+            ),
             r.latency.p50_ratio <= m,
         );
     }
     if let Some(m) = e.max_latency_p99 {
         add(
-            format!("latency p99 {:.3}x <= {m}x the critical path", r.latency.p99_ratio),
+            format!(
+                "latency p99 {:.3}x <= {m}x the critical path",
+                r.latency.p99_ratio
+            ),
             r.latency.p99_ratio <= m,
         );
     }
     if let Some(m) = e.max_avoidable_fallback {
         add(
-            format!("avoidable fallback jobs {} <= {m}", r.jobs.avoidable_fallback),
+            format!(
+                "avoidable fallback jobs {} <= {m}",
+                r.jobs.avoidable_fallback
+            ),
             r.jobs.avoidable_fallback <= m,
         );
     }
@@ -331,7 +378,10 @@ fn checks(sc: &Scenario, r: &Report) -> Vec<Check> {
         add(format!("capture ratio {got:.3} >= {m}"), got >= m);
     }
     if let Some(m) = e.min_no_quorum {
-        add(format!("no-quorum proposals {} >= {m}", r.blocks.no_quorum), r.blocks.no_quorum >= m);
+        add(
+            format!("no-quorum proposals {} >= {m}", r.blocks.no_quorum),
+            r.blocks.no_quorum >= m,
+        );
     }
     out
 }
@@ -503,26 +553,55 @@ impl Report {
     pub fn table(&self) -> String {
         let mut s = String::new();
         let r = self;
-        let _ = writeln!(s, "scenario {} (seed {}): N = {}, {} offline, {} slots", r.scenario, r.seed, r.stakers, r.offline, r.slots);
+        let _ = writeln!(
+            s,
+            "scenario {} (seed {}): N = {}, {} offline, {} slots",
+            r.scenario, r.seed, r.stakers, r.offline, r.slots
+        );
         let b = &r.blocks;
-        let _ = writeln!(s, "blocks     proposed {}  proven {}  pruned {}  replaced {}  no quorum {}  withheld {}", b.proposed, b.proven, b.pruned, b.replaced, b.no_quorum, b.withheld);
+        let _ = writeln!(
+            s,
+            "blocks     proposed {}  proven {}  pruned {}  replaced {}  no quorum {}  withheld {}",
+            b.proposed, b.proven, b.pruned, b.replaced, b.no_quorum, b.withheld
+        );
         let l = &r.latency;
         let _ = writeln!(s, "latency    p50 {:.1} s ({:.3}x)  p99 {:.1} s ({:.3}x)  max {:.3}x  critical path {:.1} s", l.p50_s, l.p50_ratio, l.p99_s, l.p99_ratio, l.max_ratio, l.critical_path_s);
         let j = &r.jobs;
         let _ = writeln!(s, "jobs       assigned {}  neighbour {}  root {}  unfilled {}  fallback {} (avoidable {})  redundant {}", j.assigned, j.neighbour, j.root, j.unfilled, j.fallback, j.avoidable_fallback, j.redundant);
-        let _ = writeln!(s, "proposer   unpaid {:.1} proof-s per block; uncredited jobs {:.2} per block", j.proposer_unpaid_proof_s_per_block, j.uncredited_per_block);
+        let _ = writeln!(
+            s,
+            "proposer   unpaid {:.1} proof-s per block; uncredited jobs {:.2} per block",
+            j.proposer_unpaid_proof_s_per_block, j.uncredited_per_block
+        );
         let e = &r.earnings;
         let _ = writeln!(s, "earnings   {} keys rewarded  gini {:.3}  max/median {:.2}  days between rewards p50 {:.3} p90 {:.3}", e.rewarded_stakers, e.gini, e.max_over_median_earner, e.days_between_rewards_p50, e.days_between_rewards_p90);
-        let _ = writeln!(s, "paid       sequencers {:.2}  provers {:.2}  submitters {:.2} tokens", e.sequencer_tokens, e.provers_tokens, e.submitter_tokens);
+        let _ = writeln!(
+            s,
+            "paid       sequencers {:.2}  provers {:.2}  submitters {:.2} tokens",
+            e.sequencer_tokens, e.provers_tokens, e.submitter_tokens
+        );
         if let Some(ls) = &r.large_staker {
-            let _ = writeln!(s, "large      key share {:.3}  reward share {:.3}  ratio {:.3}", ls.key_share, ls.reward_share, ls.ratio);
+            let _ = writeln!(
+                s,
+                "large      key share {:.3}  reward share {:.3}  ratio {:.3}",
+                ls.key_share, ls.reward_share, ls.ratio
+            );
         }
         let g = &r.gas;
-        let _ = writeln!(s, "gas        propose {}  submitProof {}  per block {}", g.propose_mean, g.submit_proof_mean, g.per_block_mean);
+        let _ = writeln!(
+            s,
+            "gas        propose {}  submitProof {}  per block {}",
+            g.propose_mean, g.submit_proof_mean, g.per_block_mean
+        );
         let n = &r.network;
         let _ = writeln!(s, "network    lost {}  rejected {}  result requests {}  crashes {}  failed submissions {}", n.lost, n.rejected, n.result_requests, n.crashes, n.failed_submissions);
         for c in &r.checks {
-            let _ = writeln!(s, "check      {} {}", if c.ok { "ok  " } else { "FAIL" }, c.what);
+            let _ = writeln!(
+                s,
+                "check      {} {}",
+                if c.ok { "ok  " } else { "FAIL" },
+                c.what
+            );
         }
         let _ = writeln!(s, "digest     {}", r.digest);
         s

@@ -7,14 +7,29 @@ use spn_protocol::Params;
 
 /// The built-in scenarios: `(name, TOML)`.
 pub const BUILT_IN: &[(&str, &str)] = &[
-    ("testnet-2048", include_str!("../scenarios/testnet-2048.toml")),
-    ("testnet-2048-short", include_str!("../scenarios/testnet-2048-short.toml")),
-    ("crash-restart", include_str!("../scenarios/crash-restart.toml")),
+    (
+        "testnet-2048",
+        include_str!("../scenarios/testnet-2048.toml"),
+    ),
+    (
+        "testnet-2048-short",
+        include_str!("../scenarios/testnet-2048-short.toml"),
+    ),
+    (
+        "crash-restart",
+        include_str!("../scenarios/crash-restart.toml"),
+    ),
     ("withholding", include_str!("../scenarios/withholding.toml")),
     ("capture", include_str!("../scenarios/capture.toml")),
-    ("stripping-submitter", include_str!("../scenarios/stripping-submitter.toml")),
+    (
+        "stripping-submitter",
+        include_str!("../scenarios/stripping-submitter.toml"),
+    ),
     ("loss-5", include_str!("../scenarios/loss-5.toml")),
-    ("statistical-500k", include_str!("../scenarios/statistical-500k.toml")),
+    (
+        "statistical-500k",
+        include_str!("../scenarios/statistical-500k.toml"),
+    ),
 ];
 
 /// A simulation scenario.
@@ -268,7 +283,9 @@ impl Scenario {
         match self.params.as_str() {
             "testnet" => Ok(Params::testnet()),
             "devnet" => Ok(Params::devnet()),
-            other => Err(format!("params = `{other}`: expected `testnet` or `devnet`")),
+            other => Err(format!(
+                "params = `{other}`: expected `testnet` or `devnet`"
+            )),
         }
     }
 }

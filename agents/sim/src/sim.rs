@@ -26,7 +26,7 @@ use spn_protocol::{StakingKey, Transcript};
 use crate::l1::SimL1;
 use crate::report::{Report, Stats};
 use crate::rng::Rng;
-use crate::scenario::{Scenario, Mode};
+use crate::scenario::{Mode, Scenario};
 
 /// Seconds between L1 blocks.
 const L1_BLOCK_TIME: u64 = 12;
@@ -115,14 +115,21 @@ impl Sim {
     /// registered, and an agent per online key. `work_dir` caches the compiled contracts.
     pub fn new(sc: Scenario, seed: u64, work_dir: &std::path::Path) -> Result<Self, String> {
         if sc.mode != Mode::Agents {
-            return Err("a statistical scenario runs with stats::run, not the agent simulator".into());
+            return Err(
+                "a statistical scenario runs with stats::run, not the agent simulator".into(),
+            );
         }
         let params = sc.base_params()?;
         let mut rng = Rng::new(seed);
         let keys: Vec<StakingKey> = (0..sc.stakers)
             .map(|i| {
                 let b = keccak256(
-                    [b"spn.sim.key".as_slice(), &seed.to_be_bytes(), &i.to_be_bytes()].concat(),
+                    [
+                        b"spn.sim.key".as_slice(),
+                        &seed.to_be_bytes(),
+                        &i.to_be_bytes(),
+                    ]
+                    .concat(),
                 );
                 StakingKey::from_bytes(&b).map_err(|e| e.to_string())
             })
@@ -131,7 +138,13 @@ impl Sim {
         let l1 = SimL1::deploy(&params, &addrs, seed, work_dir)?;
         let first = l1.first_slot();
         let clock = l1.clock();
-        let mut chain = ChainState::new(params.clone(), clock, l1.chain_id(), l1.rollup(), l1.staking());
+        let mut chain = ChainState::new(
+            params.clone(),
+            clock,
+            l1.chain_id(),
+            l1.rollup(),
+            l1.staking(),
+        );
         for k in &addrs {
             chain.add_staker(spn_core::StakerRecord {
                 key: *k,
@@ -184,9 +197,8 @@ impl Sim {
                 Faults::default()
             });
             let withdrawer = l1.withdrawer_of(key.address());
-            let core = (role[i] != 1).then(|| {
-                Staker::new(key.clone(), withdrawer, cfg.clone(), faults.clone())
-            });
+            let core = (role[i] != 1)
+                .then(|| Staker::new(key.clone(), withdrawer, cfg.clone(), faults.clone()));
             nodes.push(Node {
                 key,
                 withdrawer,
@@ -201,15 +213,23 @@ impl Sim {
         let strategy = match sc.submitter.as_str() {
             "strip" => spn_core::Strategy::Strip,
             _ if large > 0 => spn_core::Strategy::Prefer(
-                nodes.iter().filter(|n| n.large).map(|n| n.key.address()).collect(),
+                nodes
+                    .iter()
+                    .filter(|n| n.large)
+                    .map(|n| n.key.address())
+                    .collect(),
             ),
             _ => spn_core::Strategy::Honest,
         };
-        let submitter = Submitter::new(true, strategy, Arc::new(Faults::default()));
+        let submitter = Submitter::new(true, strategy, cost, Arc::new(Faults::default()));
         let now = l1.timestamp() * 1_000_000;
         let mut stats = Stats::new(n, offline, large);
         stats.keys = nodes.iter().map(|n| n.key.address()).collect();
-        stats.large_keys = nodes.iter().filter(|n| n.large).map(|n| n.key.address()).collect();
+        stats.large_keys = nodes
+            .iter()
+            .filter(|n| n.large)
+            .map(|n| n.key.address())
+            .collect();
         let mut sim = Self {
             start_slot: first,
             end_slot: first + sc.slots,
@@ -262,7 +282,11 @@ impl Sim {
     }
 
     fn slot_time(&self, slot: u64) -> Time {
-        self.chain.clock().slot_start(slot).unwrap_or(u64::MAX / 2_000_000) * 1_000_000
+        self.chain
+            .clock()
+            .slot_start(slot)
+            .unwrap_or(u64::MAX / 2_000_000)
+            * 1_000_000
     }
 
     fn at(&mut self, t: Time, ev: Ev) {
@@ -306,7 +330,12 @@ impl Sim {
                 }
                 Ev::Restart(i) => {
                     let n = &mut self.nodes[i];
-                    n.core = Some(Staker::new(n.key.clone(), n.withdrawer, n.cfg.clone(), n.faults.clone()));
+                    n.core = Some(Staker::new(
+                        n.key.clone(),
+                        n.withdrawer,
+                        n.cfg.clone(),
+                        n.faults.clone(),
+                    ));
                 }
             }
         }
@@ -320,13 +349,17 @@ impl Sim {
         let proposing = slot < self.end_slot;
         self.at(self.slot_time(slot + 1), Ev::Slot(slot + 1));
         if let Some(p) = self.progress.as_mut() {
-            p(slot.saturating_sub(self.start_slot).min(self.sc.slots), self.sc.slots);
+            p(
+                slot.saturating_sub(self.start_slot).min(self.sc.slots),
+                self.sc.slots,
+            );
         }
         let epoch = self.chain.clock().epoch_of(slot);
         if !self.chain.has_epoch(epoch) {
             let seed = self.l1.epoch_seed(epoch);
             let active = self.l1.active_count(epoch);
-            self.chain.set_epoch(epoch, U256::from_be_bytes(seed.0), active);
+            self.chain
+                .set_epoch(epoch, U256::from_be_bytes(seed.0), active);
         }
         self.chain.slot_ctx_mut(slot);
         let min = self.chain.params().min_height;
@@ -357,7 +390,8 @@ impl Sim {
         for (k, (who, id, from, call)) in txs.into_iter().enumerate() {
             let name = call.name();
             let r = self.l1.execute(from, self.l1.rollup(), call.calldata());
-            let tx_hash = keccak256([ts.to_be_bytes().as_slice(), &(k as u64).to_be_bytes()].concat());
+            let tx_hash =
+                keccak256([ts.to_be_bytes().as_slice(), &(k as u64).to_be_bytes()].concat());
             self.stats.digest_tx(name, r.success, r.gas_used);
             let result = if r.success {
                 let mut paid = U256::ZERO;
@@ -376,7 +410,10 @@ impl Sim {
                     }
                     _ => {}
                 }
-                Ok(TxOutcome { gas_used: r.gas_used, paid })
+                Ok(TxOutcome {
+                    gas_used: r.gas_used,
+                    paid,
+                })
             } else {
                 if let L1Call::SubmitProof { .. } = call {
                     self.stats.failed_submissions += 1;
@@ -385,7 +422,10 @@ impl Sim {
             };
             self.deliver(self.now, who, Input::TxDone { id, result });
             for log in &r.logs {
-                if let Some(ev) = self.chain.apply_log(log, self.l1.block_number(), tx_hash, slot_now) {
+                if let Some(ev) =
+                    self.chain
+                        .apply_log(log, self.l1.block_number(), tx_hash, slot_now)
+                {
                     self.on_event(ev);
                 }
             }
@@ -401,10 +441,13 @@ impl Sim {
                 if let Some(s) = &sched {
                     let cp = self.cost.critical_path(s.schedule()).as_secs_f64();
                     self.stats.critical_path.insert(*hash, cp);
-                    self.interest.insert(*hash, self.interest_of(s, header.proposer));
+                    self.interest
+                        .insert(*hash, self.interest_of(s, header.proposer));
                 }
             }
-            L1Event::Replaced { old, .. } => self.stats.replaced += u64::from(self.interest.remove(old).is_some()),
+            L1Event::Replaced { old, .. } => {
+                self.stats.replaced += u64::from(self.interest.remove(old).is_some())
+            }
             L1Event::Pruned { from, to } => self.stats.pruned += to.saturating_sub(*from) + 1,
             L1Event::Proven {
                 hash,
@@ -427,7 +470,12 @@ impl Sim {
                             let c = p
                                 .contributions
                                 .iter()
-                                .map(|c| sched.as_ref().and_then(|s| s.schedule().job_cost(c.job).ok()).unwrap_or(0))
+                                .map(|c| {
+                                    sched
+                                        .as_ref()
+                                        .and_then(|s| s.schedule().job_cost(c.job).ok())
+                                        .unwrap_or(0)
+                                })
                                 .sum();
                             (p.prover, c)
                         })
@@ -568,7 +616,14 @@ impl Sim {
                 }
                 for j in 0..self.nodes.len() {
                     if Who::Staker(j) != who && self.nodes[j].core.is_some() {
-                        self.gossip(who, Who::Staker(j), Input::Proposal { msg: p.clone(), peer: None });
+                        self.gossip(
+                            who,
+                            Who::Staker(j),
+                            Input::Proposal {
+                                msg: p.clone(),
+                                peer: None,
+                            },
+                        );
                     }
                 }
             }
@@ -578,7 +633,12 @@ impl Sim {
                 }
             }
             Output::Publish(Msg::JobResult(r)) => {
-                let v = self.results.entry(r.block_hash).or_default().entry(r.job).or_default();
+                let v = self
+                    .results
+                    .entry(r.block_hash)
+                    .or_default()
+                    .entry(r.job)
+                    .or_default();
                 if v.len() < 4 && !v.contains(&r) {
                     v.push(r);
                 }
@@ -621,36 +681,58 @@ impl Sim {
                     }
                 }
             }
-            Output::ServeResult(_) | Output::Forget(_) | Output::Requeue(_) | Output::ClaimAnswered(_) => {}
+            Output::ServeResult(_)
+            | Output::Forget(_)
+            | Output::Requeue(_)
+            | Output::ClaimAnswered(_) => {}
             Output::FetchBody { hash, .. } => {
                 let servers: Vec<usize> = self
                     .bodies
                     .get(&hash)
-                    .map(|(_, s)| s.iter().copied().filter(|&i| self.nodes[i].core.is_some()).collect())
+                    .map(|(_, s)| {
+                        s.iter()
+                            .copied()
+                            .filter(|&i| self.nodes[i].core.is_some())
+                            .collect()
+                    })
                     .unwrap_or_default();
-                let server = servers.into_iter().find(|&i| !self.cut(Who::Staker(i), who));
+                let server = servers
+                    .into_iter()
+                    .find(|&i| !self.cut(Who::Staker(i), who));
                 match (server, self.bodies.get(&hash).map(|b| b.0.clone())) {
                     (Some(s), Some(txs)) => {
                         let bytes: usize = txs.iter().map(|t| t.len()).sum();
                         let transfer = bytes as f64 * 8.0 / (self.sc.network.bandwidth_mbps * 1e6);
                         let rtt = self.latency(who, Who::Staker(s)).unwrap_or(0) * 2;
-                        self.deliver(self.now + rtt + us(transfer), who, Input::Body { hash, txs: Ok(txs) });
+                        self.deliver(
+                            self.now + rtt + us(transfer),
+                            who,
+                            Input::Body { hash, txs: Ok(txs) },
+                        );
                     }
                     _ => self.deliver(
                         self.now + us(REQUEST_TIMEOUT),
                         who,
-                        Input::Body { hash, txs: Err("no peer serves the body".into()) },
+                        Input::Body {
+                            hash,
+                            txs: Err("no peer serves the body".into()),
+                        },
                     ),
                 }
             }
-            Output::FetchResults { hash, jobs, tag, .. } => {
+            Output::FetchResults {
+                hash, jobs, tag, ..
+            } => {
                 let mut results = Vec::new();
                 if let Some(b) = self.results.get(&hash) {
                     for j in jobs.iter().take(spn_core::messages::MAX_RESULT_JOBS) {
                         results.extend(b.get(j).into_iter().flatten().copied());
                     }
                 }
-                let rtt = self.latency(who, Who::Submitter).unwrap_or(us(REQUEST_TIMEOUT)) * 2;
+                let rtt = self
+                    .latency(who, Who::Submitter)
+                    .unwrap_or(us(REQUEST_TIMEOUT))
+                    * 2;
                 if tag == ResultsTag::Missing || tag == ResultsTag::Late {
                     self.stats.result_requests += 1;
                 }
@@ -659,7 +741,12 @@ impl Sim {
             Output::TakeTxs { slot, max } => {
                 let count = self.sc.txs_per_block.min(max);
                 let txs = (0..count)
-                    .map(|i| Bytes::from(keccak256([slot.to_be_bytes(), (i as u64).to_be_bytes()].concat()).to_vec()))
+                    .map(|i| {
+                        Bytes::from(
+                            keccak256([slot.to_be_bytes(), (i as u64).to_be_bytes()].concat())
+                                .to_vec(),
+                        )
+                    })
                     .collect();
                 self.deliver(self.now, who, Input::Txs { slot, txs });
             }
@@ -695,10 +782,9 @@ impl Sim {
                             .and_then(|h| self.chain.schedule(h.slot, h.height))
                             .and_then(|s| s.schedule().job_cost(*job).ok())
                             .unwrap_or(0);
-                        if *how == JobKind::Fallback && self.could_have_done(*hash, *job) {
-                            self.stats.avoidable_fallback += 1;
-                        }
-                        self.stats.job_done(*hash, *job, *how, cost, i);
+                        let avoidable =
+                            *how == JobKind::Fallback && self.could_have_done(*hash, *job);
+                        self.stats.job_done(*hash, *job, *how, cost, i, avoidable);
                     }
                 }
                 match n {

@@ -44,7 +44,11 @@ fn testnet_2048_meets_its_targets() {
     assert!(r.latency.p50_ratio <= 1.3, "{}", r.table());
     assert!(r.latency.p99_ratio <= 2.0, "{}", r.table());
     assert_eq!(r.jobs.avoidable_fallback, 0, "{}", r.table());
-    assert!(r.jobs.neighbour > 0, "offline owners were filled: {}", r.table());
+    assert!(
+        r.jobs.neighbour > 0,
+        "offline owners were filled: {}",
+        r.table()
+    );
     assert!(r.gas.submit_proof_mean > 1_000_000, "{}", r.table());
 }
 
@@ -76,11 +80,13 @@ fn crashed_agents_restart_and_every_block_is_still_proven() {
 
 #[test]
 fn a_withheld_body_gets_no_quorum_and_the_chain_goes_on() {
-    let r = run(short("withholding", 12), 1);
+    let r = run(short("withholding", 30), 1);
     assert!(r.blocks.withheld >= 1, "{}", r.table());
+    // A withheld body cannot be checked, so nobody attests: the block never reaches L1.
     assert!(r.blocks.no_quorum >= r.blocks.withheld, "{}", r.table());
     assert_eq!(r.blocks.pruned, 0);
-    assert!(r.blocks.proven >= 8, "{}", r.table());
+    assert_eq!(r.blocks.proven, r.blocks.proposed, "{}", r.table());
+    assert!(r.blocks.proven >= 20, "{}", r.table());
 }
 
 #[test]
@@ -100,7 +106,12 @@ fn stripping_pays_the_submitter_less_than_the_full_transcript() {
     let mut honest = short("stripping-submitter", 4);
     honest.submitter = "honest".into();
     let honest = run(honest, 1);
-    assert_eq!(strip.blocks.proven, honest.blocks.proven, "{}", strip.table());
+    assert_eq!(
+        strip.blocks.proven,
+        honest.blocks.proven,
+        "{}",
+        strip.table()
+    );
     assert!(strip.jobs.uncredited_per_block > honest.jobs.uncredited_per_block + 10.0);
     assert!(strip.earnings.submitter_tokens < honest.earnings.submitter_tokens);
     assert!(strip.earnings.provers_tokens < honest.earnings.provers_tokens);
@@ -121,11 +132,17 @@ fn every_built_in_scenario_parses_and_bad_files_name_the_problem() {
         assert_eq!(&sc.name, name);
         assert!(sc.mode == Mode::Statistical || sc.stakers <= 2048);
     }
-    let e = Scenario::parse("name = \"x\"\ndescription = \"\"\nstakers = 64\nslots = 1\noffline = 1.5\n", "t.toml")
-        .unwrap_err();
+    let e = Scenario::parse(
+        "name = \"x\"\ndescription = \"\"\nstakers = 64\nslots = 1\noffline = 1.5\n",
+        "t.toml",
+    )
+    .unwrap_err();
     assert!(e.contains("offline"), "{e}");
-    let e = Scenario::parse("name = \"x\"\ndescription = \"\"\nstakers = 64\nslots = 1\nbogus = 1\n", "t.toml")
-        .unwrap_err();
+    let e = Scenario::parse(
+        "name = \"x\"\ndescription = \"\"\nstakers = 64\nslots = 1\nbogus = 1\n",
+        "t.toml",
+    )
+    .unwrap_err();
     assert!(e.contains("bogus"), "{e}");
     let e = Scenario::load("no-such-scenario").unwrap_err();
     assert!(e.contains("testnet-2048"), "{e}");

@@ -22,6 +22,7 @@ use spn_bindings::{Rollup, Staking};
 use spn_protocol::{rewards, selection, transcript, Params, Transcript};
 
 use crate::agent::{fmt_tokens, short_hash, AgentConfig, AgentHandle, AgentParts, StakerAgent};
+use crate::agent::{SubmitterAgent as Submitter, SubmitterParts};
 use crate::cost::CostModel;
 use crate::error::{Error, Result};
 use crate::keys;
@@ -29,7 +30,6 @@ use crate::l1::{ChainView, Deployment, L1Event, Sender, L1};
 use crate::metrics::{Faults, Metrics};
 use crate::net::{InProcessBus, Network, P2pConfig, P2pNetwork};
 use crate::pool::{self, TxPool};
-use crate::agent::SubmitterAgent as Submitter;
 
 /// Provers that never run: a count or a fraction of the stakers.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -379,15 +379,16 @@ async fn drive(
         &metrics,
     )
     .await?;
-    Submitter::spawn(
-        view.clone(),
-        Arc::new(Sender::new(l1.clone(), &submitter_key)),
+    Submitter::spawn(SubmitterParts {
+        view: view.clone(),
+        sender: Arc::new(Sender::new(l1.clone(), &submitter_key)),
         net,
         inbox,
-        metrics.clone(),
-        faults.clone(),
-        true,
-    );
+        metrics: metrics.clone(),
+        faults: faults.clone(),
+        eager: true,
+        cost: cfg.cost,
+    });
     if !addrs.is_empty() {
         // Standalone agents given this file (`spn node --deployment ..`) dial every devnet agent.
         let mut with_peers = d.clone();

@@ -139,16 +139,20 @@ impl P2pNetwork {
             .map_err(|e| net(format!("behaviour: {e}")))?
             .with_swarm_config(|c| c.with_idle_connection_timeout(Duration::from_secs(3600)))
             .build();
-        let topics: Vec<(Topic, IdentTopic)> =
-            [Topic::Proposal, Topic::Attestation, Topic::JobResult, Topic::JobStarted]
-                .into_iter()
-                .map(|t| {
-                    (
-                        t,
-                        IdentTopic::new(format!("{}/{}", cfg.namespace, t.name())),
-                    )
-                })
-                .collect();
+        let topics: Vec<(Topic, IdentTopic)> = [
+            Topic::Proposal,
+            Topic::Attestation,
+            Topic::JobResult,
+            Topic::JobStarted,
+        ]
+        .into_iter()
+        .map(|t| {
+            (
+                t,
+                IdentTopic::new(format!("{}/{}", cfg.namespace, t.name())),
+            )
+        })
+        .collect();
         for (_, t) in &topics {
             swarm
                 .behaviour_mut()
