@@ -56,9 +56,10 @@ gas-report: install
 bench:
 	cargo run --release -p spn-protocol --example slot_schedule_bench -- $(ARGS)
 
-## plots: redraw the SVG figures of docs/ECONOMICS.md into docs/plots from spn-protocol's model and statistical mode (plotters, SVG only)
-plots:
+## plots: redraw the SVG figures of docs/ECONOMICS.md into docs/plots from spn-protocol's model and statistical mode, and from spn sim (15 simulator runs, a few minutes; plotters, SVG only)
+plots: install
 	cargo run -p spn-protocol --example model_plots -- docs/plots
+	cargo run --release -p spn-sim --example sim_plots -- docs/plots
 
 ## deploy-local: deploy SPN to a running local anvil (RPC_URL, default http://127.0.0.1:8545), write deployments/31337.json
 deploy-local: install

@@ -5,7 +5,7 @@
 //! prunes blocks whose window has passed and samples the seed in epochs without any Rollup
 //! transaction (§6.4).
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use alloy_primitives::{Bytes, B256};
@@ -78,7 +78,9 @@ pub struct Submitter {
     cost: CostModel,
     strategy: Strategy,
     faults: Arc<Faults>,
-    tracks: HashMap<B256, Track>,
+    /// Ordered: the requests of a tick go out in the same order in every run (the simulator's
+    /// determinism depends on it).
+    tracks: BTreeMap<B256, Track>,
     held: Vec<(f64, JobResultMsg)>,
     in_flight: HashMap<u64, Option<B256>>,
     busy: HashSet<&'static str>,
@@ -98,7 +100,7 @@ impl Submitter {
             cost,
             strategy,
             faults,
-            tracks: HashMap::new(),
+            tracks: BTreeMap::new(),
             held: Vec::new(),
             in_flight: HashMap::new(),
             busy: HashSet::new(),

@@ -35,6 +35,8 @@ pub struct Stats {
     pub(crate) crashes: u64,
     pub(crate) failed_submissions: u64,
     pub(crate) proofs: u64,
+    /// Proof-seconds of every job started (the work the network burned).
+    pub(crate) proof_seconds: f64,
     pub(crate) result_requests: u64,
     first_done: HashMap<(B256, u32), JobKind>,
     done_count: u64,
@@ -250,6 +252,16 @@ impl Stats {
                 },
                 uncredited_per_block: if self.proven > 0 {
                     self.unfilled_reported as f64 / self.proven as f64
+                } else {
+                    0.0
+                },
+                proof_s_per_block: if self.proven > 0 {
+                    self.proof_seconds / self.proven as f64
+                } else {
+                    0.0
+                },
+                machines: if self.proven > 0 {
+                    self.proof_seconds / self.proven as f64 / params.slot_duration as f64
                 } else {
                     0.0
                 },
@@ -474,6 +486,10 @@ pub struct Jobs {
     pub proposer_unpaid_proof_s_per_block: f64,
     /// Committee jobs not credited per proven block (`BlockProven.unfilledJobs`).
     pub uncredited_per_block: f64,
+    /// Proof-seconds started per proven block, by everyone (owners, fillers, the proposer).
+    pub proof_s_per_block: f64,
+    /// Machines that work keeps busy at one block per slot (`spn model`'s "machines").
+    pub machines: f64,
 }
 
 /// Earnings (tokens) across every registered key.

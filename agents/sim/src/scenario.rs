@@ -222,7 +222,14 @@ impl Scenario {
 
     /// Parses and checks a scenario.
     pub fn parse(text: &str, origin: &str) -> Result<Self, String> {
-        let s: Scenario = toml::from_str(text).map_err(|e| format!("scenario {origin}: {e}"))?;
+        let s: Scenario = toml::from_str(text).map_err(|e| {
+            // One line: the reason and where (toml's own rendering spans several lines).
+            let line = e
+                .span()
+                .map(|r| text[..r.start.min(text.len())].lines().count().max(1));
+            let at = line.map(|l| format!(" (line {l})")).unwrap_or_default();
+            format!("scenario {origin}: {}{at}", e.message().trim())
+        })?;
         s.check().map_err(|e| format!("scenario {origin}: {e}"))?;
         Ok(s)
     }

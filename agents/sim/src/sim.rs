@@ -752,6 +752,9 @@ impl Sim {
             }
             Output::Prove { hash, job, seconds } => {
                 self.stats.proofs += 1;
+                if self.sc.time_scale > 0.0 {
+                    self.stats.proof_seconds += seconds / self.sc.time_scale;
+                }
                 self.deliver(self.now + us(seconds), who, Input::Proved { hash, job });
             }
             Output::Timer { at, timer } => {

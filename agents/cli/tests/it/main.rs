@@ -4,6 +4,7 @@
 mod cli;
 mod devnet;
 mod model;
+mod sim;
 
 use std::path::PathBuf;
 use std::process::{Command, Output};
