@@ -63,10 +63,18 @@ fn run(sc: Scenario) -> Result<Report, Box<dyn Error>> {
     Ok(r)
 }
 
+/// One curve: its label, colour, whether solid (else dashed), and points.
+struct Curve {
+    label: String,
+    colour: RGBColor,
+    solid: bool,
+    points: Vec<(f64, f64)>,
+}
+
 /// p50 and p99 latency ratio against the offline share, liveness signal on and off.
 fn latency_by_offline(path: &Path) -> Res {
     let offline = [0.0, 0.05, 0.10, 0.20, 0.30];
-    let mut lines: Vec<(String, RGBColor, bool, Vec<(f64, f64)>)> = Vec::new();
+    let mut lines: Vec<Curve> = Vec::new();
     for liveness in [true, false] {
         let mut p50 = Vec::new();
         let mut p99 = Vec::new();
@@ -83,12 +91,22 @@ fn latency_by_offline(path: &Path) -> Res {
         } else {
             (RED, "without (fill after a job time)")
         };
-        lines.push((format!("p50, {what}"), colour, true, p50));
-        lines.push((format!("p99, {what}"), colour, false, p99));
+        lines.push(Curve {
+            label: format!("p50, {what}"),
+            colour,
+            solid: true,
+            points: p50,
+        });
+        lines.push(Curve {
+            label: format!("p99, {what}"),
+            colour,
+            solid: false,
+            points: p99,
+        });
     }
     let top = lines
         .iter()
-        .flat_map(|l| l.3.iter().map(|p| p.1))
+        .flat_map(|l| l.points.iter().map(|p| p.1))
         .fold(2.0f64, f64::max)
         * 1.1;
     let root = SVGBackend::new(path, SIZE).into_drawing_area();
@@ -107,14 +125,14 @@ fn latency_by_offline(path: &Path) -> Res {
         .x_desc("share of provers offline")
         .y_desc("latency / critical path")
         .draw()?;
-    for (label, colour, solid, points) in lines {
-        let style = colour.stroke_width(if solid { 2 } else { 1 });
-        if solid {
-            chart.draw_series(LineSeries::new(points, style))?
+    for c in lines {
+        let style = c.colour.stroke_width(if c.solid { 2 } else { 1 });
+        if c.solid {
+            chart.draw_series(LineSeries::new(c.points, style))?
         } else {
-            chart.draw_series(DashedLineSeries::new(points, 6, 4, style))?
+            chart.draw_series(DashedLineSeries::new(c.points, 6, 4, style))?
         }
-        .label(label)
+        .label(c.label)
         .legend(move |(x, y)| PathElement::new([(x, y), (x + 20, y)], style));
     }
     finish(&root, &mut chart, SeriesLabelPosition::UpperLeft)
