@@ -78,6 +78,35 @@ pub enum L1Event {
         /// Last dropped number (the pending tip before pruning).
         to: u64,
     },
+    /// `MissReported`: `staker` is accused of missing its work in block `block`.
+    Reported {
+        /// The accused staking key.
+        staker: Address,
+        /// The reported block.
+        block: u64,
+        /// Who reported.
+        reporter: Address,
+    },
+    /// `ReportCleared`: the staker showed a contribution.
+    Cleared {
+        /// The staking key.
+        staker: Address,
+        /// The reported block.
+        block: u64,
+    },
+    /// `StrikeFinalised`: a report stood; the staker was struck (and maybe slashed, ejected).
+    Struck {
+        /// The staking key.
+        staker: Address,
+        /// The reported block.
+        block: u64,
+        /// Consecutive strikes.
+        strikes: u64,
+        /// Stake slashed.
+        slashed: U256,
+        /// Whether this strike ejected it.
+        ejected: bool,
+    },
     /// `RewardsClaimed`.
     Claimed {
         /// Staking key that claimed.
@@ -295,6 +324,22 @@ impl ChainState {
                     l1_block,
                 })
             }
+            RollupEvents::MissReported(r) => Some(L1Event::Reported {
+                staker: r.staker,
+                block: to_u64(r.blockNumber),
+                reporter: r.reporter,
+            }),
+            RollupEvents::ReportCleared(r) => Some(L1Event::Cleared {
+                staker: r.staker,
+                block: to_u64(r.pendingBlock),
+            }),
+            RollupEvents::StrikeFinalised(r) => Some(L1Event::Struck {
+                staker: r.staker,
+                block: to_u64(r.blockNumber),
+                strikes: to_u64(r.strikes),
+                slashed: r.slashed,
+                ejected: r.ejected,
+            }),
             RollupEvents::RewardsClaimed(c) => Some(L1Event::Claimed {
                 prover: c.prover,
                 recipient: c.recipient,

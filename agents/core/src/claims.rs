@@ -11,6 +11,7 @@ use spn_protocol::{transcript, SlotSchedule, Transcript};
 
 use crate::io::{Cx, L1Call, Output};
 use crate::proving::short;
+use crate::reporter::Defence;
 
 /// Claim transaction ids have this bit set (other roles' ids never do).
 const CLAIM_ID: u64 = 1 << 63;
@@ -36,6 +37,8 @@ pub struct Claims {
     waiting: usize,
     upto: Option<u64>,
     paid: U256,
+    defence: Defence,
+    clearing: Option<u64>,
 }
 
 impl Claims {
@@ -53,6 +56,8 @@ impl Claims {
             waiting: 0,
             upto: None,
             paid: U256::ZERO,
+            defence: Defence::default(),
+            clearing: None,
         }
     }
 
@@ -106,7 +111,7 @@ impl Claims {
         self.check_request(cx);
     }
 
-    fn item(&self, number: u64, t: &Transcript, p: &Pending) -> Option<IRollup::ClaimItem> {
+    fn item(&mut self, number: u64, t: &Transcript, p: &Pending) -> Option<IRollup::ClaimItem> {
         let s = p.sched.schedule();
         let leaves: Vec<(Address, u64)> = t
             .provers
@@ -130,6 +135,8 @@ impl Claims {
         }
         let index = leaves.iter().position(|&(pr, _)| pr == self.me)?;
         let proof = transcript::rewards_proof(&hashes, index).ok()?;
+        self.defence
+            .credited(number, leaves[index].1, proof.clone());
         Some(IRollup::ClaimItem {
             blockNumber: number,
             cost: leaves[index].1,
@@ -180,13 +187,52 @@ impl Claims {
         });
     }
 
-    /// A transaction finished; returns true if it was a claim.
+    /// The key signed `result` (an eligible job) for block `header`, whose body is `body`: kept
+    /// as evidence against a report.
+    pub fn signed(
+        &mut self,
+        header: spn_protocol::Header,
+        result: crate::messages::JobResultMsg,
+        body: Arc<Vec<alloy_primitives::Bytes>>,
+    ) {
+        self.defence.signed(header, result, body);
+    }
+
+    /// The key was reported for block `block` (§14.3): clears the report with its latest
+    /// credited leaf at or before it.
+    pub fn on_reported(&mut self, cx: &mut Cx<'_>, block: u64) {
+        match self.defence.answer(cx, self.me, block) {
+            Ok(call) => {
+                let id = CLAIM_ID | self.next_id;
+                self.next_id += 1;
+                self.clearing = Some(id);
+                tracing::info!(target: "spn::prover", agent = %short(self.me), "reported for block {block}: clearing the report");
+                cx.emit(Output::Send {
+                    id,
+                    call,
+                    gas_limit: None,
+                });
+            }
+            Err(e) => {
+                tracing::warn!(target: "spn::prover", agent = %short(self.me), "reported for block {block} and cannot clear: {e}")
+            }
+        }
+    }
+
+    /// A transaction finished; returns true if it was a claim or a clear.
     pub fn on_tx_done(
         &mut self,
         cx: &mut Cx<'_>,
         id: u64,
         result: &Result<crate::io::TxOutcome, String>,
     ) -> bool {
+        if self.clearing == Some(id) {
+            self.clearing = None;
+            if let Err(e) = result {
+                tracing::warn!(target: "spn::prover", agent = %short(self.me), "clearing a report failed: {e}");
+            }
+            return true;
+        }
         if self.in_flight != Some(id) {
             return false;
         }

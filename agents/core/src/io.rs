@@ -150,6 +150,38 @@ pub enum L1Call {
     Claim(Rollup::claimCall),
     /// `prune`.
     Prune,
+    /// `reportMissed(staker, header)`.
+    ReportMissed {
+        /// The accused.
+        staker: alloy_primitives::Address,
+        /// The proven block it missed.
+        header: spn_protocol::Header,
+    },
+    /// `clearWithReward(staker, header, cost, proof)`: the staker was credited in `header`.
+    ClearWithReward {
+        /// The accused.
+        staker: alloy_primitives::Address,
+        /// A proven block in which it was credited.
+        header: spn_protocol::Header,
+        /// Its credited cost there.
+        cost: u64,
+        /// The Merkle proof of its leaf.
+        proof: Vec<B256>,
+    },
+    /// `clearWithJobResult(staker, header, job, output, signature, siblings)`: the staker signed
+    /// a job of `header` it was eligible for (a result the transcript left out).
+    ClearWithJobResult {
+        /// The accused.
+        staker: alloy_primitives::Address,
+        /// A proven block it worked on.
+        header: spn_protocol::Header,
+        /// Its signed result there.
+        result: JobResultMsg,
+        /// The result's positional path to `txRoot`.
+        siblings: Vec<B256>,
+    },
+    /// `finaliseReport(staker)`.
+    FinaliseReport(alloy_primitives::Address),
     /// `sampleSeed`.
     SampleSeed,
 }
@@ -162,6 +194,10 @@ impl L1Call {
             L1Call::SubmitProof { .. } => "submitProof",
             L1Call::Claim(_) => "claim",
             L1Call::Prune => "prune",
+            L1Call::ReportMissed { .. } => "reportMissed",
+            L1Call::ClearWithReward { .. } => "clearWithReward",
+            L1Call::ClearWithJobResult { .. } => "clearWithJobResult",
+            L1Call::FinaliseReport(_) => "finaliseReport",
             L1Call::SampleSeed => "sampleSeed",
         }
     }
@@ -174,6 +210,43 @@ impl L1Call {
             L1Call::SubmitProof { call, .. } => call.abi_encode(),
             L1Call::Claim(call) => call.abi_encode(),
             L1Call::Prune => Rollup::pruneCall {}.abi_encode(),
+            L1Call::ReportMissed { staker, header } => Rollup::reportMissedCall {
+                staker: *staker,
+                header: header.into(),
+            }
+            .abi_encode(),
+            L1Call::ClearWithReward {
+                staker,
+                header,
+                cost,
+                proof,
+            } => Rollup::clearWithRewardCall {
+                staker: *staker,
+                header: header.into(),
+                cost: *cost,
+                proof: proof.clone(),
+            }
+            .abi_encode(),
+            L1Call::ClearWithJobResult {
+                staker,
+                header,
+                result,
+                siblings,
+            } => Rollup::clearWithJobResultCall {
+                staker: *staker,
+                header: header.into(),
+                job: result.job,
+                output: result.output,
+                signature: spn_bindings::rollup::IRollup::Signature {
+                    r: result.sig.r,
+                    vs: result.sig.vs,
+                },
+                siblings: siblings.clone(),
+            }
+            .abi_encode(),
+            L1Call::FinaliseReport(staker) => {
+                Rollup::finaliseReportCall { staker: *staker }.abi_encode()
+            }
             L1Call::SampleSeed => Rollup::sampleSeedCall {}.abi_encode(),
         })
     }

@@ -9,7 +9,9 @@
 //! - [`Staker`]: one staking key, combining the [`sequencer::Sequencer`], the attester, the
 //!   [`proving::Proving`] engine (committee member and proposer duties) and
 //!   [`claims::Claims`];
-//! - [`Submitter`]: anyone who assembles and submits proofs (and prunes, samples seeds).
+//! - [`Submitter`]: anyone who assembles and submits proofs (and prunes, samples seeds), with
+//!   an optional [`reporter::Reporter`] that files and finalises inactivity reports; a
+//!   [`Staker`] clears reports against its own key ([`reporter::Defence`]).
 
 pub mod chain;
 pub mod claims;
@@ -18,6 +20,7 @@ pub mod faults;
 pub mod io;
 pub mod messages;
 pub mod proving;
+pub mod reporter;
 pub mod sequencer;
 pub mod staker;
 pub mod submitter;

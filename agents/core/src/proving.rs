@@ -431,7 +431,9 @@ impl Proving {
         start_job(self.liveness, cx, key, w, hash, job, kind, cost);
     }
 
-    /// Job `job` of `hash` is proven: signs and publishes its result.
+    /// Job `job` of `hash` is proven: signs and publishes its result. Returns the block's
+    /// header and the result when it is one the key may be credited for (evidence against an
+    /// inactivity report).
     pub fn on_proved(
         &mut self,
         cx: &mut Cx<'_>,
@@ -439,19 +441,15 @@ impl Proving {
         faults: &Faults,
         hash: B256,
         job: u32,
-    ) {
-        let Some(w) = self.blocks.get_mut(&hash) else {
-            return;
-        };
-        let Some(outputs) = &w.outputs else {
-            return;
-        };
+    ) -> Option<(Header, JobResultMsg)> {
+        let w = self.blocks.get_mut(&hash)?;
+        let outputs = w.outputs.as_ref()?;
         let kind = w.proving.remove(&job).unwrap_or(JobKind::Own);
         // A fill or fallback someone else already published is not repeated (except by a
         // greedy prover, who wants its own result in the transcript).
         if w.done.contains(&job) && kind != JobKind::Own && !(self.greedy && kind == JobKind::Fill)
         {
-            return;
+            return None;
         }
         let s = w.sched.schedule();
         let output = outputs[job as usize];
@@ -507,7 +505,9 @@ impl Proving {
                 300
             ]))));
         }
+        let header = w.header.clone();
         self.pump(cx, key, hash);
+        matches!(kind, JobKind::Own | JobKind::Fill).then_some((header, msg))
     }
 
     /// The inputs of own job `job` are late: asks peers for them, a few times.

@@ -156,8 +156,12 @@ impl Staker {
                 }
             }
             Input::Proved { hash, job } => {
-                self.proving
+                let signed = self
+                    .proving
                     .on_proved(cx, &self.key, &self.faults, hash, job);
+                if let (Some((header, result)), Some(body)) = (signed, self.bodies.get(&hash)) {
+                    self.claims.signed(header, result, body.clone());
+                }
             }
             Input::Timer(t) => self.on_timer(cx, t),
             Input::Transcript { number, transcript } => {
@@ -401,7 +405,13 @@ impl Staker {
                     cx.emit(Output::Forget(old));
                 }
             }
-            L1Event::Claimed { .. } => {}
+            L1Event::Reported { staker, block, .. } if staker == self.me => {
+                self.claims.on_reported(cx, block);
+            }
+            L1Event::Reported { .. }
+            | L1Event::Cleared { .. }
+            | L1Event::Struck { .. }
+            | L1Event::Claimed { .. } => {}
         }
     }
 }

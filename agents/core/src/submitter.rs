@@ -17,6 +17,7 @@ use crate::faults::Faults;
 use crate::io::{Cx, Input, L1Call, Note, Output, ResultsTag, Timer, TxOutcome};
 use crate::messages::JobResultMsg;
 use crate::proving::{check_body, short_hash};
+use crate::reporter::Reporter;
 use crate::work::{check_job_result, Candidate};
 use crate::L1Event;
 
@@ -59,6 +60,8 @@ struct Track {
     credited: HashMap<u32, Vec<Candidate>>,
     /// Jobs with any valid result (credited or the proposer's).
     done: HashSet<u32>,
+    /// Provers seen publishing a valid result (the reporter's evidence of work).
+    worked: HashSet<alloy_primitives::Address>,
     complete: bool,
     submitting: Option<u64>,
     submitted: bool,
@@ -87,6 +90,7 @@ pub struct Submitter {
     next_id: u64,
     sampled_epoch: Option<u64>,
     pruned_for: Option<B256>,
+    reporter: Option<Reporter>,
 }
 
 impl Submitter {
@@ -107,7 +111,15 @@ impl Submitter {
             next_id: 0,
             sampled_epoch: None,
             pruned_for: None,
+            reporter: None,
         }
+    }
+
+    /// Also files inactivity reports (at most `max_per_block` per proven block) against
+    /// round-1 members it saw publish nothing, and finalises reports whose grace is over.
+    pub fn with_reporter(mut self, max_per_block: usize) -> Self {
+        self.reporter = Some(Reporter::new(max_per_block));
+        self
     }
 
     /// Handles one input (proposals and attestations are not the submitter's business).
@@ -165,6 +177,7 @@ impl Submitter {
         cx.emit(Output::ServeResult(r));
         if let Some(t) = self.tracks.get_mut(&r.block_hash) {
             t.done.insert(c.job);
+            t.worked.insert(c.prover);
             if c.credited {
                 let v = t.credited.entry(c.job).or_default();
                 if !v.iter().any(|x| x.prover == c.prover) {
@@ -190,6 +203,7 @@ impl Submitter {
                         outputs: None,
                         credited: HashMap::new(),
                         done: HashSet::new(),
+                        worked: HashSet::new(),
                         complete: false,
                         submitting: None,
                         submitted: false,
@@ -221,7 +235,15 @@ impl Submitter {
                 self.tracks.retain(|_, t| t.header.number < from);
             }
             L1Event::Proven { hash, .. } => {
-                self.tracks.remove(&hash);
+                if let (Some(t), Some(rep)) = (self.tracks.remove(&hash), self.reporter.as_mut()) {
+                    let members = t.sched.committee(1).iter().map(|m| m.address);
+                    rep.on_proven(cx, &t.header, members, &t.worked);
+                }
+            }
+            ev @ (L1Event::Reported { .. } | L1Event::Cleared { .. } | L1Event::Struck { .. }) => {
+                if let Some(rep) = self.reporter.as_mut() {
+                    rep.on_event(cx, &ev);
+                }
             }
             L1Event::Claimed { .. } => {}
         }
@@ -345,6 +367,11 @@ impl Submitter {
     }
 
     fn on_tx_done(&mut self, cx: &mut Cx<'_>, id: u64, result: Result<TxOutcome, String>) {
+        if let Some(rep) = self.reporter.as_mut() {
+            if rep.on_tx_done(id, &result) {
+                return;
+            }
+        }
         let Some(what) = self.in_flight.remove(&id) else {
             return;
         };
@@ -415,6 +442,9 @@ impl Submitter {
                 hint: None,
                 tag: ResultsTag::Missing,
             });
+        }
+        if let Some(rep) = self.reporter.as_mut() {
+            rep.on_tick(cx);
         }
         if !self.eager {
             // Pruning and seed sampling are left to the eager submitter and to proposals.

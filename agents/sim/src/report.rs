@@ -51,6 +51,7 @@ pub struct Stats {
     distinct_provers: u64,
     gas: BTreeMap<&'static str, Vec<u64>>,
     digest: B256,
+    pub(crate) inactivity: Inactivity,
 }
 
 impl Stats {
@@ -298,6 +299,7 @@ impl Stats {
                 submit_proof_mean: submit,
                 per_block_mean: propose + submit,
             },
+            inactivity: self.inactivity.clone(),
             network: Network {
                 lost: self.lost,
                 rejected: self.rejected,
@@ -313,7 +315,7 @@ impl Stats {
     }
 }
 
-fn tokens(x: U256) -> f64 {
+pub(crate) fn tokens(x: U256) -> f64 {
     let unit = U256::from(10u64).pow(U256::from(14));
     u64::try_from(x / unit).unwrap_or(u64::MAX) as f64 / 1e4
 }
@@ -389,6 +391,21 @@ fn checks(sc: &Scenario, r: &Report) -> Vec<Check> {
         let got = r.large_staker.as_ref().map(|l| l.ratio).unwrap_or(0.0);
         add(format!("capture ratio {got:.3} >= {m}"), got >= m);
     }
+    if let Some(m) = e.min_struck {
+        add(
+            format!("strikes {} >= {m}", r.inactivity.struck),
+            r.inactivity.struck >= m,
+        );
+    }
+    if let Some(m) = e.max_honest_struck {
+        add(
+            format!(
+                "strikes on running agents {} <= {m}",
+                r.inactivity.honest_struck
+            ),
+            r.inactivity.honest_struck <= m,
+        );
+    }
     if let Some(m) = e.min_no_quorum {
         add(
             format!("no-quorum proposals {} >= {m}", r.blocks.no_quorum),
@@ -423,6 +440,8 @@ pub struct Report {
     pub large_staker: Option<LargeStaker>,
     /// Gas.
     pub gas: Gas,
+    /// Inactivity reports and the bleed.
+    pub inactivity: Inactivity,
     /// Network and faults.
     pub network: Network,
     /// The scenario's expectations and whether they held.
@@ -535,6 +554,25 @@ pub struct Gas {
     pub per_block_mean: u64,
 }
 
+/// Inactivity reports (§14) during the run.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Inactivity {
+    /// `MissReported` events.
+    pub reported: u64,
+    /// ... against keys whose agent was running.
+    pub honest_reported: u64,
+    /// `ReportCleared` events.
+    pub cleared: u64,
+    /// `StrikeFinalised` events.
+    pub struck: u64,
+    /// ... against keys whose agent was running.
+    pub honest_struck: u64,
+    /// Stake slashed (tokens).
+    pub slashed_tokens: f64,
+    /// Keys ejected.
+    pub ejected: u64,
+}
+
 /// Network and faults.
 #[derive(Debug, Clone, Serialize)]
 pub struct Network {
@@ -609,6 +647,8 @@ impl Report {
             "gas        propose {}  submitProof {}  per block {}",
             g.propose_mean, g.submit_proof_mean, g.per_block_mean
         );
+        let i = &r.inactivity;
+        let _ = writeln!(s, "inactivity reported {} (running agents {})  cleared {}  struck {} (running agents {})  slashed {:.0} tokens  ejected {}", i.reported, i.honest_reported, i.cleared, i.struck, i.honest_struck, i.slashed_tokens, i.ejected);
         let n = &r.network;
         let _ = writeln!(s, "network    lost {}  rejected {}  result requests {}  crashes {}  failed submissions {}", n.lost, n.rejected, n.result_requests, n.crashes, n.failed_submissions);
         for c in &r.checks {

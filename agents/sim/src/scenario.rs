@@ -26,6 +26,7 @@ pub const BUILT_IN: &[(&str, &str)] = &[
         include_str!("../scenarios/stripping-submitter.toml"),
     ),
     ("loss-5", include_str!("../scenarios/loss-5.toml")),
+    ("bleed", include_str!("../scenarios/bleed.toml")),
     (
         "statistical-500k",
         include_str!("../scenarios/statistical-500k.toml"),
@@ -90,6 +91,10 @@ pub struct Scenario {
     /// rule accepts).
     #[serde(default = "default_submitter")]
     pub submitter: String,
+    /// Inactivity reports the submitter files per proven block against round-1 members that
+    /// published nothing (0: no reporter).
+    #[serde(default = "default_reports")]
+    pub reports_per_block: usize,
     /// Outcomes the run must meet (checked by `spn sim` and by the CI's short runs).
     #[serde(default)]
     pub expect: Expect,
@@ -180,10 +185,17 @@ pub struct Expect {
     pub min_capture_ratio: Option<f64>,
     /// At least this many proposals without quorum (withholding).
     pub min_no_quorum: Option<u64>,
+    /// At least this many strikes finalised (the bleed of offline keys).
+    pub min_struck: Option<u64>,
+    /// At most this many strikes against keys whose agent was running.
+    pub max_honest_struck: Option<u64>,
 }
 
 fn default_params() -> String {
     "testnet".into()
+}
+fn default_reports() -> usize {
+    64
 }
 fn yes() -> bool {
     true

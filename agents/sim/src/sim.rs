@@ -221,7 +221,10 @@ impl Sim {
             ),
             _ => spn_core::Strategy::Honest,
         };
-        let submitter = Submitter::new(true, strategy, cost, Arc::new(Faults::default()));
+        let mut submitter = Submitter::new(true, strategy, cost, Arc::new(Faults::default()));
+        if sc.reports_per_block > 0 {
+            submitter = submitter.with_reporter(sc.reports_per_block);
+        }
         let now = l1.timestamp() * 1_000_000;
         let mut stats = Stats::new(n, offline, large);
         stats.keys = nodes.iter().map(|n| n.key.address()).collect();
@@ -403,6 +406,7 @@ impl Sim {
                         }
                     }
                     L1Call::Propose { .. } => self.stats.gas("propose", r.gas_used),
+                    L1Call::ReportMissed { .. } => self.stats.gas("reportMissed", r.gas_used),
                     L1Call::Claim(_) => {
                         for c in r.events::<Rollup::RewardsClaimed>() {
                             paid += c.amount;
@@ -496,6 +500,31 @@ impl Sim {
                 self.interest.remove(hash);
                 self.results.remove(hash);
                 self.bodies.remove(hash);
+            }
+            L1Event::Reported { staker, .. } => {
+                let honest = self
+                    .index
+                    .get(staker)
+                    .is_some_and(|&i| self.nodes[i].core.is_some());
+                self.stats.inactivity.reported += 1;
+                self.stats.inactivity.honest_reported += u64::from(honest);
+            }
+            L1Event::Cleared { .. } => self.stats.inactivity.cleared += 1,
+            L1Event::Struck {
+                staker,
+                slashed,
+                ejected,
+                ..
+            } => {
+                let honest = self
+                    .index
+                    .get(staker)
+                    .is_some_and(|&i| self.nodes[i].core.is_some());
+                let i = &mut self.stats.inactivity;
+                i.struck += 1;
+                i.honest_struck += u64::from(honest);
+                i.slashed_tokens += crate::report::tokens(*slashed);
+                i.ejected += u64::from(*ejected);
             }
             L1Event::Claimed { .. } => {}
         }

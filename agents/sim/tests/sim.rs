@@ -121,6 +121,15 @@ fn stripping_pays_the_submitter_less_than_the_full_transcript() {
 fn lost_gossip_is_recovered_by_request() {
     let r = run(short("loss-5", 5), 1);
     assert!(r.network.lost > 0);
+    // Results lost on the way to the submitter make it report members that did work; each one
+    // clears the report.
+    assert_eq!(
+        r.inactivity.cleared,
+        r.inactivity.honest_reported,
+        "{}",
+        r.table()
+    );
+    assert_eq!(r.inactivity.honest_struck, 0);
     assert_eq!(r.blocks.pruned, 0, "{}", r.table());
     assert_eq!(r.blocks.proven, r.blocks.proposed, "{}", r.table());
 }
@@ -146,4 +155,23 @@ fn every_built_in_scenario_parses_and_bad_files_name_the_problem() {
     assert!(e.contains("bogus"), "{e}");
     let e = Scenario::load("no-such-scenario").unwrap_err();
     assert!(e.contains("testnet-2048"), "{e}");
+}
+
+/// The reporter reports members that published nothing; offline keys are struck and slashed,
+/// and every report against a running agent (its results lost in gossip) is cleared with its
+/// signed result or its credited leaf, against the real contracts.
+#[test]
+fn offline_keys_are_bled_and_running_ones_clear_every_report() {
+    let r = run(Scenario::load("bleed").unwrap(), 1);
+    let i = &r.inactivity;
+    assert!(i.struck >= 6, "{}", r.table());
+    assert!(i.slashed_tokens > 0.0, "{}", r.table());
+    assert_eq!(i.honest_struck, 0, "{}", r.table());
+    assert!(
+        i.honest_reported > 0,
+        "loss made some honest reports: {}",
+        r.table()
+    );
+    assert_eq!(i.cleared, i.honest_reported, "{}", r.table());
+    assert!(r.passed(), "{}", r.table());
 }

@@ -755,7 +755,10 @@ impl Accumulator {
                 self.rewards.claims += 1;
                 tracing::info!(target: "spn::devnet", "{} claimed {} for {blocks} block(s)", crate::agent::short(prover), fmt_tokens(amount));
             }
-            L1Event::Replaced { .. } => {}
+            L1Event::Replaced { .. }
+            | L1Event::Reported { .. }
+            | L1Event::Cleared { .. }
+            | L1Event::Struck { .. } => {}
         }
     }
 
