@@ -366,18 +366,21 @@ impl ChainState {
             return Some(s.clone());
         }
         let ctx = self.slot_ctx_mut(slot)?;
-        let s = Arc::new(
-            SlotSchedule::build(
-                &self.params,
-                height,
-                ctx.seed,
-                ctx.active_count,
-                &ctx.stakers,
-            )
-            .ok()?,
-        );
+        let s = self.build_schedule(&ctx, height)?;
         self.schedules.insert((slot, height), s.clone());
         Some(s)
+    }
+
+    fn build_schedule(&self, ctx: &SlotCtx, height: u8) -> Option<Arc<SlotSchedule>> {
+        SlotSchedule::build(
+            &self.params,
+            height,
+            ctx.seed,
+            ctx.active_count,
+            &ctx.stakers,
+        )
+        .ok()
+        .map(Arc::new)
     }
 
     fn build_ctx(&self, slot: u64) -> Option<SlotCtx> {
@@ -420,15 +423,7 @@ impl Chain for ChainState {
             return Some(s.clone());
         }
         let ctx = self.slot_ctx(slot)?;
-        SlotSchedule::build(
-            &self.params,
-            height,
-            ctx.seed,
-            ctx.active_count,
-            &ctx.stakers,
-        )
-        .ok()
-        .map(Arc::new)
+        self.build_schedule(&ctx, height)
     }
     fn tips(&self) -> (u64, u64) {
         (self.pending_tip, self.proven_tip)

@@ -14,15 +14,12 @@ use crate::cost::CostModel;
 use crate::faults::Faults;
 use crate::io::{Cx, JobKind, Msg, Note, Output, ResultsTag, Timer};
 use crate::messages::{self, JobResultMsg, StartedMsg};
-use crate::work::{check_eligible, check_job_result, children};
+use crate::work::{check_eligible, check_job_result, children, Held};
 
 /// How many times the late inputs of one job are requested.
 const LATE_ASKS: u32 = 5;
 /// Seconds between two requests for late inputs.
 const LATE_RETRY: f64 = 2.0;
-/// Job results held for a block not yet seen on L1, and for how long (seconds).
-const HELD_MAX: usize = 4096;
-const HELD_FOR: f64 = 12.0;
 
 #[derive(Debug)]
 struct Work {
@@ -60,7 +57,7 @@ pub struct Proving {
     liveness: bool,
     cost: CostModel,
     blocks: HashMap<B256, Work>,
-    held: Vec<(f64, JobResultMsg)>,
+    held: Held,
 }
 
 /// A block the engine finished with when it was proven: what the claim needs.
@@ -90,7 +87,7 @@ impl Proving {
             liveness,
             cost,
             blocks: HashMap::new(),
-            held: Vec::new(),
+            held: Held::default(),
         }
     }
 
@@ -172,15 +169,7 @@ impl Proving {
             cx.after(wait, Timer::Fallback(hash));
         }
         // Results that arrived before the L1 event.
-        let now = cx.now;
-        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.held)
-            .into_iter()
-            .partition(|(_, r)| r.block_hash == hash);
-        self.held = rest
-            .into_iter()
-            .filter(|(t, _)| now - t < HELD_FOR)
-            .collect();
-        for (_, r) in mine {
+        for r in self.held.take(hash, cx.now) {
             if let Err(reason) = self.on_result(cx, key, r) {
                 cx.reject("job-result", format!("held result: {reason}"));
             }
@@ -208,9 +197,7 @@ impl Proving {
         r: JobResultMsg,
     ) -> Result<(), String> {
         if cx.chain.header(&r.block_hash).is_none() {
-            if self.held.len() < HELD_MAX {
-                self.held.push((cx.now, r));
-            }
+            self.held.hold(cx.now, r);
             return Ok(());
         }
         let outputs = self

@@ -18,7 +18,7 @@ use crate::io::{Cx, Input, L1Call, Note, Output, ResultsTag, Timer, TxOutcome};
 use crate::messages::JobResultMsg;
 use crate::proving::{check_body, short_hash};
 use crate::reporter::Reporter;
-use crate::work::{check_job_result, Candidate};
+use crate::work::{check_job_result, Candidate, Held};
 use crate::L1Event;
 
 /// A missing result is requested (`job-results/1`) once it is overdue: `RESULTS_AFTER` seconds
@@ -34,8 +34,6 @@ const BODY_TRIES: u32 = 40;
 const BODY_RETRY: f64 = 0.5;
 /// Wait before submitting again after a rejected submission.
 const SUBMIT_RETRY: f64 = 2.0;
-const HELD_MAX: usize = 4096;
-const HELD_FOR: f64 = 12.0;
 
 /// How the submitter picks what goes into a transcript: the honest rule, or a rational
 /// deviation the simulator measures (PROTOCOL.md §13.5).
@@ -84,7 +82,7 @@ pub struct Submitter {
     /// Ordered: the requests of a tick go out in the same order in every run (the simulator's
     /// determinism depends on it).
     tracks: BTreeMap<B256, Track>,
-    held: Vec<(f64, JobResultMsg)>,
+    held: Held,
     in_flight: HashMap<u64, Option<B256>>,
     busy: HashSet<&'static str>,
     next_id: u64,
@@ -105,7 +103,7 @@ impl Submitter {
             strategy,
             faults,
             tracks: BTreeMap::new(),
-            held: Vec::new(),
+            held: Held::default(),
             in_flight: HashMap::new(),
             busy: HashSet::new(),
             next_id: 0,
@@ -129,9 +127,7 @@ impl Submitter {
             Input::L1(ev) => self.on_l1(cx, ev),
             Input::JobResult(r) => {
                 if cx.chain.header(&r.block_hash).is_none() {
-                    if self.held.len() < HELD_MAX {
-                        self.held.push((cx.now, r));
-                    }
+                    self.held.hold(cx.now, r);
                     return;
                 }
                 if let Err(reason) = self.on_result(cx, r) {
@@ -216,15 +212,7 @@ impl Submitter {
                     },
                 );
                 cx.emit(Output::FetchBody { hash, hint: None });
-                let now = cx.now;
-                let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.held)
-                    .into_iter()
-                    .partition(|(_, r)| r.block_hash == hash);
-                self.held = rest
-                    .into_iter()
-                    .filter(|(t, _)| now - t < HELD_FOR)
-                    .collect();
-                for (_, r) in mine {
+                for r in self.held.take(hash, cx.now) {
                     let _ = self.on_result(cx, r);
                 }
             }

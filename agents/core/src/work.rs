@@ -125,6 +125,39 @@ pub fn check_job_result(
     })
 }
 
+/// Job results received for a block not yet seen on L1, held briefly (§15.2): at most
+/// [`Held::MAX`], each for [`Held::FOR`] seconds.
+#[derive(Debug, Default)]
+pub struct Held {
+    items: Vec<(f64, JobResultMsg)>,
+}
+
+impl Held {
+    /// Most results held.
+    pub const MAX: usize = 4096;
+    /// Seconds a result is held.
+    pub const FOR: f64 = 12.0;
+
+    /// Holds `r`, received at `now` (dropped when full).
+    pub fn hold(&mut self, now: f64, r: JobResultMsg) {
+        if self.items.len() < Self::MAX {
+            self.items.push((now, r));
+        }
+    }
+
+    /// Takes the results of block `hash`, and drops the expired ones of other blocks.
+    pub fn take(&mut self, hash: B256, now: f64) -> Vec<JobResultMsg> {
+        let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.items)
+            .into_iter()
+            .partition(|(_, r)| r.block_hash == hash);
+        self.items = rest
+            .into_iter()
+            .filter(|(t, _)| now - t < Self::FOR)
+            .collect();
+        mine.into_iter().map(|(_, r)| r).collect()
+    }
+}
+
 /// Global ids of the jobs whose outputs job `job` merges (empty for round 1, whose inputs are
 /// transactions).
 pub fn children(s: &Schedule, job: u32) -> Range<u32> {

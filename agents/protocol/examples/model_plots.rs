@@ -8,7 +8,6 @@
 //! unless its title says otherwise. `reward_days_sampled.svg` comes from the statistical mode
 //! (`spn_protocol::stats`, 10,000 sampled slots at N = 500,000) with the closed form overlaid.
 
-use std::error::Error;
 use std::path::Path;
 
 use plotters::prelude::*;
@@ -16,7 +15,9 @@ use spn_protocol::model::{self, Scenario};
 use spn_protocol::stats::{self, StatConfig};
 use spn_protocol::Params;
 
-type Res = Result<(), Box<dyn Error>>;
+mod common;
+
+use common::{finish, Res};
 
 const SIZE: (u32, u32) = (760, 480);
 const COLOURS: [RGBColor; 5] = [
@@ -392,20 +393,4 @@ fn power_of_ten(v: f64) -> String {
     } else {
         format!("{v:.1e}")
     }
-}
-
-/// Draws the legend in a white box at `position` and writes the file.
-fn finish<'a, CT: CoordTranslate>(
-    root: &DrawingArea<SVGBackend<'a>, plotters::coord::Shift>,
-    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
-    position: SeriesLabelPosition,
-) -> Res {
-    chart
-        .configure_series_labels()
-        .position(position)
-        .background_style(WHITE)
-        .border_style(BLACK)
-        .draw()?;
-    root.present()?;
-    Ok(())
 }

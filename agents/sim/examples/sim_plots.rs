@@ -17,7 +17,11 @@ use std::path::{Path, PathBuf};
 use plotters::prelude::*;
 use spn_sim::{Report, Scenario, Sim};
 
-type Res = Result<(), Box<dyn Error>>;
+// The legend-and-write step is model_plots' (spn-protocol's examples).
+#[path = "../../protocol/examples/common/mod.rs"]
+mod common;
+
+use common::{finish, Res};
 
 const SIZE: (u32, u32) = (760, 480);
 const BLUE: RGBColor = RGBColor(31, 119, 180);
@@ -176,20 +180,4 @@ fn withholding_cost(path: &Path) -> Res {
         .label("slots whose best proposal was withheld (no quorum, no reward)")
         .legend(|(x, y)| PathElement::new([(x, y), (x + 20, y)], GREEN.stroke_width(2)));
     finish(&root, &mut chart, SeriesLabelPosition::UpperLeft)
-}
-
-/// Draws the legend in a white box at `position` and writes the file.
-fn finish<'a, CT: CoordTranslate>(
-    root: &DrawingArea<SVGBackend<'a>, plotters::coord::Shift>,
-    chart: &mut ChartContext<'a, SVGBackend<'a>, CT>,
-    position: SeriesLabelPosition,
-) -> Res {
-    chart
-        .configure_series_labels()
-        .position(position)
-        .background_style(WHITE)
-        .border_style(BLACK)
-        .draw()?;
-    root.present()?;
-    Ok(())
 }

@@ -269,7 +269,7 @@ impl Stats {
             },
             earnings: Earnings {
                 rewarded_stakers: earnings.iter().filter(|&&e| e > 0.0).count() as u64,
-                gini: gini(&sorted),
+                gini: spn_protocol::stats::gini(&sorted),
                 max_over_median_earner: {
                     let pos: Vec<f64> = sorted.iter().copied().filter(|&e| e > 0.0).collect();
                     let med = q(&pos, 0.5);
@@ -327,21 +327,6 @@ fn q(sorted: &[f64], p: f64) -> f64 {
     }
     let i = ((p * sorted.len() as f64).ceil() as usize).clamp(1, sorted.len()) - 1;
     sorted[i]
-}
-
-/// Gini coefficient of non-negative values sorted ascending.
-pub fn gini(sorted: &[f64]) -> f64 {
-    let n = sorted.len() as f64;
-    let total: f64 = sorted.iter().sum();
-    if sorted.is_empty() || total <= 0.0 {
-        return 0.0;
-    }
-    let weighted: f64 = sorted
-        .iter()
-        .enumerate()
-        .map(|(i, x)| (i as f64 + 1.0) * x)
-        .sum();
-    (2.0 * weighted) / (n * total) - (n + 1.0) / n
 }
 
 fn checks(sc: &Scenario, r: &Report) -> Vec<Check> {
@@ -667,15 +652,6 @@ impl Report {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn gini_bounds() {
-        assert!(gini(&[1.0; 10]).abs() < 1e-12);
-        let mut one = vec![0.0; 9];
-        one.push(5.0);
-        assert!((gini(&one) - 0.9).abs() < 1e-12);
-        assert_eq!(gini(&[]), 0.0);
-    }
 
     #[test]
     fn quantiles_are_nearest_rank() {
