@@ -175,3 +175,30 @@ fn offline_keys_are_bled_and_running_ones_clear_every_report() {
     assert_eq!(i.cleared, i.honest_reported, "{}", r.table());
     assert!(r.passed(), "{}", r.table());
 }
+
+/// A partition cutting 40% of the nodes off for two slots: the far side's work is lost to the
+/// near side (and its attestations to the near side's proposers), then the network heals and
+/// every proposed block is still proven.
+#[test]
+fn a_healed_partition_loses_no_block() {
+    let mut sc = short("loss-5", 6);
+    sc.network.loss = 0.0;
+    sc.network.partitions = vec![spn_sim::scenario::Partition {
+        from_slot: 1,
+        slots: 2,
+        share: 0.4,
+    }];
+    let cut = run(sc.clone(), 1);
+    sc.network.partitions.clear();
+    let whole = run(sc, 1);
+    assert_eq!(cut.blocks.pruned, 0, "{}", cut.table());
+    assert_eq!(cut.blocks.proven, cut.blocks.proposed, "{}", cut.table());
+    assert_ne!(cut.digest, whole.digest);
+    assert!(
+        cut.jobs.neighbour + cut.jobs.fallback > whole.jobs.neighbour + whole.jobs.fallback
+            || cut.blocks.no_quorum > whole.blocks.no_quorum,
+        "the partition changed nothing:\n{}\n{}",
+        cut.table(),
+        whole.table()
+    );
+}
