@@ -11,8 +11,10 @@ use spn_node::cost::CostModel;
 use spn_node::devnet::{DevnetConfig, NetworkKind, Offline};
 use spn_node::runner::{NodeConfig, Role};
 
+use crate::keycmd::KeyArgs;
 use crate::model::ModelArgs;
 use crate::sim::SimArgs;
+use spn_node::keys::KeySource;
 
 /// SPN: staking proving network agents and a one-command devnet.
 #[derive(Debug, Parser)]
@@ -48,11 +50,13 @@ pub(crate) enum Commands {
     /// Deterministic simulation of every agent with the contracts in revm, or the statistical
     /// mode at up to 500,000 stakers; built-in scenarios (--list) or a TOML file.
     Sim(Box<SimArgs>),
+    /// Encrypted keystores (web3 secret storage): create, import a raw key, show the address.
+    Key(Box<KeyArgs>),
 }
 
 impl Commands {
     /// Subcommand names.
-    pub(crate) const NAMES: [&'static str; 7] = [
+    pub(crate) const NAMES: [&'static str; 8] = [
         "devnet",
         "sequencer",
         "prover",
@@ -60,6 +64,7 @@ impl Commands {
         "submitter",
         "model",
         "sim",
+        "key",
     ];
 }
 
@@ -83,7 +88,18 @@ pub(crate) struct AgentArgs {
         default_value = "deployments"
     )]
     pub(crate) deployments_dir: PathBuf,
-    /// Staking key (or the submitter's key): 64 hex digits, or a file holding them.
+    /// Encrypted keystore of the staking key (or the submitter's key): `spn key new|import`.
+    #[arg(long, env = "SPN_KEYSTORE", conflicts_with = "key")]
+    pub(crate) keystore: Option<PathBuf>,
+    /// File whose first line is the keystore's password (otherwise asked on the terminal).
+    #[arg(
+        long = "password-file",
+        env = "SPN_PASSWORD_FILE",
+        requires = "keystore"
+    )]
+    pub(crate) password_file: Option<PathBuf>,
+    /// A raw key for devnets: 64 hex digits, or a file holding them (mode 600). Prefer the
+    /// environment variable: a flag's value is visible to other users in `ps`.
     #[arg(long, env = "SPN_KEY", hide_env_values = true)]
     pub(crate) key: Option<String>,
     /// Transaction pool endpoint of a sequencer (port 0: any free port).
@@ -119,7 +135,14 @@ impl AgentArgs {
             rpc_url: self.rpc_url.clone(),
             deployment: self.deployment.clone(),
             deployments_dir: self.deployments_dir.clone(),
-            key: self.key.clone(),
+            key: match (&self.keystore, &self.key) {
+                (Some(path), _) => Some(KeySource::Keystore {
+                    path: path.clone(),
+                    password_file: self.password_file.clone(),
+                }),
+                (None, Some(k)) => Some(KeySource::Raw(k.clone())),
+                (None, None) => None,
+            },
             pool_addr: self.pool_addr,
             cost: CostModel {
                 time_scale: self.time_scale,
@@ -324,14 +347,31 @@ pub(crate) fn merge_config(argv: Vec<OsString>) -> Result<Vec<OsString>, String>
         if on_cli || in_env {
             continue;
         }
-        match value {
-            toml::Value::Boolean(true) => extra.push(flag),
-            toml::Value::Boolean(false) => {}
-            toml::Value::String(s) => extra.push(format!("{flag}={s}")),
-            toml::Value::Integer(n) => extra.push(format!("{flag}={n}")),
-            toml::Value::Float(f) => extra.push(format!("{flag}={f}")),
-            other => return Err(format!("config key `{key}`: unsupported value {other}")),
+        let given = match value {
+            toml::Value::Boolean(true) => flag.clone(),
+            toml::Value::Boolean(false) => continue,
+            toml::Value::String(s) => format!("{flag}={s}"),
+            toml::Value::Integer(n) => format!("{flag}={n}"),
+            toml::Value::Float(f) => format!("{flag}={f}"),
+            other => {
+                return Err(format!(
+                    "config file {path}: key `{key}`: unsupported value {other}"
+                ))
+            }
+        };
+        // A bad value is the file's fault, not a flag's: check it here and name the file.
+        if let Err(e) = Cli::try_parse_from(["spn", sub.as_str(), given.as_str()]) {
+            use clap::error::ErrorKind;
+            if matches!(
+                e.kind(),
+                ErrorKind::InvalidValue | ErrorKind::ValueValidation
+            ) {
+                let why = one_line(&e.render().to_string()).to_string();
+                let why = why.strip_prefix("error: ").unwrap_or(&why).to_string();
+                return Err(format!("config file {path}: key `{key}`: {why}"));
+            }
         }
+        extra.push(given);
     }
     let mut out: Vec<OsString> = argv[..=at].to_vec();
     out.extend(extra.into_iter().map(OsString::from));

@@ -1,6 +1,7 @@
 //! The `spn` binary.
 
 mod cli;
+mod keycmd;
 mod model;
 mod sim;
 
@@ -42,6 +43,16 @@ fn main() -> ExitCode {
     };
     // The model is pure arithmetic: no runtime, nothing logged, stdout only for the report.
     if let Commands::Model(args) = &cli.command {
+        return match args.run() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("error: {}", cli::one_line(&e));
+                ExitCode::from(2)
+            }
+        };
+    }
+    // Keystores are local files: no runtime, no logs.
+    if let Commands::Key(args) = &cli.command {
         return match args.run() {
             Ok(()) => ExitCode::SUCCESS,
             Err(e) => {
@@ -139,7 +150,9 @@ async fn run(cli: Cli) -> ExitCode {
         Commands::Prover(a) => agent(a.config(Role::Prover)).await,
         Commands::Node(a) => agent(a.config(Role::Node)).await,
         Commands::Submitter(a) => agent(a.config(Role::Submitter)).await,
-        Commands::Model(_) | Commands::Sim(_) => unreachable!("handled before the runtime starts"),
+        Commands::Model(_) | Commands::Sim(_) | Commands::Key(_) => {
+            unreachable!("handled before the runtime starts")
+        }
     };
     match result {
         Ok(true) => ExitCode::SUCCESS,

@@ -43,6 +43,15 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A key file, keystore or password cannot be used (missing, unreadable, wrong password,
+    /// readable by others).
+    #[error("{what}: {reason}")]
+    Key {
+        /// Which file.
+        what: String,
+        /// What is wrong.
+        reason: String,
+    },
     /// A configuration value is invalid.
     #[error("invalid configuration: {0}")]
     Config(String),

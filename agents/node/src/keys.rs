@@ -1,6 +1,8 @@
 //! Staking keys: parsing from flags, environment or files, and the devnet's deterministic keys.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use alloy::signers::local::PrivateKeySigner;
 
 use alloy_primitives::{keccak256, Address, B256, U256};
 use alloy_sol_types::SolValue;
@@ -22,13 +24,27 @@ pub fn parse_key(input: &str, what: &str) -> Result<StakingKey> {
         reason,
     };
     let trimmed = input.trim();
-    let text = if !looks_like_hex(trimmed) && Path::new(trimmed).is_file() {
+    let as_path = !looks_like_hex(trimmed);
+    let text = if as_path && Path::new(trimmed).is_file() {
         std::fs::read_to_string(trimmed)
             .map_err(|e| malformed(format!("cannot read {trimmed}: {e}")))?
             .trim()
             .to_string()
+    } else if as_path && (trimmed.contains('/') || trimmed.contains('.')) {
+        // Not hex and shaped like a path: say so, rather than "found the character '/'".
+        return Err(malformed(format!(
+            "{trimmed} is neither 64 hex digits nor a readable file"
+        )));
     } else {
         trimmed.to_string()
+    };
+    let from_file = as_path && Path::new(trimmed).is_file();
+    let malformed = |reason: String| {
+        malformed(if from_file {
+            format!("{reason} (in the file {trimmed})")
+        } else {
+            reason
+        })
     };
     let hex = text.strip_prefix("0x").unwrap_or(&text);
     if hex.is_empty() {
@@ -113,4 +129,148 @@ mod tests {
         assert_ne!(a, b);
         assert_ne!(devnet_withdrawer(a), a);
     }
+}
+
+/// Where a key comes from.
+#[derive(Debug, Clone)]
+pub enum KeySource {
+    /// An encrypted keystore (web3 secret storage), with the password from a file, or from a
+    /// prompt on the terminal when `password_file` is `None`.
+    Keystore {
+        /// The keystore file.
+        path: PathBuf,
+        /// A file holding the password (its first line).
+        password_file: Option<PathBuf>,
+    },
+    /// A raw key: 64 hex digits, or a file holding them (devnets; `SPN_KEY`).
+    Raw(String),
+}
+
+/// Loads the key of `source`; `what` names the flags in errors.
+pub fn load(source: &KeySource, what: &str) -> Result<StakingKey> {
+    match source {
+        KeySource::Raw(k) => {
+            check_file_mode(k.trim())?;
+            parse_key(k, what)
+        }
+        KeySource::Keystore {
+            path,
+            password_file,
+        } => {
+            let password = password(password_file.as_deref(), path)?;
+            decrypt(path, &password)
+        }
+    }
+}
+
+/// A plain key file must be readable by its owner only (as ssh insists for private keys).
+fn check_file_mode(path: &str) -> Result<()> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let p = Path::new(path);
+        if looks_like_hex(path) || !p.is_file() {
+            return Ok(());
+        }
+        let mode = std::fs::metadata(p)
+            .map_err(|e| Error::Key {
+                what: format!("key file {path}"),
+                reason: e.to_string(),
+            })?
+            .permissions()
+            .mode();
+        if mode & 0o077 != 0 {
+            return Err(Error::Key {
+                what: format!("key file {path}"),
+                reason: format!(
+                    "readable by other users (mode {:o}); run `chmod 600 {path}` or use an encrypted keystore (`spn key import`)",
+                    mode & 0o777
+                ),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The password of `keystore`: the first line of `file`, or typed at a prompt.
+pub fn password(file: Option<&Path>, keystore: &Path) -> Result<String> {
+    match file {
+        Some(f) => {
+            let text = std::fs::read_to_string(f).map_err(|e| Error::Key {
+                what: format!("password file {}", f.display()),
+                reason: e.to_string(),
+            })?;
+            Ok(text.lines().next().unwrap_or_default().to_string())
+        }
+        None => {
+            if !std::io::IsTerminal::is_terminal(&std::io::stdin()) {
+                return Err(Error::Key {
+                    what: format!("keystore {}", keystore.display()),
+                    reason: "no --password-file and no terminal to ask on".into(),
+                });
+            }
+            rpassword::prompt_password(format!("password for {}: ", keystore.display())).map_err(
+                |e| Error::Key {
+                    what: format!("keystore {}", keystore.display()),
+                    reason: format!("reading the password: {e}"),
+                },
+            )
+        }
+    }
+}
+
+/// Decrypts a web3 secret storage keystore.
+pub fn decrypt(path: &Path, password: &str) -> Result<StakingKey> {
+    let bad = |reason: String| Error::Key {
+        what: format!("keystore {}", path.display()),
+        reason,
+    };
+    if !path.is_file() {
+        return Err(bad("no such file".into()));
+    }
+    let signer = PrivateKeySigner::decrypt_keystore(path, password).map_err(|e| {
+        let msg = e.to_string();
+        if msg.contains("Mac Mismatch") || msg.to_lowercase().contains("mac") {
+            bad("wrong password".into())
+        } else {
+            bad(msg)
+        }
+    })?;
+    StakingKey::from_slice(&signer.to_bytes().0).map_err(|e| bad(e.to_string()))
+}
+
+/// Writes `key` (a new random key when `None`) encrypted with `password` into `dir` as
+/// `<address>.json`; returns the file and the address.
+pub fn encrypt(dir: &Path, password: &str, key: Option<&StakingKey>) -> Result<(PathBuf, Address)> {
+    let bad = |reason: String| Error::Key {
+        what: format!("keystore directory {}", dir.display()),
+        reason,
+    };
+    std::fs::create_dir_all(dir).map_err(|e| bad(e.to_string()))?;
+    let mut rng = rand::thread_rng();
+    let secret: B256 = match key {
+        Some(k) => k.secret_bytes(),
+        None => {
+            let s = PrivateKeySigner::random_with(&mut rng);
+            s.to_bytes()
+        }
+    };
+    let address = StakingKey::from_bytes(&secret)
+        .map_err(|e| bad(e.to_string()))?
+        .address();
+    let name = format!("{address}.json");
+    if dir.join(&name).exists() {
+        return Err(bad(format!("{name} exists already")));
+    }
+    PrivateKeySigner::encrypt_keystore(dir, &mut rng, secret, password, Some(&name))
+        .map_err(|e| bad(e.to_string()))?;
+    let path = dir.join(name);
+    #[cfg(unix)]
+    {
+        // Encrypted, but nobody else needs to read it either.
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600))
+            .map_err(|e| bad(e.to_string()))?;
+    }
+    Ok((path, address))
 }

@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
+use alloy::providers::Provider;
 use spn_protocol::StakingKey;
 
 use crate::agent::{AgentConfig, AgentParts, StakerAgent};
@@ -41,8 +42,8 @@ pub struct NodeConfig {
     pub deployment: Option<PathBuf>,
     /// Directory of `<chainId>.json` files.
     pub deployments_dir: PathBuf,
-    /// Private key (hex or a file holding it).
-    pub key: Option<String>,
+    /// Where the staking key comes from.
+    pub key: Option<keys::KeySource>,
     /// Transaction pool endpoint of a sequencer.
     pub pool_addr: SocketAddr,
     /// Simulated proving cost.
@@ -69,36 +70,59 @@ pub struct Prepared {
 /// Checks the inputs in the order that gives the clearest error: key, explicit deployment file,
 /// RPC, then the deployment file of the RPC's chain.
 pub async fn prepare(cfg: &NodeConfig) -> Result<Prepared> {
-    let key = match &cfg.key {
-        Some(k) => keys::parse_key(k, "--key / SPN_KEY")?,
-        None => {
-            return Err(Error::MalformedKey {
+    let key =
+        match &cfg.key {
+            Some(k) => keys::load(k, "--key / SPN_KEY")?,
+            None => return Err(Error::MalformedKey {
                 what: "key (--key / SPN_KEY)".into(),
-                reason: "missing: pass --key <hex or file> or set SPN_KEY".into(),
-            })
-        }
-    };
+                reason:
+                    "missing: pass --keystore <file> (spn key new|import), or SPN_KEY on a devnet"
+                        .into(),
+            }),
+        };
     let explicit = match &cfg.deployment {
         Some(p) => Some(Deployment::load(p)?),
         None => None,
     };
     let l1 = L1::connect(&cfg.rpc_url).await?;
+    let path = cfg
+        .deployment
+        .clone()
+        .unwrap_or_else(|| Deployment::default_path(&cfg.deployments_dir, l1.chain_id()));
     let deployment = match explicit {
         Some(d) => d,
-        None => Deployment::load(&Deployment::default_path(
-            &cfg.deployments_dir,
-            l1.chain_id(),
-        ))?,
+        None => Deployment::load(&path)?,
     };
     if deployment.chain_id != l1.chain_id() {
         return Err(Error::DeploymentInvalid {
-            path: cfg.deployment.clone().unwrap_or_default(),
+            path,
             reason: format!(
-                "chain id {} but the RPC is on chain {}",
+                "chain id {} but the RPC {} is on chain {}",
                 deployment.chain_id,
+                cfg.rpc_url,
                 l1.chain_id()
             ),
         });
+    }
+    // A reset or different chain has no code at the deployment's addresses: say so, instead of
+    // failing later on "ABI decoding failed".
+    for (name, at) in [
+        ("Rollup", deployment.rollup),
+        ("Staking", deployment.staking),
+    ] {
+        let code =
+            l1.provider().get_code_at(at).await.map_err(|e| {
+                Error::Config(format!("reading the code of the {name} at {at}: {e}"))
+            })?;
+        if code.is_empty() {
+            return Err(Error::DeploymentInvalid {
+                path,
+                reason: format!(
+                    "no contract at the {name} address {at} on {} (a reset chain, or another RPC)",
+                    cfg.rpc_url
+                ),
+            });
+        }
     }
     Ok(Prepared {
         l1,

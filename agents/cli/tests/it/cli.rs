@@ -160,9 +160,39 @@ fn config_file_supplies_flags_and_rejects_unknown_keys() {
     let mut c = spn();
     c.arg("devnet").env("SPN_CONFIG", &path);
     let (code, _, err) = run(c);
-    let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(code, 2);
     assert!(one_line(&err).contains("unknown key `stakerz`"), "{err}");
+
+    // A value of the wrong type is the file's error, not a flag's (issue 12).
+    std::fs::write(&path, "[devnet]\nstakers = \"many\"\n").unwrap();
+    let mut c = spn();
+    c.arg("devnet").env("SPN_CONFIG", &path);
+    let (code, _, err) = run(c);
+    let _ = std::fs::remove_dir_all(&dir);
+    assert_eq!(code, 2);
+    let line = one_line(&err);
+    assert!(line.contains("config file") && line.contains("key `stakers`"), "{err}");
+}
+
+#[test]
+fn out_of_range_offline_share_is_refused_before_anything_starts() {
+    for bad in ["150%", "1.5", "NaN%", "inf%"] {
+        let mut c = spn();
+        c.args(["devnet", "--offline-provers", bad]);
+        let (code, out, err) = run(c);
+        assert_eq!(code, 2, "{bad}: {err}");
+        assert!(out.is_empty());
+        assert!(one_line(&err).contains("offline-provers"), "{err}");
+    }
+}
+
+#[test]
+fn a_key_path_that_does_not_exist_is_named_as_a_path() {
+    let mut c = spn();
+    c.args(["node", "--key", "/nonexistent/dir/key.hex"]);
+    let (code, _, err) = run(c);
+    assert_ne!(code, 0);
+    assert!(one_line(&err).contains("neither 64 hex digits nor a readable file"), "{err}");
 }
 
 #[test]
@@ -178,4 +208,89 @@ fn help_lists_every_subcommand() {
     c.args(["devnet", "--help"]);
     let (_, out, _) = run(c);
     assert!(out.contains("[env: SPN_STAKERS=]"), "{out}");
+}
+
+/// `spn key`: a new keystore decrypts to the same address; a wrong password, a missing file and a
+/// key file others can read each end in one line and exit 2; an agent given a keystore with the
+/// wrong password stops before touching the network.
+#[test]
+fn keystores_round_trip_and_bad_keys_are_named() {
+    let dir = std::env::temp_dir().join(format!("spn-keys-test-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let pw = dir.join("pw");
+    std::fs::write(&pw, "correct horse\n").unwrap();
+    let mut c = spn();
+    c.args(["key", "new", "--json", "--dir"])
+        .arg(dir.join("keys"))
+        .arg("--password-file")
+        .arg(&pw);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).unwrap();
+    let keystore = v["keystore"].as_str().unwrap().to_string();
+    let mut c = spn();
+    c.args(["key", "address", "--keystore", &keystore])
+        .arg("--password-file")
+        .arg(&pw);
+    let (code, out, _) = run(c);
+    assert_eq!(code, 0);
+    assert!(out.starts_with(v["address"].as_str().unwrap()), "{out}");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&keystore).unwrap().permissions().mode();
+        assert_eq!(mode & 0o077, 0, "keystore mode {mode:o}");
+    }
+    let bad = dir.join("bad");
+    std::fs::write(&bad, "wrong\n").unwrap();
+    for args in [
+        vec![
+            "key",
+            "address",
+            "--keystore",
+            keystore.as_str(),
+            "--password-file",
+            bad.to_str().unwrap(),
+        ],
+        vec![
+            "node",
+            "--keystore",
+            keystore.as_str(),
+            "--password-file",
+            bad.to_str().unwrap(),
+        ],
+    ] {
+        let mut c = spn();
+        c.args(&args);
+        let (code, _, err) = run(c);
+        assert_ne!(code, 0);
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(err.contains("wrong password"), "{err}");
+    }
+    let mut c = spn();
+    c.args([
+        "key",
+        "address",
+        "--keystore",
+        "/nonexistent/k.json",
+        "--password-file",
+    ])
+    .arg(&pw);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 2);
+    assert!(err.contains("no such file"), "{err}");
+    let raw = dir.join("raw");
+    std::fs::write(&raw, &KEY[2..]).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&raw, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let mut c = spn();
+        c.args(["node", "--key"]).arg(&raw);
+        let (code, _, err) = run(c);
+        assert_ne!(code, 0);
+        assert!(err.contains("chmod 600"), "{err}");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -55,12 +55,18 @@ impl std::str::FromStr for Offline {
     fn from_str(s: &str) -> Result<Self, String> {
         let s = s.trim();
         if let Some(p) = s.strip_suffix('%') {
-            let v: f64 = p.parse().map_err(|_| format!("not a percentage: {s}"))?;
+            let v: f64 = p
+                .trim()
+                .parse()
+                .map_err(|_| format!("not a percentage: {s}"))?;
+            if !v.is_finite() || !(0.0..=100.0).contains(&v) {
+                return Err(format!("percentage {s} outside 0%..100%"));
+            }
             return Ok(Offline::Fraction(v / 100.0));
         }
         if s.contains('.') {
             let v: f64 = s.parse().map_err(|_| format!("not a fraction: {s}"))?;
-            if !(0.0..=1.0).contains(&v) {
+            if !v.is_finite() || !(0.0..=1.0).contains(&v) {
                 return Err(format!("fraction {v} outside 0..1"));
             }
             return Ok(Offline::Fraction(v));

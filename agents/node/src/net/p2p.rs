@@ -174,6 +174,13 @@ impl P2pNetwork {
         let listen = loop {
             match tokio::time::timeout(Duration::from_secs(10), swarm.select_next_some()).await {
                 Ok(SwarmEvent::NewListenAddr { address, .. }) => break address,
+                // Address in use, not assignable, ...: the reason, at once.
+                Ok(SwarmEvent::ListenerClosed { reason: Err(e), .. }) => {
+                    return Err(net(format!("cannot listen on {}: {e}", cfg.listen)))
+                }
+                Ok(SwarmEvent::ListenerError { error, .. }) => {
+                    return Err(net(format!("cannot listen on {}: {error}", cfg.listen)))
+                }
                 Ok(ev) => early.push(ev),
                 Err(_) => return Err(net(format!("no listen address on {}", cfg.listen))),
             }
