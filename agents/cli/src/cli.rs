@@ -13,6 +13,7 @@ use spn_node::runner::{NodeConfig, Role};
 
 use crate::keycmd::KeyArgs;
 use crate::model::ModelArgs;
+use crate::opcmd::{StakeArgs, StatusArgs};
 use crate::sim::SimArgs;
 use spn_node::keys::KeySource;
 
@@ -52,11 +53,15 @@ pub(crate) enum Commands {
     Sim(Box<SimArgs>),
     /// Encrypted keystores (web3 secret storage): create, import a raw key, show the address.
     Key(Box<KeyArgs>),
+    /// Stake: register a key, start its exit, withdraw its stake.
+    Stake(Box<StakeArgs>),
+    /// Slot, epoch, tips, and a key's state, duties and owed rewards.
+    Status(Box<StatusArgs>),
 }
 
 impl Commands {
     /// Subcommand names.
-    pub(crate) const NAMES: [&'static str; 8] = [
+    pub(crate) const NAMES: [&'static str; 10] = [
         "devnet",
         "sequencer",
         "prover",
@@ -65,12 +70,14 @@ impl Commands {
         "model",
         "sim",
         "key",
+        "stake",
+        "status",
     ];
 }
 
-/// Flags of the standalone agents.
+/// Where L1 and the deployment are (every command that talks to L1).
 #[derive(Debug, Args)]
-pub(crate) struct AgentArgs {
+pub(crate) struct L1Args {
     /// L1 JSON-RPC endpoint.
     #[arg(
         long = "l1.rpc-url",
@@ -88,7 +95,12 @@ pub(crate) struct AgentArgs {
         default_value = "deployments"
     )]
     pub(crate) deployments_dir: PathBuf,
-    /// Encrypted keystore of the staking key (or the submitter's key): `spn key new|import`.
+}
+
+/// Which key signs (every command that sends transactions or messages).
+#[derive(Debug, Args)]
+pub(crate) struct KeyFlags {
+    /// Encrypted keystore of the key: `spn key new|import`.
     #[arg(long, env = "SPN_KEYSTORE", conflicts_with = "key")]
     pub(crate) keystore: Option<PathBuf>,
     /// File whose first line is the keystore's password (otherwise asked on the terminal).
@@ -102,6 +114,30 @@ pub(crate) struct AgentArgs {
     /// environment variable: a flag's value is visible to other users in `ps`.
     #[arg(long, env = "SPN_KEY", hide_env_values = true)]
     pub(crate) key: Option<String>,
+}
+
+impl KeyFlags {
+    /// The key's source, if any flag gives one.
+    pub(crate) fn source(&self) -> Option<KeySource> {
+        match (&self.keystore, &self.key) {
+            (Some(path), _) => Some(KeySource::Keystore {
+                path: path.clone(),
+                password_file: self.password_file.clone(),
+            }),
+            (None, Some(k)) => Some(KeySource::Raw(k.clone())),
+            (None, None) => None,
+        }
+    }
+}
+
+/// Flags of the standalone agents.
+#[derive(Debug, Args)]
+pub(crate) struct AgentArgs {
+    #[command(flatten)]
+    pub(crate) l1: L1Args,
+    /// The staking key (or the submitter's key).
+    #[command(flatten)]
+    pub(crate) keys: KeyFlags,
     /// Transaction pool endpoint of a sequencer (port 0: any free port).
     #[arg(
         long = "pool.addr",
@@ -125,6 +161,9 @@ pub(crate) struct AgentArgs {
     /// Peers to dial (comma-separated multiaddrs with /p2p/<peer id>).
     #[arg(long = "p2p.peers", env = "SPN_P2P_PEERS", value_delimiter = ',')]
     pub(crate) p2p_peers: Vec<String>,
+    /// Wait until the staking key is registered and active instead of refusing to start.
+    #[arg(long = "wait-active", env = "SPN_WAIT_ACTIVE")]
+    pub(crate) wait_active: bool,
 }
 
 impl AgentArgs {
@@ -132,17 +171,10 @@ impl AgentArgs {
     pub(crate) fn config(&self, role: Role) -> NodeConfig {
         NodeConfig {
             role,
-            rpc_url: self.rpc_url.clone(),
-            deployment: self.deployment.clone(),
-            deployments_dir: self.deployments_dir.clone(),
-            key: match (&self.keystore, &self.key) {
-                (Some(path), _) => Some(KeySource::Keystore {
-                    path: path.clone(),
-                    password_file: self.password_file.clone(),
-                }),
-                (None, Some(k)) => Some(KeySource::Raw(k.clone())),
-                (None, None) => None,
-            },
+            rpc_url: self.l1.rpc_url.clone(),
+            deployment: self.l1.deployment.clone(),
+            deployments_dir: self.l1.deployments_dir.clone(),
+            key: self.keys.source(),
             pool_addr: self.pool_addr,
             cost: CostModel {
                 time_scale: self.time_scale,
@@ -151,6 +183,7 @@ impl AgentArgs {
             claim_batch: self.claim_batch,
             p2p_listen: self.p2p_listen.clone(),
             p2p_peers: self.p2p_peers.clone(),
+            wait_active: self.wait_active,
         }
     }
 }
@@ -432,7 +465,7 @@ mod tests {
         let Commands::Node(a) = c.command else {
             panic!()
         };
-        assert_eq!(a.rpc_url, "http://127.0.0.1:9");
+        assert_eq!(a.l1.rpc_url, "http://127.0.0.1:9");
         assert!(parse(&["spn", "prover", "--bogus"]).is_err());
         let c = parse(&["spn", "devnet", "--offline-provers", "25%"]).unwrap();
         let Commands::Devnet(d) = c.command else {

@@ -3,6 +3,7 @@
 mod cli;
 mod keycmd;
 mod model;
+mod opcmd;
 mod sim;
 
 use std::process::ExitCode;
@@ -150,6 +151,8 @@ async fn run(cli: Cli) -> ExitCode {
         Commands::Prover(a) => agent(a.config(Role::Prover)).await,
         Commands::Node(a) => agent(a.config(Role::Node)).await,
         Commands::Submitter(a) => agent(a.config(Role::Submitter)).await,
+        Commands::Stake(a) => a.run().await.map(|_| true),
+        Commands::Status(a) => a.run().await.map(|_| true),
         Commands::Model(_) | Commands::Sim(_) | Commands::Key(_) => {
             unreachable!("handled before the runtime starts")
         }

@@ -7,6 +7,7 @@ pub mod keys;
 pub mod l1;
 pub mod metrics;
 pub mod net;
+pub mod operator;
 pub mod pool;
 pub mod runner;
 

@@ -16,6 +16,7 @@ use crate::keys;
 use crate::l1::{ChainView, Deployment, Sender, L1};
 use crate::metrics::{Faults, Metrics};
 use crate::net::{P2pConfig, P2pNetwork};
+use crate::operator::Connected;
 use crate::pool::{self, TxPool};
 
 /// Which agent a process runs.
@@ -54,6 +55,8 @@ pub struct NodeConfig {
     pub p2p_listen: String,
     /// libp2p peers to dial.
     pub p2p_peers: Vec<String>,
+    /// Wait for the staking key to be registered and active instead of refusing to start.
+    pub wait_active: bool,
 }
 
 /// What a standalone agent starts from, after every input was checked.
@@ -80,15 +83,34 @@ pub async fn prepare(cfg: &NodeConfig) -> Result<Prepared> {
                         .into(),
             }),
         };
-    let explicit = match &cfg.deployment {
+    let c = connect(
+        &cfg.rpc_url,
+        cfg.deployment.as_deref(),
+        &cfg.deployments_dir,
+    )
+    .await?;
+    Ok(Prepared {
+        l1: c.l1,
+        deployment: c.deployment,
+        key,
+    })
+}
+
+/// Connects to `rpc_url` and loads its deployment (`deployment`, else the chain's file in
+/// `deployments_dir`), checked: the chain id, and code at the Rollup and Staking addresses.
+pub async fn connect(
+    rpc_url: &str,
+    deployment: Option<&std::path::Path>,
+    deployments_dir: &std::path::Path,
+) -> Result<Connected> {
+    let explicit = match deployment {
         Some(p) => Some(Deployment::load(p)?),
         None => None,
     };
-    let l1 = L1::connect(&cfg.rpc_url).await?;
-    let path = cfg
-        .deployment
-        .clone()
-        .unwrap_or_else(|| Deployment::default_path(&cfg.deployments_dir, l1.chain_id()));
+    let l1 = L1::connect(rpc_url).await?;
+    let path = deployment
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| Deployment::default_path(deployments_dir, l1.chain_id()));
     let deployment = match explicit {
         Some(d) => d,
         None => Deployment::load(&path)?,
@@ -99,7 +121,7 @@ pub async fn prepare(cfg: &NodeConfig) -> Result<Prepared> {
             reason: format!(
                 "chain id {} but the RPC {} is on chain {}",
                 deployment.chain_id,
-                cfg.rpc_url,
+                rpc_url,
                 l1.chain_id()
             ),
         });
@@ -119,16 +141,52 @@ pub async fn prepare(cfg: &NodeConfig) -> Result<Prepared> {
                 path,
                 reason: format!(
                     "no contract at the {name} address {at} on {} (a reset chain, or another RPC)",
-                    cfg.rpc_url
+                    rpc_url
                 ),
             });
         }
     }
-    Ok(Prepared {
-        l1,
-        deployment,
-        key,
-    })
+    Ok(Connected { l1, deployment })
+}
+
+/// A staker's agent runs only for a registered key that is active (or, with `wait`, waits until
+/// it is): an unregistered key would run silently and never be selected.
+async fn check_active(view: &ChainView, p: &Prepared, wait: bool) -> Result<()> {
+    use spn_core::Chain;
+    let me = p.key.address();
+    let staking = p.deployment.staking;
+    let mut told = false;
+    loop {
+        let epoch = view.clock().epoch_of(view.current_slot());
+        let problem = match view.staker(me) {
+            None => format!(
+                "the key {me} is not registered at Staking {staking}; register it with `spn stake register`"
+            ),
+            Some(s) if s.exit_epoch <= epoch => format!(
+                "the key {me} exited in epoch {} (now {epoch}); it can only withdraw",
+                s.exit_epoch
+            ),
+            Some(s) if s.activation_epoch > epoch => format!(
+                "the key {me} is active from epoch {} (now {epoch})",
+                s.activation_epoch
+            ),
+            Some(_) => return Ok(()),
+        };
+        let exited = view.staker(me).is_some_and(|s| s.exit_epoch <= epoch);
+        if !wait || exited {
+            let hint = if exited {
+                ""
+            } else {
+                "; pass --wait-active to wait"
+            };
+            return Err(Error::Config(format!("{problem}{hint}")));
+        }
+        if !told {
+            tracing::info!(target: "spn", "{problem}; waiting");
+            told = true;
+        }
+        tokio::time::sleep(Duration::from_secs(2)).await;
+    }
 }
 
 /// Runs a standalone agent until the process is stopped.
@@ -143,6 +201,9 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
         Duration::from_millis(500),
     )
     .await?;
+    if cfg.role != Role::Submitter {
+        check_active(&view, &p, cfg.wait_active).await?;
+    }
     let metrics = Arc::new(Metrics::default());
     let faults = Arc::new(Faults::default());
     let listen: libp2p::Multiaddr = cfg

@@ -171,7 +171,10 @@ fn config_file_supplies_flags_and_rejects_unknown_keys() {
     let _ = std::fs::remove_dir_all(&dir);
     assert_eq!(code, 2);
     let line = one_line(&err);
-    assert!(line.contains("config file") && line.contains("key `stakers`"), "{err}");
+    assert!(
+        line.contains("config file") && line.contains("key `stakers`"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -192,7 +195,10 @@ fn a_key_path_that_does_not_exist_is_named_as_a_path() {
     c.args(["node", "--key", "/nonexistent/dir/key.hex"]);
     let (code, _, err) = run(c);
     assert_ne!(code, 0);
-    assert!(one_line(&err).contains("neither 64 hex digits nor a readable file"), "{err}");
+    assert!(
+        one_line(&err).contains("neither 64 hex digits nor a readable file"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -162,6 +162,123 @@ fn forged_messages_are_dropped_and_blocks_still_proven() {
 /// Staker 31's key, `keccak256(abi.encode("spn.staker", 31)) mod n` (the devnet's last staker).
 const STAKER_31: &str = "0xc0b5842876f0247fb97fe7de4feaebbab39ef384de2922efad247fb2d0fe9985";
 
+/// `spn status` and `spn stake` against the running devnet: a key without stake tokens is refused
+/// in one line; once it holds them (minted with the project's cast), it registers, shows up in
+/// `spn status`, and its withdrawer starts its exit.
+fn operator_commands(file: &std::path::Path, port: &str) {
+    let rpc = format!("http://127.0.0.1:{port}");
+    let with_l1 = |args: &[&str]| {
+        let mut c = spn();
+        c.args(args)
+            .args(["--l1.rpc-url", &rpc])
+            .arg("--deployment")
+            .arg(file);
+        super::run(c)
+    };
+    let staker0 = spn_node::keys::devnet_staker_key(0).address().to_string();
+    let (code, out, err) = with_l1(&["status", "--json", "--address", &staker0]);
+    assert_eq!(code, 0, "{err}");
+    let s: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+    assert_eq!(s["key"]["registered"], true, "{s}");
+    assert!(s["active_stakers"].as_u64().is_some());
+
+    let (code, _, err) = with_l1(&["stake", "register", "--key", super::KEY]);
+    assert_ne!(code, 0);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(err.contains("stake token"), "{err}");
+
+    let d: Value = serde_json::from_str(&std::fs::read_to_string(file).unwrap()).unwrap();
+    let token = d["stakeToken"]
+        .as_str()
+        .or(d["contracts"]["stakeToken"].as_str())
+        .unwrap()
+        .to_string();
+    let cast = super::repo().join("node_modules/@foundry-rs/cast-linux-amd64/bin/cast");
+    let me = "0xf39Fd6e51aad88F6F4ce6aB8827279cffFb92266";
+    let minted = std::process::Command::new(cast)
+        .args([
+            "send",
+            "--rpc-url",
+            &rpc,
+            "--private-key",
+            super::KEY,
+            &token,
+        ])
+        .args(["mint(address,uint256)", me, "1000000000000000000000000"])
+        .output()
+        .unwrap();
+    assert!(
+        minted.status.success(),
+        "{}",
+        String::from_utf8_lossy(&minted.stderr)
+    );
+    let (code, out, err) = with_l1(&["stake", "register", "--json", "--key", super::KEY]);
+    assert_eq!(code, 0, "{err}");
+    let r: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["action"], "registered");
+    let (code, out, _) = with_l1(&["status", "--json", "--key", super::KEY]);
+    assert_eq!(code, 0);
+    let s: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(s["key"]["registered"], true, "{s}");
+    let (code, out, err) = with_l1(&[
+        "stake",
+        "exit",
+        "--json",
+        "--key",
+        super::KEY,
+        "--staker",
+        me,
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let r: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(r["action"], "exiting");
+    assert_ne!(r["exit_epoch"], u64::from(u32::MAX), "{r}");
+}
+
+/// The operator commands against a devnet of their own (a key registered mid-run changes N, and
+/// with it the committees the other tests count on).
+#[test]
+fn operator_commands_against_a_running_devnet() {
+    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = std::env::temp_dir().join(format!("spn-ops-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut c = spn();
+    c.args(["devnet", "--json", "--blocks", "3"])
+        .arg("--deployments-dir")
+        .arg(&dir)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    let devnet = c.spawn().expect("start devnet");
+    let mut file = None;
+    for _ in 0..600 {
+        std::thread::sleep(std::time::Duration::from_millis(100));
+        file = std::fs::read_dir(&dir)
+            .unwrap()
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("p2pPeers")));
+        if file.is_some() {
+            break;
+        }
+    }
+    let file = file.expect("devnet deployment file");
+    let port = file
+        .file_name()
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .rsplit('-')
+        .next()
+        .unwrap()
+        .trim_end_matches(".json")
+        .to_string();
+    operator_commands(&file, &port);
+    let out = devnet.wait_with_output().expect("devnet");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(out.status.success());
+}
+
 #[test]
 fn standalone_node_joins_the_devnet_over_libp2p() {
     let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
@@ -210,15 +327,37 @@ fn standalone_node_joins_the_devnet_over_libp2p() {
         .to_string();
     let log = dir.join("node.log");
     let mut node = spn();
-    node.args(["node", "--key", STAKER_31, "--claim-batch", "1"])
+    // Staker 31 is registered but not active yet when the devnet lists its peers: it waits.
+    node.args([
+        "node",
+        "--key",
+        STAKER_31,
+        "--claim-batch",
+        "1",
+        "--wait-active",
+    ])
+    .args(["--l1.rpc-url", &format!("http://127.0.0.1:{port}")])
+    .arg("--deployment")
+    .arg(&file)
+    // The agent's own decisions at debug level, so that a failure below shows what the node saw.
+    .env("SPN_LOG", "info,spn=debug")
+    .stdout(std::process::Stdio::null())
+    .stderr(std::fs::File::create(&log).unwrap());
+    let mut node = node.spawn().expect("start node");
+    // A key the devnet never registered (anvil's deployer) is refused, in one line.
+    let mut stranger = spn();
+    stranger
+        .args(["node", "--key", super::KEY])
         .args(["--l1.rpc-url", &format!("http://127.0.0.1:{port}")])
         .arg("--deployment")
-        .arg(&file)
-        // The agent's own decisions at debug level, so that a failure below shows what the node saw.
-        .env("SPN_LOG", "info,spn=debug")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap());
-    let mut node = node.spawn().expect("start node");
+        .arg(&file);
+    let (code, _, err) = super::run(stranger);
+    assert_ne!(code, 0);
+    assert_eq!(err.trim().lines().count(), 1, "{err}");
+    assert!(
+        err.contains("not registered") && err.contains("spn stake register"),
+        "{err}"
+    );
     let out = devnet.wait_with_output().expect("devnet");
     let _ = node.kill();
     let _ = node.wait();

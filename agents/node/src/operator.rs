@@ -1,0 +1,285 @@
+//! What an operator does besides running agents: register a key's stake, exit and withdraw it
+//! (`spn stake`), and look at a key's state and duties (`spn status`).
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use alloy_primitives::{Address, U256};
+use serde::Serialize;
+use spn_bindings::{rollup::Rollup, staking::Staking, TestToken};
+use spn_core::Chain;
+use spn_protocol::{schedule, selection, StakingKey};
+
+use crate::agent::fmt_tokens;
+use crate::error::{Error, Result};
+use crate::l1::{ChainView, Deployment, Sender, L1};
+
+/// An L1 connection with its deployment, checked (`runner::prepare`).
+#[derive(Debug, Clone)]
+pub struct Connected {
+    /// L1.
+    pub l1: L1,
+    /// The deployment.
+    pub deployment: Deployment,
+}
+
+/// The outcome of a staking transaction.
+#[derive(Debug, Clone, Serialize)]
+pub struct StakeOutcome {
+    /// What was done.
+    pub action: &'static str,
+    /// The staking key.
+    pub key: Address,
+    /// Its withdrawer.
+    pub withdrawer: Address,
+    /// First active epoch.
+    pub activation_epoch: u64,
+    /// Exit epoch (`u32::MAX` while not exiting).
+    pub exit_epoch: u64,
+    /// Stake (tokens).
+    pub stake: String,
+}
+
+async fn record(c: &Connected, key: Address, action: &'static str) -> Result<StakeOutcome> {
+    let d = &c.deployment;
+    let s = c.l1.view(d.staking, Staking::getStakerCall { key }).await?;
+    let stake = c.l1.view(d.staking, Staking::stakeOfCall { key }).await?;
+    Ok(StakeOutcome {
+        action,
+        key,
+        withdrawer: s.withdrawer,
+        activation_epoch: u64::from(s.activationEpoch),
+        exit_epoch: u64::from(s.exitEpoch),
+        stake: fmt_tokens(stake),
+    })
+}
+
+/// Registers `key` with `withdrawer` (the key itself if `None`): approves the stake token and
+/// deposits `stakeAmount`, from the key.
+pub async fn register(
+    c: &Connected,
+    key: &StakingKey,
+    withdrawer: Option<Address>,
+) -> Result<StakeOutcome> {
+    let d = &c.deployment;
+    let me = key.address();
+    let current =
+        c.l1.view(d.staking, Staking::getStakerCall { key: me })
+            .await?;
+    if current.withdrawer != Address::ZERO {
+        return Err(Error::Config(format!(
+            "the key {me} is registered already (withdrawer {})",
+            current.withdrawer
+        )));
+    }
+    let amount = c.l1.view(d.staking, Staking::stakeAmountCall {}).await?;
+    let held = c.l1.balance_of(d.stake_token, me).await?;
+    if held < amount {
+        return Err(Error::Config(format!(
+            "the key {me} holds {} of the stake token {}, and the stake is {}",
+            fmt_tokens(held),
+            d.stake_token,
+            fmt_tokens(amount)
+        )));
+    }
+    let sender = Sender::new(c.l1.clone(), key);
+    sender
+        .send(
+            "approve stake",
+            d.stake_token,
+            &TestToken::approveCall {
+                spender: d.staking,
+                value: amount,
+            },
+            None,
+        )
+        .await?;
+    sender
+        .send(
+            "deposit",
+            d.staking,
+            &Staking::depositCall {
+                withdrawer: withdrawer.unwrap_or(me),
+            },
+            None,
+        )
+        .await?;
+    record(c, me, "registered").await
+}
+
+/// Starts the exit of `staker`, from its withdrawer's key.
+pub async fn exit(c: &Connected, withdrawer: &StakingKey, staker: Address) -> Result<StakeOutcome> {
+    let d = &c.deployment;
+    Sender::new(c.l1.clone(), withdrawer)
+        .send(
+            "initiateExit",
+            d.staking,
+            &Staking::initiateExitCall { key: staker },
+            None,
+        )
+        .await?;
+    record(c, staker, "exiting").await
+}
+
+/// Withdraws the stake of an exited `staker` to `recipient`, from its withdrawer's key.
+pub async fn withdraw(
+    c: &Connected,
+    withdrawer: &StakingKey,
+    staker: Address,
+    recipient: Address,
+) -> Result<StakeOutcome> {
+    let d = &c.deployment;
+    Sender::new(c.l1.clone(), withdrawer)
+        .send(
+            "withdraw",
+            d.staking,
+            &Staking::withdrawCall {
+                key: staker,
+                recipient,
+            },
+            None,
+        )
+        .await?;
+    record(c, staker, "withdrawn").await
+}
+
+/// A key's state and duties.
+#[derive(Debug, Clone, Serialize)]
+pub struct Status {
+    /// Chain id.
+    pub chain_id: u64,
+    /// The Rollup.
+    pub rollup: Address,
+    /// Current slot and epoch.
+    pub slot: u64,
+    /// Current epoch.
+    pub epoch: u64,
+    /// `(pendingTip, provenTip)`.
+    pub pending_tip: u64,
+    /// Proven tip.
+    pub proven_tip: u64,
+    /// Active stakers N in this epoch.
+    pub active_stakers: u64,
+    /// Attestation committee: expected size `min(A, N/2)` against the quorum M.
+    pub expected_attesters: u64,
+    /// The quorum M.
+    pub attestation_quorum: u64,
+    /// The key, if one was given.
+    pub key: Option<KeyStatus>,
+}
+
+/// One key's state.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyStatus {
+    /// The key.
+    pub address: Address,
+    /// Registered at Staking.
+    pub registered: bool,
+    /// Active in the current epoch.
+    pub active: bool,
+    /// Withdrawer.
+    pub withdrawer: Address,
+    /// First active epoch.
+    pub activation_epoch: u64,
+    /// Exit epoch (`u32::MAX` while not exiting).
+    pub exit_epoch: u64,
+    /// Stake (tokens).
+    pub stake: String,
+    /// Consecutive inactivity strikes, and the block of a pending report (0: none).
+    pub strikes: u64,
+    /// Block of a pending inactivity report against the key (0: none).
+    pub pending_report: u64,
+    /// Rewards credited to the withdrawer and not withdrawn (`rewardsOwed`, tokens).
+    pub rewards_owed: String,
+    /// Slots of the rest of this epoch in which the key may sequence.
+    pub sequencer_slots: Vec<u64>,
+    /// Slots of the rest of this epoch in which the key is on the round-1 proving committee (at
+    /// the sequencer policy's largest height).
+    pub committee_slots: Vec<u64>,
+}
+
+/// The state of the chain, and of `key` if given.
+pub async fn status(c: &Connected, key: Option<Address>) -> Result<Status> {
+    let d = &c.deployment;
+    let (params, genesis) = c.l1.params(d).await?;
+    let view: Arc<ChainView> = ChainView::start(
+        c.l1.clone(),
+        d.clone(),
+        params.clone(),
+        genesis,
+        Duration::from_secs(3600),
+    )
+    .await?;
+    let slot = view.current_slot();
+    let epoch = view.clock().epoch_of(slot);
+    let ctx = view.slot_ctx(slot).await?;
+    let n = ctx.active_count;
+    let (pending, proven) = view.tips();
+    let key = match key {
+        None => None,
+        Some(address) => {
+            let s =
+                c.l1.view(d.staking, Staking::getStakerCall { key: address })
+                    .await?;
+            let stake =
+                c.l1.view(d.staking, Staking::stakeOfCall { key: address })
+                    .await?;
+            let inactivity =
+                c.l1.view(d.rollup, Rollup::getInactivityCall { staker: address })
+                    .await?;
+            let registered = s.withdrawer != Address::ZERO;
+            let owed = if registered {
+                c.l1.rewards_owed(d.rollup, s.withdrawer).await?
+            } else {
+                U256::ZERO
+            };
+            let cap = schedule::policy_cap(&params, n);
+            let mut sequencer_slots = Vec::new();
+            let mut committee_slots = Vec::new();
+            let last = view.clock().first_slot(epoch + 1).unwrap_or(slot + 1);
+            for s_ in slot..last {
+                let (Ok(c_), Ok(sched)) = (view.slot_ctx(s_).await, view.schedule(s_, cap).await)
+                else {
+                    continue;
+                };
+                let score = selection::score(address, c_.seed);
+                if sched.sequencers().iter().any(|m| m.address == address) {
+                    sequencer_slots.push(s_);
+                }
+                if c_.is_active(&address)
+                    && sched
+                        .schedule()
+                        .in_committee(score, 1, sched.active_count())
+                {
+                    committee_slots.push(s_);
+                }
+            }
+            Some(KeyStatus {
+                address,
+                registered,
+                active: ctx.is_active(&address),
+                withdrawer: s.withdrawer,
+                activation_epoch: u64::from(s.activationEpoch),
+                exit_epoch: u64::from(s.exitEpoch),
+                stake: fmt_tokens(stake),
+                strikes: u64::from(inactivity.strikes),
+                pending_report: inactivity.pendingBlock,
+                rewards_owed: fmt_tokens(owed),
+                sequencer_slots,
+                committee_slots,
+            })
+        }
+    };
+    Ok(Status {
+        chain_id: d.chain_id,
+        rollup: d.rollup,
+        slot,
+        epoch,
+        pending_tip: pending,
+        proven_tip: proven,
+        active_stakers: n,
+        expected_attesters: params.attestation_target.min(n / 2),
+        attestation_quorum: params.attestation_quorum,
+        key,
+    })
+}
