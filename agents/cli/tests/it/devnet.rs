@@ -235,82 +235,31 @@ fn operator_commands(file: &std::path::Path, port: &str) {
     assert_ne!(r["exit_epoch"], u64::from(u32::MAX), "{r}");
 }
 
-/// The operator commands against a devnet of their own (a key registered mid-run changes N, and
-/// with it the committees the other tests count on).
-#[test]
-fn operator_commands_against_a_running_devnet() {
-    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = std::env::temp_dir().join(format!("spn-ops-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
+/// Starts `spn devnet --json ARGS` writing its deployment into `dir`; returns the process, the
+/// deployment file (once it lists the agents' peers) and anvil's port.
+fn start_devnet(
+    dir: &std::path::Path,
+    args: &[&str],
+) -> (std::process::Child, std::path::PathBuf, String) {
     let mut c = spn();
-    c.args(["devnet", "--json", "--blocks", "3"])
+    c.arg("devnet")
+        .arg("--json")
+        .args(args)
         .arg("--deployments-dir")
-        .arg(&dir)
+        .arg(dir)
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::null());
-    let devnet = c.spawn().expect("start devnet");
-    let mut file = None;
-    for _ in 0..600 {
-        std::thread::sleep(std::time::Duration::from_millis(100));
-        file = std::fs::read_dir(&dir)
-            .unwrap()
-            .flatten()
-            .map(|e| e.path())
-            .find(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("p2pPeers")));
-        if file.is_some() {
-            break;
-        }
-    }
-    let file = file.expect("devnet deployment file");
-    let port = file
-        .file_name()
-        .unwrap()
-        .to_str()
-        .unwrap()
-        .rsplit('-')
-        .next()
-        .unwrap()
-        .trim_end_matches(".json")
-        .to_string();
-    operator_commands(&file, &port);
-    let out = devnet.wait_with_output().expect("devnet");
-    let _ = std::fs::remove_dir_all(&dir);
-    assert!(out.status.success());
-}
-
-#[test]
-fn standalone_node_joins_the_devnet_over_libp2p() {
-    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
-    let dir = std::env::temp_dir().join(format!("spn-join-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    // The devnet runs 31 of its 32 stakers; staker 31 runs as its own process.
-    let mut c = spn();
-    c.args([
-        "devnet",
-        "--json",
-        "--blocks",
-        "8",
-        "--offline-provers",
-        "1",
-    ])
-    .arg("--deployments-dir")
-    .arg(&dir)
-    .stdout(std::process::Stdio::piped())
-    .stderr(std::process::Stdio::null());
     let devnet = c.spawn().expect("start devnet");
     // The devnet lists its agents' libp2p addresses in its deployment file once they listen.
     let mut file = None;
     for _ in 0..600 {
         std::thread::sleep(std::time::Duration::from_millis(100));
-        let found = std::fs::read_dir(&dir)
+        file = std::fs::read_dir(dir)
             .unwrap()
             .flatten()
             .map(|e| e.path())
             .find(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("p2pPeers")));
-        if found.is_some() {
-            file = found;
+        if file.is_some() {
             break;
         }
     }
@@ -325,6 +274,32 @@ fn standalone_node_joins_the_devnet_over_libp2p() {
         .unwrap()
         .trim_end_matches(".json")
         .to_string();
+    (devnet, file, port)
+}
+
+/// The operator commands against a devnet of their own (a key registered mid-run changes N, and
+/// with it the committees the other tests count on).
+#[test]
+fn operator_commands_against_a_running_devnet() {
+    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = std::env::temp_dir().join(format!("spn-ops-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (devnet, file, port) = start_devnet(&dir, &["--blocks", "3"]);
+    operator_commands(&file, &port);
+    let out = devnet.wait_with_output().expect("devnet");
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(out.status.success());
+}
+
+#[test]
+fn standalone_node_joins_the_devnet_over_libp2p() {
+    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = std::env::temp_dir().join(format!("spn-join-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    // The devnet runs 31 of its 32 stakers; staker 31 runs as its own process.
+    let (devnet, file, port) = start_devnet(&dir, &["--blocks", "8", "--offline-provers", "1"]);
     let log = dir.join("node.log");
     let mut node = spn();
     // Staker 31 is registered but not active yet when the devnet lists its peers: it waits.
