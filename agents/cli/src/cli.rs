@@ -27,9 +27,26 @@ pub(crate) struct Cli {
     /// Log filter (tracing `EnvFilter` syntax, e.g. `info` or `spn::prover=debug`).
     #[arg(long, env = "SPN_LOG", default_value = "info", global = true)]
     pub(crate) log: String,
+    /// Log format on stderr: `human` (colour only on a terminal) or `json` (one object per line).
+    #[arg(
+        long = "log-format",
+        env = "SPN_LOG_FORMAT",
+        default_value = "human",
+        global = true
+    )]
+    pub(crate) log_format: LogFormat,
     /// What to run.
     #[command(subcommand)]
     pub(crate) command: Commands,
+}
+
+/// Log formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum LogFormat {
+    /// Compact lines.
+    Human,
+    /// One JSON object per line.
+    Json,
 }
 
 /// Subcommands.
@@ -330,7 +347,7 @@ pub(crate) fn merge_config(argv: Vec<OsString>) -> Result<Vec<OsString>, String>
     let mut i = 1;
     while i < args.len() {
         let a = &args[i];
-        if a == "--config" || a == "--log" {
+        if a == "--config" || a == "--log" || a == "--log-format" {
             if a == "--config" {
                 config = args.get(i + 1).cloned();
             }

@@ -70,12 +70,7 @@ fn main() -> ExitCode {
         } else {
             cli.log.as_str()
         };
-        let filter = EnvFilter::try_new(level).unwrap_or_else(|_| EnvFilter::new("warn"));
-        tracing_subscriber::fmt()
-            .with_env_filter(filter)
-            .with_writer(std::io::stderr)
-            .compact()
-            .init();
+        init_logs(level, "warn", cli.log_format);
         return match args.run() {
             Ok(true) => ExitCode::SUCCESS,
             Ok(false) => {
@@ -88,13 +83,7 @@ fn main() -> ExitCode {
             }
         };
     }
-    let filter = EnvFilter::try_new(&cli.log).unwrap_or_else(|_| EnvFilter::new("info"));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
-        .with_writer(std::io::stderr)
-        .with_target(true)
-        .compact()
-        .init();
+    init_logs(&cli.log, "info", cli.log_format);
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
@@ -107,6 +96,24 @@ fn main() -> ExitCode {
         }
     };
     rt.block_on(run(cli))
+}
+
+/// Logs on stderr: compact lines for people (colour only on a terminal), or one JSON object per
+/// line for log collectors.
+fn init_logs(filter: &str, fallback: &str, format: cli::LogFormat) {
+    use std::io::IsTerminal;
+    let filter = EnvFilter::try_new(filter).unwrap_or_else(|_| EnvFilter::new(fallback));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(true);
+    match format {
+        cli::LogFormat::Human => builder
+            .with_ansi(std::io::stderr().is_terminal())
+            .compact()
+            .init(),
+        cli::LogFormat::Json => builder.json().init(),
+    }
 }
 
 async fn shutdown() {

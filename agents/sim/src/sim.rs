@@ -28,8 +28,11 @@ use crate::report::{Report, Stats};
 use crate::rng::Rng;
 use crate::scenario::{Mode, Scenario};
 
-/// Seconds between L1 blocks.
-const L1_BLOCK_TIME: u64 = 12;
+/// Seconds between L1 blocks: Ethereum's 12 s, but at most a sixth of a slot (1 s at the
+/// devnet's 6 s slots, as its anvil mines), so that a transaction sent in a slot lands in it.
+fn l1_block_time(slot_duration: u64) -> u64 {
+    (slot_duration / 6).clamp(1, 12)
+}
 /// How often the submitter is fed the time.
 const SUBMITTER_TICK: f64 = 1.0;
 /// How long a request no peer can answer takes to fail.
@@ -259,7 +262,8 @@ impl Sim {
             progress: None,
         };
         sim.at(now, Ev::Slot(first));
-        let first_block = (now / 1_000_000 / L1_BLOCK_TIME + 1) * L1_BLOCK_TIME;
+        let block_time = l1_block_time(params.slot_duration);
+        let first_block = (now / 1_000_000 / block_time + 1) * block_time;
         sim.at(first_block * 1_000_000, Ev::L1Block);
         sim.at(now, Ev::SubmitterTick);
         for c in sim.sc.crashes.clone() {
@@ -383,7 +387,8 @@ impl Sim {
 
     fn on_l1_block(&mut self) {
         let ts = self.now / 1_000_000;
-        self.at((ts + L1_BLOCK_TIME) * 1_000_000, Ev::L1Block);
+        let block_time = l1_block_time(self.chain.params().slot_duration);
+        self.at((ts + block_time) * 1_000_000, Ev::L1Block);
         let txs = std::mem::take(&mut self.pending_txs);
         if txs.is_empty() {
             return;

@@ -78,3 +78,24 @@ fn list_statistical_and_bad_input() {
     assert!(err.contains("loss"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Logs on stderr: no colour codes when stderr is not a terminal, and with `--log-format json`
+/// one JSON object per line.
+#[test]
+fn logs_are_plain_or_json_when_not_on_a_terminal() {
+    let args = ["--scenario", "bleed", "--slots", "2", "--log", "spn=info"];
+    let mut c = spn();
+    c.arg("sim").args(args);
+    let (_, _, human) = run(c);
+    assert!(!human.is_empty());
+    assert!(!human.contains('\u{1b}'), "{human}");
+    let mut c = spn();
+    c.arg("sim").args(args).args(["--log-format", "json"]);
+    let (_, _, json) = run(c);
+    let logs: Vec<&str> = json.lines().filter(|l| !l.starts_with("error:")).collect();
+    assert!(!logs.is_empty(), "{json}");
+    for l in logs {
+        let v: Value = serde_json::from_str(l).unwrap_or_else(|e| panic!("{e}: {l}"));
+        assert!(v["level"].is_string() && v["target"].is_string(), "{l}");
+    }
+}
