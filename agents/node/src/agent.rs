@@ -244,7 +244,7 @@ impl<C: Core> Runtime<C> {
                     }
                     Err(broadcast::error::RecvError::Closed) => break,
                 },
-                Some(m) = inbox.recv() => self.on_message(m),
+                Some(m) = inbox.recv() => self.on_message(m).await,
                 Some(i) = feedback.recv() => self.feed(i),
                 cmd = commands.recv(), if !commands_closed => match cmd {
                     Some(Command::ClaimNow(upto, reply)) => {
@@ -258,8 +258,10 @@ impl<C: Core> Runtime<C> {
         }
     }
 
-    /// Decodes a gossip message (size, encoding, signature) before the core sees it.
-    fn on_message(&mut self, m: Inbound) {
+    /// Decodes a gossip message (size, encoding, signature) before the core sees it. A proposal
+    /// or attestation for the next slot may come before the tick that reads its epoch: its slot
+    /// is read first, if it is within the window (an absurd slot costs no RPC call, §15.2).
+    async fn on_message(&mut self, m: Inbound) {
         let domain = Chain::domain(&*self.view);
         let input = match m.topic {
             Topic::Proposal => ProposalMsg::decode(&m.payload, domain).map(|msg| Input::Proposal {
@@ -272,6 +274,25 @@ impl<C: Core> Runtime<C> {
             Topic::JobResult => JobResultMsg::decode(&m.payload, domain).map(Input::JobResult),
             Topic::JobStarted => StartedMsg::decode(&m.payload, domain).map(Input::Started),
         };
+        let slot = match &input {
+            Ok(Input::Proposal { msg, .. }) => Some(msg.header.slot),
+            Ok(Input::Attestation(a)) => Some(a.slot),
+            _ => None,
+        };
+        if let (Some(slot), Ok(i)) = (slot, &input) {
+            let current = self.view.current_slot();
+            if messages::check_slot_window(slot, current).is_ok() {
+                if slot > current {
+                    // The sender's clock is ahead of ours: hand it over once our slot (and the
+                    // tick that reads its epoch) has caught up.
+                    let start = self.view.clock().slot_start(slot).unwrap_or(0) as f64;
+                    let wait = start - self.view.now() + 0.2;
+                    self.after(spn_core::cost::seconds(wait), i.clone());
+                    return;
+                }
+                let _ = self.view.warm(slot).await;
+            }
+        }
         match input {
             Ok(i) => self.feed(i),
             Err(reason) => {

@@ -201,8 +201,10 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
         Duration::from_millis(500),
     )
     .await?;
-    if cfg.role != Role::Submitter {
-        check_active(&view, &p, cfg.wait_active).await?;
+    // Refuse an unusable key before opening a socket; a key that is only waiting to become
+    // active joins the network first, so its peers know it by the time it has work.
+    if cfg.role != Role::Submitter && !cfg.wait_active {
+        check_active(&view, &p, false).await?;
     }
     let metrics = Arc::new(Metrics::default());
     let faults = Arc::new(Faults::default());
@@ -235,6 +237,9 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
     tracing::info!(target: "spn::net", "libp2p listening on {} (give it to peers as --p2p.peers)", net.listen_addr());
     let net: Arc<dyn crate::net::Network> = net;
     let sender = Arc::new(Sender::new(p.l1.clone(), &p.key));
+    if cfg.role != Role::Submitter && cfg.wait_active {
+        check_active(&view, &p, true).await?;
+    }
     tracing::info!(target: "spn", "{:?} {} on chain {} (rollup {})", cfg.role, p.key.address(), p.l1.chain_id(), p.deployment.rollup);
     match cfg.role {
         Role::Submitter => {

@@ -299,7 +299,7 @@ fn standalone_node_joins_the_devnet_over_libp2p() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     // The devnet runs 31 of its 32 stakers; staker 31 runs as its own process.
-    let (devnet, file, port) = start_devnet(&dir, &["--blocks", "8", "--offline-provers", "1"]);
+    let (devnet, file, port) = start_devnet(&dir, &["--blocks", "12", "--offline-provers", "1"]);
     let log = dir.join("node.log");
     let mut node = spn();
     // Staker 31 is registered but not active yet when the devnet lists its peers: it waits.
@@ -342,7 +342,7 @@ fn standalone_node_joins_the_devnet_over_libp2p() {
     let node_log = std::fs::read_to_string(&log).unwrap_or_default();
     let _ = std::fs::remove_dir_all(&dir);
     assert!(out.status.success(), "{r}");
-    assert!(u(&r, "blocks_proven") >= 8);
+    assert!(u(&r, "blocks_proven") >= 12);
     // The separate process proved jobs that made it into transcripts, and claimed its share.
     assert!(u(&r, "offline_credited") >= 1, "node log:\n{node_log}");
     assert!(node_log.contains("claimed"), "node log:\n{node_log}");
