@@ -80,15 +80,6 @@ async fn connect(l1: &L1Args) -> Result<Connected> {
     runner::connect(&l1.rpc_url, l1.deployment.as_deref(), &l1.deployments_dir).await
 }
 
-fn signing_key(k: &KeyFlags) -> Result<spn_protocol::StakingKey> {
-    let source = k.source().ok_or_else(|| spn_node::Error::Key {
-        what: "key".into(),
-        reason: "missing: pass --keystore <file> (spn key new|import), or SPN_KEY on a devnet"
-            .into(),
-    })?;
-    keys::load(&source, "--key / SPN_KEY")
-}
-
 impl StakeArgs {
     /// Runs the command.
     pub(crate) async fn run(&self) -> Result<()> {
@@ -97,7 +88,7 @@ impl StakeArgs {
             | StakeCommand::Exit { common, .. }
             | StakeCommand::Withdraw { common, .. } => common,
         };
-        let key = signing_key(&common.keys)?;
+        let key = keys::require(common.keys.source().as_ref())?;
         let c = connect(&common.l1).await?;
         let out = match &self.command {
             StakeCommand::Register { withdrawer, .. } => {

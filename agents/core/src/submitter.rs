@@ -49,6 +49,15 @@ pub enum Strategy {
     Prefer(Vec<alloy_primitives::Address>),
 }
 
+/// A transaction of the submitter in flight.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum InFlight {
+    /// `submitProof` of a block.
+    Proof(B256),
+    /// `prune` or `sampleSeed`, by name.
+    Upkeep(&'static str),
+}
+
 #[derive(Debug)]
 struct Track {
     header: Header,
@@ -83,8 +92,7 @@ pub struct Submitter {
     /// determinism depends on it).
     tracks: BTreeMap<B256, Track>,
     held: Held,
-    in_flight: HashMap<u64, Option<B256>>,
-    busy: HashSet<&'static str>,
+    in_flight: HashMap<u64, InFlight>,
     next_id: u64,
     sampled_epoch: Option<u64>,
     pruned_for: Option<B256>,
@@ -105,7 +113,6 @@ impl Submitter {
             tracks: BTreeMap::new(),
             held: Held::default(),
             in_flight: HashMap::new(),
-            busy: HashSet::new(),
             next_id: 0,
             sampled_epoch: None,
             pruned_for: None,
@@ -340,7 +347,7 @@ impl Submitter {
         let id = self.next_id;
         self.next_id += 1;
         t.submitting = Some(id);
-        self.in_flight.insert(id, Some(hash));
+        self.in_flight.insert(id, InFlight::Proof(hash));
         cx.emit(Output::Send {
             id,
             call: L1Call::SubmitProof {
@@ -360,16 +367,15 @@ impl Submitter {
                 return;
             }
         }
-        let Some(what) = self.in_flight.remove(&id) else {
-            return;
-        };
-        let Some(hash) = what else {
-            // prune or sampleSeed
-            self.busy.clear();
-            if let Err(e) = result {
-                tracing::debug!(target: "spn::submitter", "{e}");
+        let hash = match self.in_flight.remove(&id) {
+            None => return,
+            Some(InFlight::Upkeep(what)) => {
+                if let Err(e) = result {
+                    tracing::debug!(target: "spn::submitter", "{what}: {e}");
+                }
+                return;
             }
-            return;
+            Some(InFlight::Proof(hash)) => hash,
         };
         if let Some(t) = self.tracks.get_mut(&hash) {
             t.submitting = None;
@@ -470,12 +476,14 @@ impl Submitter {
     }
 
     fn call(&mut self, cx: &mut Cx<'_>, call: L1Call) {
-        if !self.busy.insert(call.name()) {
+        // One of each kind in flight.
+        let what = InFlight::Upkeep(call.name());
+        if self.in_flight.values().any(|f| *f == what) {
             return;
         }
         let id = self.next_id;
         self.next_id += 1;
-        self.in_flight.insert(id, None);
+        self.in_flight.insert(id, what);
         cx.emit(Output::Send {
             id,
             call,

@@ -146,6 +146,18 @@ pub enum KeySource {
     Raw(String),
 }
 
+/// Loads the key every signing command needs: from `source`, or an error saying how to give one.
+pub fn require(source: Option<&KeySource>) -> Result<StakingKey> {
+    match source {
+        Some(k) => load(k, "--key / SPN_KEY"),
+        None => Err(Error::MalformedKey {
+            what: "key (--key / SPN_KEY)".into(),
+            reason: "missing: pass --keystore <file> (spn key new|import), or SPN_KEY on a devnet"
+                .into(),
+        }),
+    }
+}
+
 /// Loads the key of `source`; `what` names the flags in errors.
 pub fn load(source: &KeySource, what: &str) -> Result<StakingKey> {
     match source {

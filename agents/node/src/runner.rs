@@ -73,16 +73,7 @@ pub struct Prepared {
 /// Checks the inputs in the order that gives the clearest error: key, explicit deployment file,
 /// RPC, then the deployment file of the RPC's chain.
 pub async fn prepare(cfg: &NodeConfig) -> Result<Prepared> {
-    let key =
-        match &cfg.key {
-            Some(k) => keys::load(k, "--key / SPN_KEY")?,
-            None => return Err(Error::MalformedKey {
-                what: "key (--key / SPN_KEY)".into(),
-                reason:
-                    "missing: pass --keystore <file> (spn key new|import), or SPN_KEY on a devnet"
-                        .into(),
-            }),
-        };
+    let key = keys::require(cfg.key.as_ref())?;
     let c = connect(
         &cfg.rpc_url,
         cfg.deployment.as_deref(),

@@ -29,11 +29,8 @@ const COLOURS: [RGBColor; 5] = [
 ];
 
 fn main() -> Res {
-    let out = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "docs/plots".into());
-    let out = Path::new(&out);
-    std::fs::create_dir_all(out)?;
+    let out = common::out_dir()?;
+    let out = out.as_path();
     unfilled_by_d(&out.join("unfilled_by_d.svg"))?;
     unfilled_by_offline(&out.join("unfilled_by_offline.svg"))?;
     reward_days(&out.join("reward_days.svg"))?;

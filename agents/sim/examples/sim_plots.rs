@@ -29,11 +29,8 @@ const RED: RGBColor = RGBColor(214, 39, 40);
 const GREEN: RGBColor = RGBColor(44, 160, 44);
 
 fn main() -> Res {
-    let out = std::env::args()
-        .nth(1)
-        .unwrap_or_else(|| "docs/plots".into());
-    let out = Path::new(&out);
-    std::fs::create_dir_all(out)?;
+    let out = common::out_dir()?;
+    let out = out.as_path();
     latency_by_offline(&out.join("latency_by_offline.svg"))?;
     withholding_cost(&out.join("withholding_cost.svg"))?;
     eprintln!("wrote 2 SVG files to {}", out.display());

@@ -676,14 +676,7 @@ impl Sim {
                 if v.len() < 4 && !v.contains(&r) {
                     v.push(r);
                 }
-                let mut to: Vec<usize> = Vec::new();
-                if let Some(int) = self.interest.get(&r.block_hash) {
-                    if let Some(v) = int.by_job.get(r.job as usize) {
-                        to.extend(v.iter().copied());
-                    }
-                    to.extend(int.proposer);
-                }
-                for j in to {
+                for j in self.interested(&r.block_hash, r.job) {
                     if Who::Staker(j) != who && self.nodes[j].core.is_some() {
                         self.gossip(who, Who::Staker(j), Input::JobResult(r));
                     }
@@ -693,14 +686,7 @@ impl Sim {
                 }
             }
             Output::Publish(Msg::Started(m)) => {
-                let mut to: Vec<usize> = Vec::new();
-                if let Some(int) = self.interest.get(&m.block_hash) {
-                    if let Some(v) = int.by_job.get(m.job as usize) {
-                        to.extend(v.iter().copied());
-                    }
-                    to.extend(int.proposer);
-                }
-                for j in to {
+                for j in self.interested(&m.block_hash, m.job) {
                     if Who::Staker(j) != who && self.nodes[j].core.is_some() {
                         self.gossip(who, Who::Staker(j), Input::Started(m));
                     }
@@ -833,6 +819,17 @@ impl Sim {
                 }
             }
         }
+    }
+
+    /// The agents that act on a result or start of `job` of `hash`: the members whose
+    /// neighbourhood holds the job or the job it feeds, and the block's proposer.
+    fn interested(&self, hash: &B256, job: u32) -> Vec<usize> {
+        let Some(int) = self.interest.get(hash) else {
+            return Vec::new();
+        };
+        let mut to: Vec<usize> = int.by_job.get(job as usize).cloned().unwrap_or_default();
+        to.extend(int.proposer);
+        to
     }
 
     /// Whether a running committee member may be credited for `job` (so the proposer's
