@@ -181,6 +181,11 @@ pub(crate) struct AgentArgs {
     /// Wait until the staking key is registered and active instead of refusing to start.
     #[arg(long = "wait-active", env = "SPN_WAIT_ACTIVE")]
     pub(crate) wait_active: bool,
+    /// Data directory: the signing record (never two different messages for one slot, block or
+    /// job, across restarts), the key's results, the last L1 block (default:
+    /// ~/.spn/<chainId>/<address>).
+    #[arg(long = "data-dir", env = "SPN_DATA_DIR")]
+    pub(crate) data_dir: Option<PathBuf>,
 }
 
 impl AgentArgs {
@@ -201,6 +206,7 @@ impl AgentArgs {
             p2p_listen: self.p2p_listen.clone(),
             p2p_peers: self.p2p_peers.clone(),
             wait_active: self.wait_active,
+            data_dir: self.data_dir.clone(),
         }
     }
 }

@@ -20,6 +20,7 @@ use crate::metrics::{Faults, Metrics};
 use crate::net::messages::{self, AttestationMsg, JobResultMsg, ProposalMsg, StartedMsg};
 use crate::net::{Inbound, Network, Topic};
 use crate::pool::TxPool;
+use crate::store::{Signed, Store, Verdict};
 
 pub use spn_core::proving::{short, short_hash};
 pub use spn_core::StakerConfig as AgentConfig;
@@ -107,6 +108,9 @@ pub struct AgentParts {
     pub metrics: Arc<Metrics>,
     /// Fault injection.
     pub faults: Arc<Faults>,
+    /// The data directory's store: the signing record every message is checked against before
+    /// it leaves, and the key's results served again after a restart (none: devnet agents).
+    pub store: Option<Arc<Store>>,
 }
 
 /// A staker's agent: the core's [`spn_core::Staker`] in the runtime.
@@ -119,6 +123,9 @@ impl StakerAgent {
         let withdrawer = p.view.staker(me).map(|s| s.withdrawer).unwrap_or(me);
         let core = spn_core::Staker::new(p.key, withdrawer, p.cfg, p.faults);
         let (ctx, crx) = mpsc::unbounded_channel();
+        if let Some(store) = &p.store {
+            serve_recorded_results(store, p.net.as_ref());
+        }
         Runtime::spawn(
             core,
             p.view,
@@ -128,6 +135,7 @@ impl StakerAgent {
             p.pool,
             p.metrics,
             Some(crx),
+            p.store,
         );
         AgentHandle {
             address: me,
@@ -165,7 +173,7 @@ impl SubmitterAgent {
     pub fn spawn(p: SubmitterParts) {
         let core = spn_core::Submitter::new(p.eager, spn_core::Strategy::Honest, p.cost, p.faults);
         Runtime::spawn(
-            core, p.view, p.sender, p.net, p.inbox, None, p.metrics, None,
+            core, p.view, p.sender, p.net, p.inbox, None, p.metrics, None, None,
         );
     }
 }
@@ -181,6 +189,7 @@ struct Runtime<C: Core> {
     metrics: Arc<Metrics>,
     feedback: mpsc::UnboundedSender<Input>,
     waiters: Vec<oneshot::Sender<U256>>,
+    store: Option<Arc<Store>>,
 }
 
 impl<C: Core> Runtime<C> {
@@ -194,6 +203,7 @@ impl<C: Core> Runtime<C> {
         pool: Option<Arc<TxPool>>,
         metrics: Arc<Metrics>,
         commands: Option<mpsc::UnboundedReceiver<Command>>,
+        store: Option<Arc<Store>>,
     ) {
         let (feedback, rx) = mpsc::unbounded_channel();
         let events = view.subscribe();
@@ -207,6 +217,7 @@ impl<C: Core> Runtime<C> {
             metrics,
             feedback,
             waiters: Vec::new(),
+            store,
         };
         tokio::spawn(rt.run(inbox, events, rx, commands));
     }
@@ -326,6 +337,9 @@ impl<C: Core> Runtime<C> {
     }
 
     fn execute(&mut self, o: Output, now: f64) {
+        if !self.may_sign(&o) {
+            return;
+        }
         match o {
             Output::Publish(m) => {
                 let (topic, payload) = match m {
@@ -438,6 +452,50 @@ impl<C: Core> Runtime<C> {
         }
     }
 
+    /// The signing record's answer for a message about to leave (slashing protection): a
+    /// message conflicting with one published before, or one that cannot be recorded, is
+    /// dropped with an error line.
+    fn may_sign(&self, o: &Output) -> bool {
+        let Some(store) = &self.store else {
+            return true;
+        };
+        // Only the key's own signatures are recorded: a node also serves and relays its peers'.
+        let me = store.key();
+        let (what, payload) = match o {
+            Output::Publish(Msg::Proposal(p)) if p.header.proposer == me => (
+                Signed::Proposal {
+                    slot: p.header.slot,
+                },
+                p.encode(),
+            ),
+            Output::Publish(Msg::Attestation(a)) if a.signer == me => (
+                Signed::Attestation {
+                    block: a.block_hash,
+                },
+                a.encode(),
+            ),
+            Output::Publish(Msg::JobResult(r)) | Output::ServeResult(r) if r.prover == me => (
+                Signed::JobResult {
+                    block: r.block_hash,
+                    job: r.job,
+                },
+                r.encode(),
+            ),
+            _ => return true,
+        };
+        match store.guard(what, &payload) {
+            Ok(Verdict::New | Verdict::Repeat) => true,
+            Ok(Verdict::Conflict { what }) => {
+                tracing::error!(target: "spn::agent", agent = %self.label, "slashing protection: not publishing a {what} that differs from the one signed before");
+                false
+            }
+            Err(e) => {
+                tracing::error!(target: "spn::agent", agent = %self.label, "slashing protection: not publishing, the signing record failed: {e}");
+                false
+            }
+        }
+    }
+
     fn send(&self, id: u64, call: L1Call, gas_limit: Option<u64>) {
         let sender = self.sender.clone();
         let rollup = self.view.deployment().rollup;
@@ -506,6 +564,18 @@ impl<C: Core> Runtime<C> {
             Note::TreeComplete(hash) => self.metrics.tree_complete(hash),
             _ => {}
         }
+    }
+}
+
+/// Serves the job results the key signed before a restart again (a submitter may still ask).
+fn serve_recorded_results(store: &Store, net: &dyn Network) {
+    match store.job_results() {
+        Ok(results) => {
+            for (block, job, payload) in results {
+                net.serve_result(block, job, payload);
+            }
+        }
+        Err(e) => tracing::warn!(target: "spn::agent", "reading the recorded job results: {e}"),
     }
 }
 

@@ -10,6 +10,7 @@ pub mod net;
 pub mod operator;
 pub mod pool;
 pub mod runner;
+pub mod store;
 
 pub use error::{Error, Result};
 /// The simulated proving cost (in the agent core).

@@ -18,6 +18,7 @@ use crate::metrics::{Faults, Metrics};
 use crate::net::{P2pConfig, P2pNetwork};
 use crate::operator::Connected;
 use crate::pool::{self, TxPool};
+use crate::store::{Identity, Store};
 
 /// Which agent a process runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +58,61 @@ pub struct NodeConfig {
     pub p2p_peers: Vec<String>,
     /// Wait for the staking key to be registered and active instead of refusing to start.
     pub wait_active: bool,
+    /// Data directory (default: [`default_data_dir`]).
+    pub data_dir: Option<PathBuf>,
+}
+
+/// `$HOME/.spn/<chainId>/<address>`: one directory per chain and key, so two agents of one
+/// machine never share a signing record by accident.
+pub fn default_data_dir(chain_id: u64, key: alloy_primitives::Address) -> Result<PathBuf> {
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| Error::Config("HOME is not set: pass --data-dir".into()))?;
+    Ok(PathBuf::from(home)
+        .join(".spn")
+        .join(chain_id.to_string())
+        .join(format!("{key}")))
+}
+
+/// Opens the agent's data directory for this deployment and key, and checks the chain has not
+/// gone back behind the last L1 block it processed (a reset chain).
+async fn open_store(cfg: &NodeConfig, p: &Prepared) -> Result<Arc<Store>> {
+    let dir = match &cfg.data_dir {
+        Some(d) => d.clone(),
+        None => default_data_dir(p.l1.chain_id(), p.key.address())?,
+    };
+    let block =
+        p.l1.provider()
+            .get_block_by_number(p.deployment.deployment_block.into())
+            .await
+            .map_err(|e| Error::rpc("eth_getBlockByNumber", e))?
+            .ok_or_else(|| Error::DeploymentInvalid {
+                path: dir.clone(),
+                reason: format!(
+                    "its deployment block {} is not on the chain (a reset chain?)",
+                    p.deployment.deployment_block
+                ),
+            })?;
+    let identity = Identity {
+        chain_id: p.l1.chain_id(),
+        rollup: p.deployment.rollup,
+        deployment_block_hash: block.header.hash,
+        key: p.key.address(),
+    };
+    let store = Store::open(&dir, &identity)?;
+    let (head, _) = p.l1.head().await?;
+    if let Some(last) = store.last_l1_block()? {
+        if last > head {
+            return Err(Error::DataDir {
+                path: dir,
+                reason: format!(
+                    "it processed L1 block {last} but the chain's head is {head}: the chain was reset"
+                ),
+            });
+        }
+    }
+    tracing::info!(target: "spn", "data directory {} ({} messages signed before)", dir.display(), store.signed_count()?);
+    Ok(Arc::new(store))
 }
 
 /// What a standalone agent starts from, after every input was checked.
@@ -180,6 +236,18 @@ async fn check_active(view: &ChainView, p: &Prepared, wait: bool) -> Result<()> 
     }
 }
 
+/// Writes the last L1 block seen to the data directory every few seconds.
+fn record_l1_progress(view: Arc<ChainView>, store: Arc<Store>) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            if let Err(e) = store.set_last_l1_block(view.head_number()) {
+                tracing::warn!(target: "spn", "{e}");
+            }
+        }
+    });
+}
+
 /// Runs a standalone agent until the process is stopped.
 pub async fn run(cfg: NodeConfig) -> Result<()> {
     let p = prepare(&cfg).await?;
@@ -197,6 +265,7 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
     if cfg.role != Role::Submitter && !cfg.wait_active {
         check_active(&view, &p, false).await?;
     }
+    let store = open_store(&cfg, &p).await?;
     let metrics = Arc::new(Metrics::default());
     let faults = Arc::new(Faults::default());
     let listen: libp2p::Multiaddr = cfg
@@ -231,6 +300,7 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
     if cfg.role != Role::Submitter && cfg.wait_active {
         check_active(&view, &p, true).await?;
     }
+    record_l1_progress(view.clone(), store.clone());
     tracing::info!(target: "spn", "{:?} {} on chain {} (rollup {})", cfg.role, p.key.address(), p.l1.chain_id(), p.deployment.rollup);
     match cfg.role {
         Role::Submitter => {
@@ -294,6 +364,7 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
                 pool,
                 metrics,
                 faults,
+                store: Some(store),
             });
         }
     }

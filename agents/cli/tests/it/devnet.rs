@@ -292,33 +292,41 @@ fn operator_commands_against_a_running_devnet() {
     assert!(out.status.success());
 }
 
+/// A staker's node as its own process: it joins the devnet over libp2p, is SIGKILLed once it has
+/// proved a job, and restarts from its data directory: the block is still proven, the restarted
+/// node reads its signing record (and signs nothing that conflicts with it), and it is paid.
 #[test]
-fn standalone_node_joins_the_devnet_over_libp2p() {
+fn standalone_node_joins_the_devnet_and_survives_a_sigkill() {
     let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = std::env::temp_dir().join(format!("spn-join-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     // The devnet runs 31 of its 32 stakers; staker 31 runs as its own process.
     let (devnet, file, port) = start_devnet(&dir, &["--blocks", "12", "--offline-provers", "1"]);
-    let log = dir.join("node.log");
-    let mut node = spn();
-    // Staker 31 is registered but not active yet when the devnet lists its peers: it waits.
-    node.args([
-        "node",
-        "--key",
-        STAKER_31,
-        "--claim-batch",
-        "1",
-        "--wait-active",
-    ])
-    .args(["--l1.rpc-url", &format!("http://127.0.0.1:{port}")])
-    .arg("--deployment")
-    .arg(&file)
-    // The agent's own decisions at debug level, so that a failure below shows what the node saw.
-    .env("SPN_LOG", "info,spn=debug")
-    .stdout(std::process::Stdio::null())
-    .stderr(std::fs::File::create(&log).unwrap());
-    let mut node = node.spawn().expect("start node");
+    let node = |log: &std::path::Path| {
+        let mut node = spn();
+        // Staker 31 is registered but not active yet when the devnet lists its peers: it waits.
+        node.args([
+            "node",
+            "--key",
+            STAKER_31,
+            "--claim-batch",
+            "1",
+            "--wait-active",
+        ])
+        .args(["--l1.rpc-url", &format!("http://127.0.0.1:{port}")])
+        .arg("--deployment")
+        .arg(&file)
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        // The agent's own decisions at debug level, so that a failure below shows what it saw.
+        .env("SPN_LOG", "info,spn=debug")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(log).unwrap());
+        node.spawn().expect("start node")
+    };
+    let first_log = dir.join("node-1.log");
+    let mut first = node(&first_log);
     // A key the devnet never registered (anvil's deployer) is refused, in one line.
     let mut stranger = spn();
     stranger
@@ -333,19 +341,49 @@ fn standalone_node_joins_the_devnet_over_libp2p() {
         err.contains("not registered") && err.contains("spn stake register"),
         "{err}"
     );
+    // SIGKILL mid-work: once the node has proved (and so signed) a job.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(240);
+    while !std::fs::read_to_string(&first_log)
+        .unwrap_or_default()
+        .contains("proved job")
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    first.kill().expect("SIGKILL the node");
+    let _ = first.wait();
+    let second_log = dir.join("node-2.log");
+    let mut second = node(&second_log);
     let out = devnet.wait_with_output().expect("devnet");
-    let _ = node.kill();
-    let _ = node.wait();
+    let _ = second.kill();
+    let _ = second.wait();
     let text = String::from_utf8_lossy(&out.stdout);
     let r: Value =
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("no report ({e}): {text}"));
-    let node_log = std::fs::read_to_string(&log).unwrap_or_default();
+    let logs = format!(
+        "first run:\n{}\nafter the SIGKILL:\n{}",
+        std::fs::read_to_string(&first_log).unwrap_or_default(),
+        std::fs::read_to_string(&second_log).unwrap_or_default()
+    );
     let _ = std::fs::remove_dir_all(&dir);
     assert!(out.status.success(), "{r}");
     assert!(u(&r, "blocks_proven") >= 12);
+    assert_eq!(u(&r, "blocks_pruned"), 0, "{r}");
+    assert!(logs.contains("proved job"), "{logs}");
+    // The restarted node found the record of what it signed before the kill.
+    let after = logs.split("after the SIGKILL:").nth(1).unwrap_or_default();
+    let reopened = after
+        .lines()
+        .find(|l| l.contains("messages signed before"))
+        .unwrap_or_else(|| panic!("no data directory line:\n{logs}"));
+    assert!(
+        !reopened.contains("(0 messages"),
+        "the record was lost: {reopened}"
+    );
+    assert!(!logs.contains("slashing protection"), "{logs}");
     // The separate process proved jobs that made it into transcripts, and claimed its share.
-    assert!(u(&r, "offline_credited") >= 1, "node log:\n{node_log}");
-    assert!(node_log.contains("claimed"), "node log:\n{node_log}");
+    assert!(u(&r, "offline_credited") >= 1, "{logs}");
+    assert!(logs.contains("claimed"), "{logs}");
 }
 
 /// Starts `spn devnet` writing into a fresh directory, waits until its deployment file lists the

@@ -366,6 +366,7 @@ async fn drive(
             pool: Some(txpool.clone()),
             metrics: metrics.clone(),
             faults: faults.clone(),
+            store: None,
         }));
     }
     let submitter_key = keys::devnet_submitter_key();
