@@ -13,7 +13,7 @@ use spn_node::runner::{NodeConfig, Role};
 
 use crate::keycmd::KeyArgs;
 use crate::model::ModelArgs;
-use crate::opcmd::{StakeArgs, StatusArgs};
+use crate::opcmd::{ClaimArgs, StakeArgs, StatusArgs};
 use crate::sim::SimArgs;
 use spn_node::keys::KeySource;
 
@@ -74,11 +74,14 @@ pub(crate) enum Commands {
     Stake(Box<StakeArgs>),
     /// Slot, epoch, tips, and a key's state, duties and owed rewards.
     Status(Box<StatusArgs>),
+    /// Claim a prover's shares of every proven block it is owed (read from L1: the transcripts
+    /// and their rewards roots).
+    Claim(Box<ClaimArgs>),
 }
 
 impl Commands {
     /// Subcommand names.
-    pub(crate) const NAMES: [&'static str; 10] = [
+    pub(crate) const NAMES: [&'static str; 11] = [
         "devnet",
         "sequencer",
         "prover",
@@ -89,6 +92,7 @@ impl Commands {
         "key",
         "stake",
         "status",
+        "claim",
     ];
 }
 

@@ -233,6 +233,37 @@ fn operator_commands(file: &std::path::Path, port: &str) {
     let r: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(r["action"], "exiting");
     assert_ne!(r["exit_epoch"], u64::from(u32::MAX), "{r}");
+
+    // `spn claim`: once a block is proven, a committee member's share is claimed from L1 alone
+    // (the devnet's agents claim only at the end); a second run finds nothing left to claim.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    loop {
+        let (_, out, _) = with_l1(&["status", "--json"]);
+        let s: Value = serde_json::from_str(&out).unwrap_or_default();
+        if s["proven_tip"].as_u64().unwrap_or(0) >= 1 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no block proven: {s}");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    let claimed = (0..32).find_map(|i| {
+        let key = spn_node::keys::devnet_staker_key(i)
+            .secret_bytes()
+            .to_string();
+        let (code, out, err) = with_l1(&["claim", "--json", "--key", &key]);
+        assert_eq!(code, 0, "{err}");
+        let r: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+        let blocks = r["blocks_claimed"].as_array().map_or(0, Vec::len);
+        (blocks > 0).then_some((key, r))
+    });
+    let (key, r) = claimed.expect("some committee member had a share to claim");
+    assert_ne!(r["amount"], "0.0000", "{r}");
+    assert_eq!(r["transactions"].as_array().unwrap().len(), 1, "{r}");
+    let (code, out, err) = with_l1(&["claim", "--json", "--key", &key]);
+    assert_eq!(code, 0, "{err}");
+    let again: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(again["blocks_claimed"], Value::Array(vec![]), "{again}");
+    assert!(again["already_claimed"].as_u64().unwrap() >= 1, "{again}");
 }
 
 /// Starts `spn devnet --json ARGS` writing its deployment into `dir`; returns the process, the
@@ -285,11 +316,19 @@ fn operator_commands_against_a_running_devnet() {
     let dir = std::env::temp_dir().join(format!("spn-ops-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let (devnet, file, port) = start_devnet(&dir, &["--blocks", "3"]);
+    let (devnet, file, port) = start_devnet(&dir, &["--blocks", "4"]);
     operator_commands(&file, &port);
     let out = devnet.wait_with_output().expect("devnet");
     let _ = std::fs::remove_dir_all(&dir);
     assert!(out.status.success());
+    // The agents' own final claims skip the share `spn claim` took: every balance still matches.
+    let r: Value = serde_json::from_slice(&out.stdout).expect("report");
+    assert_eq!(
+        r["balances_match"],
+        Value::Bool(true),
+        "{}",
+        r["balance_mismatches"]
+    );
 }
 
 /// A staker's node as its own process: it joins the devnet over libp2p, is SIGKILLed once it has
