@@ -292,6 +292,10 @@ pub(crate) struct DevnetArgs {
     /// ineligible job, bad signature, oversized) that every receiver must drop.
     #[arg(long = "fault.forge", env = "SPN_FAULT_FORGE", default_value_t = 0)]
     pub(crate) fault_forge: u32,
+    /// Fault injection: a griefer files k inactivity reports against online committee members
+    /// that worked; each must clear its report and lose nothing (the report's `grief`).
+    #[arg(long = "fault.grief", env = "SPN_FAULT_GRIEF", default_value_t = 0)]
+    pub(crate) fault_grief: u32,
 }
 
 impl DevnetArgs {
@@ -315,6 +319,7 @@ impl DevnetArgs {
             withhold: self.fault_withhold,
             skip_proofs: self.fault_skip_proofs,
             forge: self.fault_forge,
+            grief: self.fault_grief,
             timeout: self.timeout.map(Duration::from_secs),
             deployments_dir: self.deployments_dir.clone(),
             pool_addr: self.pool_addr,

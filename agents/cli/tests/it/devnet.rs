@@ -525,3 +525,21 @@ fn sigint_removes_the_deployment_file_and_stops_anvil() {
 fn sigterm_removes_the_deployment_file_and_stops_anvil() {
     interrupted_devnet_cleans_up("TERM");
 }
+
+/// A griefer reports online committee members that worked: each clears its report within grace
+/// (its agent's defence, with its credited leaf or a signed result) and loses nothing.
+#[test]
+fn a_griefed_online_node_clears_the_report_and_loses_nothing() {
+    let r = devnet(&["--blocks", "5", "--fault.grief", "2"]);
+    let g = &r["grief"];
+    assert_eq!(u(g, "filed"), 2, "{g}");
+    assert_eq!(u(g, "cleared"), 2, "{g}");
+    assert_eq!(u(g, "struck"), 0, "{g}");
+    assert_eq!(g["stake_lost"], "0.0000", "{g}");
+    assert_eq!(
+        r["balances_match"],
+        Value::Bool(true),
+        "{}",
+        r["balance_mismatches"]
+    );
+}
