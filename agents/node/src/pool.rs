@@ -2,6 +2,8 @@
 //!
 //! `POST /tx` with `{"data": "0x.."}` queues a transaction (at most 4,096 bytes) and answers
 //! `{"hash": "0x.."}` (its leaf, `keccak256(data)`); `GET /status` answers `{"pending": n}`.
+//! A transaction sent again (or already received from another node's pool over gossip) is
+//! answered with its hash and not queued twice.
 //!
 //! The endpoint faces untrusted clients: a request's headers must arrive within
 //! [`ServeLimits::header_timeout`] (also the idle limit of a kept-alive connection) and its body
@@ -106,7 +108,7 @@ impl TxPool {
         *self.gossip.lock().unwrap() = Some(Box::new(hook));
     }
 
-    /// Queues `tx` unless it was seen; `Ok(None)` when it was.
+    /// Queues `tx` unless it was seen (then: [`Added::Duplicate`]).
     fn add(&self, tx: Bytes) -> Result<Added, String> {
         let hash = check_tx(&tx)?;
         let seen_capacity = self.seen_capacity();
@@ -331,6 +333,79 @@ pub async fn post_tx(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::net::p2p::on_gossiped_tx;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Gossiped transactions, any bytes in any order, some repeated: a well-formed one is
+        /// queued once (never again, even after it was taken), a malformed one is rejected, and
+        /// nothing panics.
+        #[test]
+        fn gossiped_transactions_are_checked_and_queued_once(
+            txs in proptest::collection::vec(
+                prop_oneof![
+                    Just(Vec::new()),
+                    proptest::collection::vec(any::<u8>(), 1..8),
+                    proptest::collection::vec(any::<u8>(), MAX_TX_BYTES..MAX_TX_BYTES + 2),
+                ],
+                1..40,
+            ),
+            take_at in 0usize..40,
+        ) {
+            let pool = TxPool::new(1000);
+            let mut seen = HashSet::new();
+            let mut queued = 0usize;
+            for (i, tx) in txs.iter().enumerate() {
+                if i == take_at {
+                    queued -= pool.take(usize::MAX).len();
+                }
+                let verdict = on_gossiped_tx(Some(&pool), tx);
+                let valid = !tx.is_empty() && tx.len() <= MAX_TX_BYTES;
+                match verdict {
+                    Err(_) => prop_assert!(!valid),
+                    Ok(new) => {
+                        prop_assert!(valid);
+                        prop_assert_eq!(new, seen.insert(keccak256(tx)));
+                        queued += usize::from(new);
+                    }
+                }
+                prop_assert_eq!(check_tx(tx).is_ok(), valid);
+                prop_assert_eq!(pool.len(), queued);
+            }
+            // Without a pool a node only checks (and forwards) them.
+            for tx in &txs {
+                let valid = !tx.is_empty() && tx.len() <= MAX_TX_BYTES;
+                let expected = if valid { Ok(true) } else { Err(()) };
+                prop_assert_eq!(on_gossiped_tx(None, tx).map_err(|_| ()), expected);
+            }
+        }
+    }
+
+    #[test]
+    fn only_new_transactions_from_the_endpoint_are_gossiped() {
+        let pool = TxPool::new(2);
+        let out = Arc::new(Mutex::new(Vec::new()));
+        let o = out.clone();
+        pool.gossip_to(move |tx| o.lock().unwrap().push(tx));
+        let a = Bytes::from_static(b"a");
+        let h = pool.submit(a.clone()).unwrap();
+        assert_eq!(
+            pool.submit(a.clone()).unwrap(),
+            h,
+            "a resubmission answers the hash"
+        );
+        pool.add_gossiped(Bytes::from_static(b"b")).unwrap();
+        assert!(pool.submit(Bytes::new()).is_err());
+        assert_eq!(
+            pool.submit(Bytes::from_static(b"c")).unwrap_err(),
+            "pool full"
+        );
+        assert_eq!(
+            *out.lock().unwrap(),
+            vec![a],
+            "once, and not the gossiped one"
+        );
+    }
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpStream;
 

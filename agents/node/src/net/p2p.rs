@@ -16,8 +16,7 @@
 
 use std::collections::{BTreeSet, HashMap, VecDeque};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use alloy_primitives::{Bytes, B256};
@@ -178,7 +177,7 @@ pub struct P2pNetwork {
     listen: Multiaddr,
     cmd: mpsc::UnboundedSender<Cmd>,
     served: Served,
-    peers: Arc<AtomicUsize>,
+    peers: Arc<Mutex<Vec<PeerId>>>,
 }
 
 impl std::fmt::Debug for Cmd {
@@ -321,7 +320,7 @@ impl P2pNetwork {
         let (cmd_tx, cmd_rx) = mpsc::unbounded_channel();
         let (in_tx, in_rx) = mpsc::unbounded_channel();
         let served = Served::default();
-        let peers = Arc::new(AtomicUsize::new(0));
+        let peers = Arc::new(Mutex::new(Vec::new()));
         let now = Instant::now();
         let mut task = Task {
             swarm,
@@ -370,7 +369,13 @@ impl P2pNetwork {
 
     /// Number of connected peers.
     pub fn peer_count(&self) -> usize {
-        self.peers.load(Ordering::Relaxed)
+        self.peers.lock().unwrap().len()
+    }
+
+    /// Peer ids of the connected peers.
+    pub fn connected_peers(&self) -> Vec<String> {
+        let peers = self.peers.lock().unwrap();
+        peers.iter().map(PeerId::to_string).collect()
     }
 
     /// Shares `pool` with the other nodes over the `tx` topic: what its endpoint accepts is
@@ -529,7 +534,7 @@ struct Task {
     pool: Option<Arc<TxPool>>,
     kad_protocol: StreamProtocol,
     /// Connected peers, shared with [`P2pNetwork::peer_count`].
-    peers: Arc<AtomicUsize>,
+    peers: Arc<Mutex<Vec<PeerId>>>,
     known: HashMap<PeerId, Known>,
     /// Bootnodes given without a peer id.
     unnamed: Vec<Multiaddr>,
@@ -602,6 +607,10 @@ impl Task {
 
     fn peer_count(&self) -> usize {
         self.swarm.network_info().num_peers()
+    }
+
+    fn publish_peers(&self) {
+        *self.peers.lock().unwrap() = self.swarm.connected_peers().copied().collect();
     }
 
     fn dial_bootnodes(&mut self) {
@@ -1062,21 +1071,19 @@ impl Task {
                 peer_id,
                 info,
                 ..
-            })) => {
-                // Only peers of this deployment (they speak its kad protocol) join the table.
-                if info.protocols.contains(&self.kad_protocol) {
-                    for addr in &info.listen_addrs {
-                        self.swarm
-                            .behaviour_mut()
-                            .kad
-                            .add_address(&peer_id, addr.clone());
-                    }
-                    self.remember(peer_id, info.listen_addrs);
+            // Only peers of this deployment (they speak its kad protocol) join the table.
+            })) if info.protocols.contains(&self.kad_protocol) => {
+                for addr in &info.listen_addrs {
+                    self.swarm
+                        .behaviour_mut()
+                        .kad
+                        .add_address(&peer_id, addr.clone());
                 }
+                self.remember(peer_id, info.listen_addrs);
             }
             SwarmEvent::Behaviour(BehaviourEvent::Kad(ev)) => self.on_kad(ev),
             SwarmEvent::ConnectionEstablished { peer_id, .. } => {
-                self.peers.store(self.peer_count(), Ordering::Relaxed);
+                self.publish_peers();
                 if let Some(k) = self.known.get_mut(&peer_id) {
                     k.failures = 0;
                     k.next = None;
@@ -1088,7 +1095,7 @@ impl Task {
                 num_established: 0,
                 ..
             } => {
-                self.peers.store(self.peer_count(), Ordering::Relaxed);
+                self.publish_peers();
                 if let Some(k) = self.known.get_mut(&peer_id) {
                     k.next = Some(Instant::now() + backoff(k.failures));
                 }
