@@ -175,7 +175,8 @@ pub(crate) struct AgentArgs {
         default_value = "/ip4/127.0.0.1/tcp/0"
     )]
     pub(crate) p2p_listen: String,
-    /// Peers to dial (comma-separated multiaddrs with /p2p/<peer id>).
+    /// Bootnodes to dial (comma-separated multiaddrs with /p2p/<peer id>); default: the
+    /// deployment file's `bootnodes`. The rest of the network is discovered from them.
     #[arg(long = "p2p.peers", env = "SPN_P2P_PEERS", value_delimiter = ',')]
     pub(crate) p2p_peers: Vec<String>,
     /// libp2p identity key file, created (mode 600) if missing: the peer id survives restarts.

@@ -156,6 +156,12 @@ async fn the_key_file_keeps_the_peer_id_and_a_corrupt_one_is_named() {
         .await
         .unwrap();
     assert_eq!(second.peer_id(), id);
+    // Readable by others: still the same identity (with a warning), not replaced.
+    std::fs::set_permissions(&key, std::fs::Permissions::from_mode(0o644)).unwrap();
+    let third = start("/ip4/127.0.0.1/tcp/0", vec![], Some(&key))
+        .await
+        .unwrap();
+    assert_eq!(third.peer_id(), id);
     let fresh = start("/ip4/127.0.0.1/tcp/0", vec![], None).await.unwrap();
     assert_ne!(fresh.peer_id(), id, "no key file: a new identity");
 

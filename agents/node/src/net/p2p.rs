@@ -91,8 +91,17 @@ pub fn load_or_create_identity(path: &Path) -> Result<Keypair> {
         reason,
     };
     match std::fs::read(path) {
-        Ok(bytes) => Keypair::from_protobuf_encoding(&bytes)
-            .map_err(|e| err(format!("not a libp2p identity key ({e})"))),
+        Ok(bytes) => {
+            use std::os::unix::fs::PermissionsExt;
+            let key = Keypair::from_protobuf_encoding(&bytes)
+                .map_err(|e| err(format!("not a libp2p identity key ({e})")))?;
+            // Whoever reads it can pose as this node (not spend anything): a warning, not a refusal.
+            let mode = std::fs::metadata(path).map_or(0, |m| m.permissions().mode() & 0o777);
+            if mode & 0o077 != 0 {
+                tracing::warn!(target: "spn::net", "p2p key file {} is readable by other users (mode {mode:o}); run `chmod 600 {}`", path.display(), path.display());
+            }
+            Ok(key)
+        }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             use std::io::Write;
             use std::os::unix::fs::OpenOptionsExt;
