@@ -179,9 +179,13 @@ pub(crate) struct AgentArgs {
         default_value = "/ip4/127.0.0.1/tcp/0"
     )]
     pub(crate) p2p_listen: String,
-    /// Peers to dial (comma-separated multiaddrs with /p2p/<peer id>).
+    /// Bootnodes to dial (comma-separated multiaddrs with /p2p/<peer id>); default: the
+    /// deployment file's `bootnodes`. The rest of the network is discovered from them.
     #[arg(long = "p2p.peers", env = "SPN_P2P_PEERS", value_delimiter = ',')]
     pub(crate) p2p_peers: Vec<String>,
+    /// libp2p identity key file, created (mode 600) if missing: the peer id survives restarts.
+    #[arg(long = "p2p.key-file", env = "SPN_P2P_KEY_FILE")]
+    pub(crate) p2p_key_file: Option<PathBuf>,
     /// Wait until the staking key is registered and active instead of refusing to start.
     #[arg(long = "wait-active", env = "SPN_WAIT_ACTIVE")]
     pub(crate) wait_active: bool,
@@ -209,6 +213,7 @@ impl AgentArgs {
             claim_batch: self.claim_batch,
             p2p_listen: self.p2p_listen.clone(),
             p2p_peers: self.p2p_peers.clone(),
+            p2p_key_file: self.p2p_key_file.clone(),
             wait_active: self.wait_active,
             data_dir: self.data_dir.clone(),
         }

@@ -54,8 +54,10 @@ pub struct NodeConfig {
     pub claim_batch: usize,
     /// libp2p listen multiaddr.
     pub p2p_listen: String,
-    /// libp2p peers to dial.
+    /// libp2p peers to dial (bootnodes); empty: the deployment file's `bootnodes`.
     pub p2p_peers: Vec<String>,
+    /// libp2p identity key file (created if missing); `None`: a new peer id every start.
+    pub p2p_key_file: Option<PathBuf>,
     /// Wait for the staking key to be registered and active instead of refusing to start.
     pub wait_active: bool,
     /// Data directory (default: [`default_data_dir`]).
@@ -272,30 +274,31 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
         .p2p_listen
         .parse()
         .map_err(|e| Error::Config(format!("--p2p.listen {}: {e}", cfg.p2p_listen)))?;
-    // Peers from the flag, else those the deployment file lists (a devnet's agents).
-    let listed = if cfg.p2p_peers.is_empty() {
-        p.deployment.p2p_peers.clone()
+    // Bootnodes from the flag, else those the deployment file lists.
+    let (listed, from) = if cfg.p2p_peers.is_empty() {
+        (p.deployment.bootnodes.clone(), "deployment bootnode")
     } else {
-        cfg.p2p_peers.clone()
+        (cfg.p2p_peers.clone(), "--p2p.peers")
     };
     let peers = listed
         .iter()
         .map(|p| {
             p.parse()
-                .map_err(|e| Error::Config(format!("--p2p.peers {p}: {e}")))
+                .map_err(|e| Error::Config(format!("{from} {p}: {e}")))
         })
         .collect::<Result<Vec<libp2p::Multiaddr>>>()?;
     let d = &p.deployment;
-    let (net, inbox) = P2pNetwork::start(P2pConfig {
+    let (p2p, inbox) = P2pNetwork::start(P2pConfig {
         listen,
         peers,
         namespace: format!("/spn/{}/{}", d.chain_id, d.rollup),
         domain: spn_protocol::eip712::domain(d.chain_id, d.rollup),
         metrics: Some(metrics.clone()),
+        key_file: cfg.p2p_key_file.clone(),
     })
     .await?;
-    tracing::info!(target: "spn::net", "libp2p listening on {} (give it to peers as --p2p.peers)", net.listen_addr());
-    let net: Arc<dyn crate::net::Network> = net;
+    tracing::info!(target: "spn::net", "libp2p listening on {} (give it to peers as --p2p.peers)", p2p.listen_addr());
+    let net: Arc<dyn crate::net::Network> = p2p.clone();
     let sender = Arc::new(Sender::new(p.l1.clone(), &p.key));
     if cfg.role != Role::Submitter && cfg.wait_active {
         check_active(&view, &p, true).await?;
@@ -318,6 +321,8 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
         role => {
             let pool = if role != Role::Prover {
                 let pool = Arc::new(TxPool::new(100_000));
+                // Every sequencer's pool holds the transactions sent to any of them.
+                p2p.share_pool(&pool);
                 let addr = pool::serve(pool.clone(), cfg.pool_addr).await?;
                 tracing::info!(target: "spn", "transaction pool at http://{addr}/tx");
                 Some(pool)

@@ -289,7 +289,7 @@ fn start_devnet(
             .unwrap()
             .flatten()
             .map(|e| e.path())
-            .find(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("p2pPeers")));
+            .find(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("bootnodes")));
         if file.is_some() {
             break;
         }
@@ -452,7 +452,7 @@ fn interrupted_devnet_cleans_up(signal: &str) {
     let deadline = Instant::now() + Duration::from_secs(120);
     let file = loop {
         let running = |p: &std::path::PathBuf| {
-            std::fs::read_to_string(p).is_ok_and(|t| t.contains("p2pPeers"))
+            std::fs::read_to_string(p).is_ok_and(|t| t.contains("bootnodes"))
         };
         if let Some(f) = files().into_iter().find(running) {
             break Some(f);

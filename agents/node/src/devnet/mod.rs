@@ -416,7 +416,7 @@ async fn drive(
     if !addrs.is_empty() {
         // Standalone agents given this file (`spn node --deployment ..`) dial every devnet agent.
         let mut with_peers = d.clone();
-        with_peers.p2p_peers = addrs.iter().map(|a| a.to_string()).collect();
+        with_peers.bootnodes = addrs.iter().map(|a| a.to_string()).collect();
         with_peers.save(dep_path)?;
     }
     // The agents' network meshes form before the stakers become active.
@@ -579,6 +579,7 @@ async fn join_network(
                 namespace: namespace.to_string(),
                 domain: domain.clone(),
                 metrics: Some(metrics.clone()),
+                key_file: None,
             })
             .await?;
             let addr = n.listen_addr();
