@@ -110,7 +110,7 @@ python3 - "$DEPLOYMENT" "$BOOTNODE" <<'EOF'
 import json, sys
 path, addr = sys.argv[1], sys.argv[2]
 d = json.load(open(path))
-d["p2pPeers"] = [addr]
+d["bootnodes"] = [addr]
 json.dump(d, open(path, "w"), indent=2)
 EOF
 say "bootnode $BOOTNODE listed in $DEPLOYMENT"

@@ -183,7 +183,8 @@ pub(crate) struct AgentArgs {
     /// deployment file's `bootnodes`. The rest of the network is discovered from them.
     #[arg(long = "p2p.peers", env = "SPN_P2P_PEERS", value_delimiter = ',')]
     pub(crate) p2p_peers: Vec<String>,
-    /// libp2p identity key file, created (mode 600) if missing: the peer id survives restarts.
+    /// libp2p identity key file, created (mode 600) if missing: the peer id survives restarts
+    /// (default: `p2p.key` in the data directory).
     #[arg(long = "p2p.key-file", env = "SPN_P2P_KEY_FILE")]
     pub(crate) p2p_key_file: Option<PathBuf>,
     /// Wait until the staking key is registered and active instead of refusing to start.

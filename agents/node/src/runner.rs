@@ -294,7 +294,12 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
         namespace: format!("/spn/{}/{}", d.chain_id, d.rollup),
         domain: spn_protocol::eip712::domain(d.chain_id, d.rollup),
         metrics: Some(metrics.clone()),
-        key_file: cfg.p2p_key_file.clone(),
+        // The node's libp2p identity lives with its other records, so its address stays valid.
+        key_file: Some(
+            cfg.p2p_key_file
+                .clone()
+                .unwrap_or_else(|| store.dir().join("p2p.key")),
+        ),
     })
     .await?;
     tracing::info!(target: "spn::net", "libp2p listening on {} (give it to peers as --p2p.peers)", p2p.listen_addr());
