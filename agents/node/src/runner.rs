@@ -132,6 +132,9 @@ pub struct Prepared {
 /// RPC, then the deployment file of the RPC's chain.
 pub async fn prepare(cfg: &NodeConfig) -> Result<Prepared> {
     let key = keys::require(cfg.key.as_ref())?;
+    if let Some(dir) = &cfg.data_dir {
+        crate::store::check_dir(dir)?;
+    }
     let c = connect(
         &cfg.rpc_url,
         cfg.deployment.as_deref(),
