@@ -13,7 +13,7 @@ use crate::agent::{SubmitterAgent as Submitter, SubmitterParts};
 use crate::cost::CostModel;
 use crate::error::{Error, Result};
 use crate::keys;
-use crate::l1::{ChainView, Deployment, Sender, L1};
+use crate::l1::{ChainView, Deployment, Sender, TxPolicy, L1};
 use crate::metrics::{Faults, Metrics};
 use crate::net::{P2pConfig, P2pNetwork};
 use crate::operator::Connected;
@@ -57,6 +57,8 @@ pub struct NodeConfig {
     pub p2p_peers: Vec<String>,
     /// Wait for the staking key to be registered and active instead of refusing to start.
     pub wait_active: bool,
+    /// How the agent's L1 transactions are priced and re-priced.
+    pub tx: TxPolicy,
 }
 
 /// What a standalone agent starts from, after every input was checked.
@@ -137,7 +139,11 @@ pub async fn connect(
             });
         }
     }
-    Ok(Connected { l1, deployment })
+    Ok(Connected {
+        l1,
+        deployment,
+        tx: TxPolicy::default(),
+    })
 }
 
 /// A staker's agent runs only for a registered key that is active (or, with `wait`, waits until
@@ -227,7 +233,7 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
     .await?;
     tracing::info!(target: "spn::net", "libp2p listening on {} (give it to peers as --p2p.peers)", net.listen_addr());
     let net: Arc<dyn crate::net::Network> = net;
-    let sender = Arc::new(Sender::new(p.l1.clone(), &p.key));
+    let sender = Arc::new(Sender::new(p.l1.clone(), &p.key).with_policy(cfg.tx.clone())?);
     if cfg.role != Role::Submitter && cfg.wait_active {
         check_active(&view, &p, true).await?;
     }

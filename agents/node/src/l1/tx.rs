@@ -68,10 +68,10 @@ pub struct TxPolicy {
 impl Default for TxPolicy {
     fn default() -> Self {
         Self {
-            stall: Duration::from_secs(12),
+            stall: Duration::from_secs(Self::DEFAULT_STALL_SECS),
             stall_blocks: 3,
-            bump_percent: 20,
-            max_fee: 500 * GWEI,
+            bump_percent: Self::DEFAULT_BUMP_PERCENT,
+            max_fee: u128::from(Self::DEFAULT_MAX_FEE_GWEI) * GWEI,
             max_bumps: 10,
             deadline: Duration::from_secs(120),
             initial_fee_percent: 200,
@@ -81,6 +81,27 @@ impl Default for TxPolicy {
 }
 
 impl TxPolicy {
+    /// Default stall time, seconds.
+    pub const DEFAULT_STALL_SECS: u64 = 12;
+    /// Default bump, percent.
+    pub const DEFAULT_BUMP_PERCENT: u64 = 20;
+    /// Default fee cap, gwei.
+    pub const DEFAULT_MAX_FEE_GWEI: u64 = 500;
+
+    /// The default policy with a stall time, bump and fee cap (gwei) from flags; the deadline
+    /// is the default's, or three stalls if that is longer. [`Sender::with_policy`] checks it.
+    pub fn from_flags(stall_secs: u64, bump_percent: u64, max_fee_gwei: u64) -> Self {
+        let d = Self::default();
+        let stall = Duration::from_secs(stall_secs);
+        Self {
+            stall,
+            bump_percent,
+            max_fee: u128::from(max_fee_gwei).saturating_mul(GWEI),
+            deadline: d.deadline.max(stall.saturating_mul(3)),
+            ..d
+        }
+    }
+
     /// Checks the ranges: a bump of 10 to 1000 %, a positive fee cap, an initial fee of 1 to
     /// 1000 % of the estimate, a poll of at least 10 ms, a stall of at least the poll and a
     /// deadline of at least the stall.
