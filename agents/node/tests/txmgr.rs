@@ -306,7 +306,13 @@ async fn journaled_transaction_is_resumed_after_a_restart() {
     let _ = task.await;
     drop(a);
     assert_eq!(journal_len(&path), 1);
+    let journaled: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    let hash: alloy_primitives::B256 =
+        serde_json::from_value(journaled["txs"][0]["hashes"][0].clone()).unwrap();
     let _: serde_json::Value = l1.raw("anvil_dropAllTransactions", ()).await.unwrap();
+    let forgotten = l1.provider().get_transaction_by_hash(hash).await.unwrap();
+    assert!(forgotten.is_none(), "the node still has {hash}");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -332,6 +338,11 @@ async fn journaled_transaction_is_resumed_after_a_restart() {
         "{resumed:?}"
     );
     assert_eq!(journal_len(&path), 0);
+    // Re-signed from the journal: the same signature, the same hash.
+    let Resumed::Mined { outcome, .. } = &resumed[0] else {
+        unreachable!()
+    };
+    assert_eq!(outcome.hash, hash);
     automine(&l1, true).await;
     let next = transfer(&b, "next").await.unwrap();
     assert_eq!(nonce_of(&l1, next.hash).await, 1);
@@ -366,5 +377,18 @@ async fn corrupt_journal_is_one_clear_error() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("not 0xf39F"), "{err}");
+
+    // A journal where none can be written is refused at once.
+    let nowhere = path
+        .parent()
+        .unwrap()
+        .join("missing-dir")
+        .join("journal.json");
+    let err = Sender::from_signer(l1.clone(), signer())
+        .with_journal(&nowhere)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("cannot be written"), "{err}");
+    assert!(err.contains(&nowhere.display().to_string()), "{err}");
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
 }

@@ -75,7 +75,8 @@ impl Default for TxPolicy {
             max_bumps: 10,
             deadline: Duration::from_secs(120),
             initial_fee_percent: 200,
-            poll: Duration::from_millis(200),
+            // As often as the sender before the manager polled receipts (devnet slots are short).
+            poll: Duration::from_millis(100),
         }
     }
 }
@@ -342,12 +343,20 @@ impl Journal {
                 ))
             }
         }
-        Ok(Self {
+        let j = Self {
             path: path.to_path_buf(),
             chain_id,
             address,
             entries: std::sync::Mutex::new(entries),
-        })
+        };
+        // An unwritable place is an error now rather than a warning per transaction.
+        j.try_save(&j.lock()).map_err(|e| {
+            Error::io(
+                format!("transaction journal {} cannot be written", path.display()),
+                e,
+            )
+        })?;
+        Ok(j)
     }
 
     fn entries(&self) -> Vec<Entry> {
@@ -395,6 +404,8 @@ impl Journal {
         let mut tmp = self.path.clone().into_os_string();
         tmp.push(".tmp");
         let tmp = PathBuf::from(tmp);
+        // A leftover of a crash may have another mode: `mode` applies to new files only.
+        let _ = std::fs::remove_file(&tmp);
         let mut opts = std::fs::OpenOptions::new();
         opts.write(true).create(true).truncate(true);
         #[cfg(unix)]
@@ -662,7 +673,8 @@ impl Sender {
                     *next = nonce.checked_add(1);
                     f.first_sent = Instant::now();
                     f.sent_at = f.first_sent;
-                    f.sent_block = self.head().await.unwrap_or(0);
+                    // Unknown head: stall by time only for this broadcast.
+                    f.sent_block = self.head().await.unwrap_or(u64::MAX);
                     return Ok(());
                 }
                 Err((TxErrorKind::NonceTooLow, reason)) => {
