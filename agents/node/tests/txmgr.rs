@@ -1,8 +1,8 @@
 //! The L1 transaction manager against a real anvil: underpriced and stalled transactions are
 //! bumped until mined, a replacement the node refuses is outbid, a nonce used behind the
 //! manager's back is recovered, a transaction past its deadline is cancelled, a journaled
-//! transaction survives a restart (even when the node forgot it), a corrupt journal is one clear
-//! error.
+//! transaction survives a restart (even when the node forgot it), HTTP 503/429 answers are
+//! retried, a corrupt journal is one clear error.
 
 use std::path::PathBuf;
 use std::sync::atomic::Ordering;
@@ -348,6 +348,58 @@ async fn journaled_transaction_is_resumed_after_a_restart() {
     assert_eq!(nonce_of(&l1, next.hash).await, 1);
     assert_eq!(journal_len(&path), 0);
     let _ = std::fs::remove_dir_all(path.parent().unwrap());
+}
+
+/// An HTTP front of `upstream` that answers the first `fail` `eth_sendRawTransaction` calls
+/// with 503, 429, 503, ... (a load balancer in trouble) and forwards everything else.
+async fn flaky_front(upstream: String, fail: usize) -> String {
+    use axum::http::StatusCode;
+    use std::sync::atomic::AtomicUsize;
+    let failed = Arc::new(AtomicUsize::new(0));
+    let client = alloy::transports::http::reqwest::Client::new();
+    let app = axum::Router::new().fallback(move |body: axum::body::Bytes| {
+        let (failed, client, upstream) = (failed.clone(), client.clone(), upstream.clone());
+        async move {
+            if body.windows(22).any(|w| w == b"eth_sendRawTransaction") {
+                let n = failed.fetch_add(1, Ordering::SeqCst);
+                if n < fail {
+                    let status = if n % 2 == 0 {
+                        StatusCode::SERVICE_UNAVAILABLE
+                    } else {
+                        StatusCode::TOO_MANY_REQUESTS
+                    };
+                    return (status, Vec::new());
+                }
+            }
+            let r = client
+                .post(&upstream)
+                .header("content-type", "application/json")
+                .body(body.to_vec())
+                .send()
+                .await
+                .unwrap();
+            (StatusCode::OK, r.bytes().await.unwrap().to_vec())
+        }
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}")
+}
+
+#[tokio::test]
+async fn transient_http_failures_are_retried() {
+    let (anvil, _) = chain().await;
+    let front = flaky_front(anvil.url(), 3).await;
+    let l1 = L1::connect(&front).await.unwrap();
+    let s = sender(&l1, quick());
+    let t = Instant::now();
+    let out = transfer(&s, "through a flaky front").await.unwrap();
+    let retries = s.stats().retries.load(Ordering::Relaxed);
+    println!("flaky: {retries} retries, mined after {:?}", t.elapsed());
+    assert_eq!(retries, 3);
+    assert_eq!(nonce_of(&l1, out.hash).await, 0);
+    assert_eq!(s.stats().sent.load(Ordering::Relaxed), 1);
 }
 
 #[tokio::test]

@@ -435,6 +435,9 @@ struct Flight {
 }
 
 /// A key that sends transactions: the transaction manager (see the module's documentation).
+///
+/// Keep one `Sender` per key per process and share it (`Arc`); with a journal, call
+/// [`Sender::resume`] once at start.
 #[derive(Debug)]
 pub struct Sender {
     l1: L1,
@@ -586,7 +589,13 @@ impl Sender {
             capped: false,
         };
         self.first_broadcast(&mut f).await?;
-        self.drive(f).await
+        let out = self.drive(f).await;
+        if out.is_err() {
+            // The nonce's fate may be unknown (dropped, node unreachable): the next send asks the
+            // node, which fills a gap instead of queueing behind it.
+            *self.nonce.lock().await = None;
+        }
+        out
     }
 
     /// Finishes what the journal lists (see [`Sender::with_journal`]): a transaction already
@@ -755,6 +764,20 @@ impl Sender {
                 Ok(h) => h,
                 Err(e) => {
                     self.transient(&f.e.what, &e);
+                    let budget = self
+                        .policy
+                        .deadline
+                        .saturating_add(self.policy.stall.saturating_mul(3));
+                    if f.first_sent.elapsed() > budget {
+                        return Err(Error::Tx {
+                            what: f.e.what.clone(),
+                            reason: format!(
+                                "no answer from the L1 node for too long ({}); nonce {} may still be pending",
+                                revert_reason(&e),
+                                f.e.nonce
+                            ),
+                        });
+                    }
                     continue;
                 }
             };
