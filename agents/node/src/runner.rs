@@ -13,7 +13,7 @@ use crate::agent::{SubmitterAgent as Submitter, SubmitterParts};
 use crate::cost::CostModel;
 use crate::error::{Error, Result};
 use crate::keys;
-use crate::l1::{ChainView, Deployment, Sender, L1};
+use crate::l1::{ChainView, Deployment, Sender, TxPolicy, L1};
 use crate::metrics::{Faults, Metrics};
 use crate::net::{P2pConfig, P2pNetwork};
 use crate::operator::Connected;
@@ -62,6 +62,8 @@ pub struct NodeConfig {
     pub wait_active: bool,
     /// Data directory (default: [`default_data_dir`]).
     pub data_dir: Option<PathBuf>,
+    /// How the agent's L1 transactions are priced and re-priced.
+    pub tx: TxPolicy,
 }
 
 /// `$HOME/.spn/<chainId>/<address>`: one directory per chain and key, so two agents of one
@@ -198,7 +200,11 @@ pub async fn connect(
             });
         }
     }
-    Ok(Connected { l1, deployment })
+    Ok(Connected {
+        l1,
+        deployment,
+        tx: TxPolicy::default(),
+    })
 }
 
 /// A staker's agent runs only for a registered key that is active (or, with `wait`, waits until
@@ -307,7 +313,24 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
     .await?;
     tracing::info!(target: "spn::net", "libp2p listening on {} (give it to peers as --p2p.peers)", p2p.listen_addr());
     let net: Arc<dyn crate::net::Network> = p2p.clone();
-    let sender = Arc::new(Sender::new(p.l1.clone(), &p.key));
+    let sender = Arc::new(
+        Sender::new(p.l1.clone(), &p.key)
+            .with_policy(cfg.tx.clone())?
+            .with_journal(&store.dir().join("tx-journal.json"))?,
+    );
+    // Transactions in flight when the agent last stopped land (or are replaced) first.
+    {
+        let sender = sender.clone();
+        tokio::spawn(async move {
+            match sender.resume().await {
+                Ok(r) if !r.is_empty() => {
+                    tracing::info!(target: "spn::l1", "{} journaled transactions from the last run settled", r.len())
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(target: "spn::l1", "resuming journaled transactions: {e}"),
+            }
+        });
+    }
     if cfg.role != Role::Submitter && cfg.wait_active {
         check_active(&view, &p, true).await?;
     }
