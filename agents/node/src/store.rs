@@ -1,5 +1,5 @@
 //! An agent's data directory: an embedded store (redb, one file, transactional) holding what must
-//! survive a restart (docs/PROTOCOL.md §15.8).
+//! survive a restart (docs/PROTOCOL.md §15.7).
 //!
 //! - **The signing record** (slashing protection): every proposal, attestation and job result the
 //!   key published. Before a message goes out it is checked against the record in the same write
