@@ -56,13 +56,13 @@ pub(crate) enum Commands {
     /// Local devnet: anvil, contracts, stakers, every agent; ends with a report.
     Devnet(Box<DevnetArgs>),
     /// A staking key's sequencer.
-    Sequencer(Box<AgentArgs>),
+    Sequencer(Box<SequencerArgs>),
     /// A staking key's prover (and attester).
-    Prover(Box<AgentArgs>),
+    Prover(Box<ProverArgs>),
     /// A staking key's sequencer and prover together (what a staker runs).
-    Node(Box<AgentArgs>),
+    Node(Box<NodeArgs>),
     /// Assembles transcripts and submits proofs.
-    Submitter(Box<AgentArgs>),
+    Submitter(Box<SubmitterArgs>),
     /// Closed-form capacity and economics model: machines, days between rewards, unfilled jobs,
     /// capture, bleed (docs/ECONOMICS.md).
     Model(Box<ModelArgs>),
@@ -173,7 +173,7 @@ impl TxArgs {
     }
 }
 
-/// Flags of the standalone agents.
+/// Flags every standalone agent takes.
 #[derive(Debug, Args)]
 pub(crate) struct AgentArgs {
     #[command(flatten)]
@@ -181,19 +181,6 @@ pub(crate) struct AgentArgs {
     /// The staking key (or the submitter's key).
     #[command(flatten)]
     pub(crate) keys: KeyFlags,
-    /// Transaction pool endpoint of a sequencer (port 0: any free port).
-    #[arg(
-        long = "pool.addr",
-        env = "SPN_POOL_ADDR",
-        default_value = "127.0.0.1:0"
-    )]
-    pub(crate) pool_addr: SocketAddr,
-    /// Wall-clock seconds per proof-second of the cost model.
-    #[arg(long = "time-scale", env = "SPN_TIME_SCALE", default_value_t = 0.02, value_parser = parse_time_scale, allow_hyphen_values = true)]
-    pub(crate) time_scale: f64,
-    /// Claim rewards once this many proven blocks owe the key a share.
-    #[arg(long = "claim-batch", env = "SPN_CLAIM_BATCH", default_value_t = 4)]
-    pub(crate) claim_batch: usize,
     /// libp2p listen address.
     #[arg(
         long = "p2p.listen",
@@ -209,9 +196,6 @@ pub(crate) struct AgentArgs {
     /// (default: `p2p.key` in the data directory).
     #[arg(long = "p2p.key-file", env = "SPN_P2P_KEY_FILE")]
     pub(crate) p2p_key_file: Option<PathBuf>,
-    /// Wait until the staking key is registered and active instead of refusing to start.
-    #[arg(long = "wait-active", env = "SPN_WAIT_ACTIVE")]
-    pub(crate) wait_active: bool,
     /// Data directory: the signing record (never two different messages for one slot, block or
     /// job, across restarts), the key's results, the last L1 block (default:
     /// ~/.spn/<chainId>/<address>).
@@ -221,27 +205,163 @@ pub(crate) struct AgentArgs {
     pub(crate) tx: TxArgs,
 }
 
+/// A sequencer's transaction pool.
+#[derive(Debug, Args)]
+pub(crate) struct PoolFlags {
+    /// Transaction pool endpoint of a sequencer (port 0: any free port).
+    #[arg(
+        long = "pool.addr",
+        env = "SPN_POOL_ADDR",
+        default_value = "127.0.0.1:0"
+    )]
+    pub(crate) pool_addr: SocketAddr,
+}
+
+/// The simulated proving cost (provers, and the submitter, which waits for results by it).
+#[derive(Debug, Args)]
+pub(crate) struct CostFlags {
+    /// Wall-clock seconds per proof-second of the cost model.
+    #[arg(long = "time-scale", env = "SPN_TIME_SCALE", default_value_t = 0.02, value_parser = parse_time_scale, allow_hyphen_values = true)]
+    pub(crate) time_scale: f64,
+}
+
+/// A prover's claims.
+#[derive(Debug, Args)]
+pub(crate) struct ClaimFlags {
+    /// Claim rewards once this many proven blocks owe the key a share.
+    #[arg(long = "claim-batch", env = "SPN_CLAIM_BATCH", default_value_t = 4)]
+    pub(crate) claim_batch: usize,
+}
+
+/// A staking key's agent.
+#[derive(Debug, Args)]
+pub(crate) struct StakerFlags {
+    /// Wait until the staking key is registered and active instead of refusing to start.
+    #[arg(long = "wait-active", env = "SPN_WAIT_ACTIVE")]
+    pub(crate) wait_active: bool,
+}
+
+/// Flags of `spn sequencer`.
+#[derive(Debug, Args)]
+pub(crate) struct SequencerArgs {
+    #[command(flatten)]
+    pub(crate) agent: AgentArgs,
+    #[command(flatten)]
+    pub(crate) pool: PoolFlags,
+    #[command(flatten)]
+    pub(crate) staker: StakerFlags,
+}
+
+/// Flags of `spn prover`.
+#[derive(Debug, Args)]
+pub(crate) struct ProverArgs {
+    #[command(flatten)]
+    pub(crate) agent: AgentArgs,
+    #[command(flatten)]
+    pub(crate) cost: CostFlags,
+    #[command(flatten)]
+    pub(crate) claims: ClaimFlags,
+    #[command(flatten)]
+    pub(crate) staker: StakerFlags,
+}
+
+/// Flags of `spn node`.
+#[derive(Debug, Args)]
+pub(crate) struct NodeArgs {
+    #[command(flatten)]
+    pub(crate) agent: AgentArgs,
+    #[command(flatten)]
+    pub(crate) pool: PoolFlags,
+    #[command(flatten)]
+    pub(crate) cost: CostFlags,
+    #[command(flatten)]
+    pub(crate) claims: ClaimFlags,
+    #[command(flatten)]
+    pub(crate) staker: StakerFlags,
+}
+
+/// Flags of `spn submitter`.
+#[derive(Debug, Args)]
+pub(crate) struct SubmitterArgs {
+    #[command(flatten)]
+    pub(crate) agent: AgentArgs,
+    #[command(flatten)]
+    pub(crate) cost: CostFlags,
+}
+
 impl AgentArgs {
-    /// The runner's configuration.
-    pub(crate) fn config(&self, role: Role) -> NodeConfig {
+    /// The runner's configuration of `role`; what the role has no flag for keeps its default.
+    fn config(&self, role: Role) -> NodeConfig {
         NodeConfig {
             role,
             rpc_url: self.l1.rpc_url.clone(),
             deployment: self.l1.deployment.clone(),
             deployments_dir: self.l1.deployments_dir.clone(),
             key: self.keys.source(),
-            pool_addr: self.pool_addr,
-            cost: CostModel {
-                time_scale: self.time_scale,
-                ..CostModel::default()
-            },
-            claim_batch: self.claim_batch,
+            pool_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            cost: CostModel::default(),
+            claim_batch: 4,
             p2p_listen: self.p2p_listen.clone(),
             p2p_peers: self.p2p_peers.clone(),
             p2p_key_file: self.p2p_key_file.clone(),
-            wait_active: self.wait_active,
+            wait_active: false,
             data_dir: self.data_dir.clone(),
             tx: self.tx.policy(),
+        }
+    }
+}
+
+impl CostFlags {
+    fn model(&self) -> CostModel {
+        CostModel {
+            time_scale: self.time_scale,
+            ..CostModel::default()
+        }
+    }
+}
+
+impl SequencerArgs {
+    /// The runner's configuration.
+    pub(crate) fn config(&self) -> NodeConfig {
+        NodeConfig {
+            pool_addr: self.pool.pool_addr,
+            wait_active: self.staker.wait_active,
+            ..self.agent.config(Role::Sequencer)
+        }
+    }
+}
+
+impl ProverArgs {
+    /// The runner's configuration.
+    pub(crate) fn config(&self) -> NodeConfig {
+        NodeConfig {
+            cost: self.cost.model(),
+            claim_batch: self.claims.claim_batch,
+            wait_active: self.staker.wait_active,
+            ..self.agent.config(Role::Prover)
+        }
+    }
+}
+
+impl NodeArgs {
+    /// The runner's configuration.
+    pub(crate) fn config(&self) -> NodeConfig {
+        NodeConfig {
+            pool_addr: self.pool.pool_addr,
+            cost: self.cost.model(),
+            claim_batch: self.claims.claim_batch,
+            wait_active: self.staker.wait_active,
+            ..self.agent.config(Role::Node)
+        }
+    }
+}
+
+impl SubmitterArgs {
+    /// The runner's configuration.
+    pub(crate) fn config(&self) -> NodeConfig {
+        NodeConfig {
+            cost: self.cost.model(),
+            ..self.agent.config(Role::Submitter)
         }
     }
 }
@@ -528,7 +648,7 @@ mod tests {
         let Commands::Node(a) = c.command else {
             panic!()
         };
-        assert_eq!(a.l1.rpc_url, "http://127.0.0.1:9");
+        assert_eq!(a.agent.l1.rpc_url, "http://127.0.0.1:9");
         assert!(parse(&["spn", "prover", "--bogus"]).is_err());
         let c = parse(&["spn", "devnet", "--offline-provers", "25%"]).unwrap();
         let Commands::Devnet(d) = c.command else {
@@ -560,7 +680,7 @@ mod tests {
         let Commands::Submitter(a) = c.unwrap().command else {
             panic!()
         };
-        let p = a.config(Role::Submitter).tx;
+        let p = a.config().tx;
         assert_eq!(p.stall, Duration::from_secs(60));
         assert_eq!(p.max_fee, 2_000_000_000);
         assert_eq!(p.bump_percent, TxPolicy::DEFAULT_BUMP_PERCENT);

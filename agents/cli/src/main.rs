@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use cli::{Cli, Commands};
-use spn_node::runner::{self, Role};
+use spn_node::runner;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
@@ -154,10 +154,10 @@ async fn run(cli: Cli) -> ExitCode {
                 Err(e) => Err(e),
             }
         }
-        Commands::Sequencer(a) => agent(a.config(Role::Sequencer)).await,
-        Commands::Prover(a) => agent(a.config(Role::Prover)).await,
-        Commands::Node(a) => agent(a.config(Role::Node)).await,
-        Commands::Submitter(a) => agent(a.config(Role::Submitter)).await,
+        Commands::Sequencer(a) => agent(a.config()).await,
+        Commands::Prover(a) => agent(a.config()).await,
+        Commands::Node(a) => agent(a.config()).await,
+        Commands::Submitter(a) => agent(a.config()).await,
         Commands::Stake(a) => a.run().await.map(|_| true),
         Commands::Status(a) => a.run().await.map(|_| true),
         Commands::Claim(a) => a.run().await.map(|_| true),

@@ -348,3 +348,58 @@ fn an_unusable_data_directory_is_one_line_before_any_network() {
     }
     std::fs::remove_dir_all(&base).unwrap();
 }
+
+/// Regression (issue 12): each agent's help shows the flags its role uses, and no other role's.
+#[test]
+fn each_agent_shows_only_its_own_flags() {
+    let help = |sub: &str| {
+        let mut c = spn();
+        c.args([sub, "--help"]);
+        let (code, out, err) = run(c);
+        assert_eq!(code, 0, "{err}");
+        out
+    };
+    let common = [
+        "--l1.rpc-url",
+        "--keystore",
+        "--p2p.listen",
+        "--data-dir",
+        "--tx.bump-percent",
+    ];
+    let cases: [(&str, &[&str], &[&str]); 4] = [
+        (
+            "sequencer",
+            &["--pool.addr", "--wait-active"],
+            &["--claim-batch", "--time-scale"],
+        ),
+        (
+            "prover",
+            &["--time-scale", "--claim-batch", "--wait-active"],
+            &["--pool.addr"],
+        ),
+        (
+            "node",
+            &[
+                "--pool.addr",
+                "--time-scale",
+                "--claim-batch",
+                "--wait-active",
+            ],
+            &[],
+        ),
+        (
+            "submitter",
+            &["--time-scale"],
+            &["--pool.addr", "--claim-batch", "--wait-active"],
+        ),
+    ];
+    for (sub, has, lacks) in cases {
+        let out = help(sub);
+        for flag in common.iter().chain(has) {
+            assert!(out.contains(flag), "spn {sub} --help lacks {flag}:\n{out}");
+        }
+        for flag in lacks {
+            assert!(!out.contains(flag), "spn {sub} --help shows {flag}:\n{out}");
+        }
+    }
+}
