@@ -18,6 +18,8 @@ use crate::metrics::{Faults, Metrics};
 use crate::net::{P2pConfig, P2pNetwork};
 use crate::operator::Connected;
 use crate::pool::{self, TxPool};
+use crate::prover::ProverBackend;
+use crate::telemetry;
 
 /// Which agent a process runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,6 +59,10 @@ pub struct NodeConfig {
     pub p2p_peers: Vec<String>,
     /// Wait for the staking key to be registered and active instead of refusing to start.
     pub wait_active: bool,
+    /// Where to serve `/metrics` and `/health` (none: not served).
+    pub metrics_addr: Option<SocketAddr>,
+    /// How jobs are proven.
+    pub prover: ProverBackend,
 }
 
 /// What a standalone agent starts from, after every input was checked.
@@ -198,6 +204,14 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
         check_active(&view, &p, false).await?;
     }
     let metrics = Arc::new(Metrics::default());
+    // Healthy while L1 advanced within three slots (and an agent loop ticks).
+    metrics
+        .telemetry()
+        .set_stale_after(Duration::from_secs(3 * view.params().slot_duration.max(1)));
+    if let Some(addr) = cfg.metrics_addr {
+        let (bound, _) = telemetry::serve(metrics.telemetry().clone(), addr).await?;
+        tracing::info!(target: "spn", "metrics at http://{bound}/metrics, health at http://{bound}/health");
+    }
     let faults = Arc::new(Faults::default());
     let listen: libp2p::Multiaddr = cfg
         .p2p_listen
@@ -294,6 +308,7 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
                 pool,
                 metrics,
                 faults,
+                prover: cfg.prover.clone(),
             });
         }
     }
