@@ -435,40 +435,20 @@ impl<C: Core> Runtime<C> {
                 job,
                 seconds,
                 task,
-            } => match &self.prover {
-                ProverBackend::Simulated => self.after(
-                    spn_core::cost::seconds(seconds),
-                    Input::Proved {
-                        hash,
-                        job,
-                        output: None,
-                    },
-                ),
-                ProverBackend::Command(cmd) => {
-                    let cmd = cmd.clone();
-                    let tx = self.feedback.clone();
-                    let telemetry = self.metrics.telemetry().clone();
-                    let label = self.label.clone();
-                    tokio::spawn(async move {
-                        match cmd.prove(hash, job, &task).await {
-                            Ok(p) => {
-                                telemetry.prover_ok(p.elapsed);
-                                tracing::debug!(target: "spn::prover", agent = %label, "job {job} of {} proven by {} in {:.3} s", short_hash(hash), cmd.program(), p.elapsed.as_secs_f64());
-                                let _ = tx.send(Input::Proved {
-                                    hash,
-                                    job,
-                                    output: Some(p.output),
-                                });
-                            }
-                            Err(e) => {
-                                telemetry.prover_failed(e.kind());
-                                // Unsigned: the fill and fallback rules cover the job.
-                                tracing::error!(target: "spn::prover", agent = %label, "job {job} of block {}: {}: {e}; not signed", short_hash(hash), cmd.program());
-                            }
-                        }
-                    });
-                }
-            },
+            } => {
+                let prover = self.prover.clone();
+                let tx = self.feedback.clone();
+                let telemetry = self.metrics.telemetry().clone();
+                let label = self.label.clone();
+                tokio::spawn(async move {
+                    let proved = prover
+                        .prove_job(hash, job, seconds, &task, &telemetry, &label)
+                        .await;
+                    if let Some(input) = proved {
+                        let _ = tx.send(input);
+                    }
+                });
+            }
             Output::Timer { at, timer } => {
                 self.after(spn_core::cost::seconds(at - now), Input::Timer(timer));
             }

@@ -15,8 +15,12 @@ use std::time::{Duration, Instant};
 use alloy_primitives::B256;
 use serde::{Deserialize, Serialize};
 use spn_core::io::ProveTask;
+use spn_core::proving::short_hash;
+use spn_core::Input;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Semaphore;
+
+use crate::telemetry::Telemetry;
 
 /// Largest answer read from a backend's stdout (one small JSON object); more is malformed.
 const MAX_ANSWER: u64 = 64 * 1024;
@@ -34,6 +38,41 @@ pub enum ProverBackend {
     Simulated,
     /// Run an external command per job.
     Command(CommandProver),
+}
+
+impl ProverBackend {
+    /// Proves job `job` of block `hash` (the simulated backend waits `seconds`); the answer for
+    /// the core, or none when the run failed: the error is logged with the job and counted, and
+    /// nothing is signed (the fill and fallback rules cover the job).
+    pub async fn prove_job(
+        &self,
+        hash: B256,
+        job: u32,
+        seconds: f64,
+        task: &ProveTask,
+        telemetry: &Telemetry,
+        agent: &str,
+    ) -> Option<Input> {
+        let output = match self {
+            ProverBackend::Simulated => {
+                tokio::time::sleep(crate::cost::seconds(seconds)).await;
+                None
+            }
+            ProverBackend::Command(cmd) => match cmd.prove(hash, job, task).await {
+                Ok(p) => {
+                    telemetry.prover_ok(p.elapsed);
+                    tracing::debug!(target: "spn::prover", agent, "job {job} of {} proven by {} in {:.3} s", short_hash(hash), cmd.program(), p.elapsed.as_secs_f64());
+                    Some(p.output)
+                }
+                Err(e) => {
+                    telemetry.prover_failed(e.kind());
+                    tracing::error!(target: "spn::prover", agent, "job {job} of block {}: {}: {e}; not signed", short_hash(hash), cmd.program());
+                    return None;
+                }
+            },
+        };
+        Some(Input::Proved { hash, job, output })
+    }
 }
 
 /// An external proving command.
