@@ -216,7 +216,7 @@ pub async fn serve_app(
                     .timer(TokioTimer::new())
                     .header_read_timeout(limits.header_timeout)
                     .serve_connection(TokioIo::new(stream), service);
-                // The body timeout bounds a trickled body as a whole (`submit`).
+                // A handler that reads a body bounds it as a whole (the pool's `submit`).
                 if let Err(e) = conn.await {
                     tracing::debug!(target: "spn::http", "{what}: connection: {e}");
                 }

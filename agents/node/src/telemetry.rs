@@ -80,8 +80,8 @@ struct Health {
 
 impl Default for Telemetry {
     fn default() -> Self {
-        let mut r = Registry::with_prefix("spn");
         let t = Self {
+            registry: Mutex::new(Registry::with_prefix("spn")),
             slot: Gauge::default(),
             epoch: Gauge::default(),
             l1_head: Gauge::default(),
@@ -110,8 +110,8 @@ impl Default for Telemetry {
                 epoch: 0,
                 stale_after: Duration::from_secs(36),
             }),
-            registry: Mutex::new(Registry::default()),
         };
+        let mut r = t.registry.lock().unwrap();
         r.register("slot", "Current slot", t.slot.clone());
         r.register("epoch", "Current epoch", t.epoch.clone());
         r.register("l1_head", "Latest L1 block number seen", t.l1_head.clone());
@@ -187,7 +187,7 @@ impl Default for Telemetry {
             "External proving runs without a usable output, by reason",
             t.prover_failures.clone(),
         );
-        *t.registry.lock().unwrap() = r;
+        drop(r);
         t
     }
 }
