@@ -166,12 +166,16 @@ struct Answer {
 
 impl CommandProver {
     /// Parses `"<program> [args]"` (split at whitespace; no shell quoting), with the
-    /// [`DEFAULT_TIMEOUT`] per job.
+    /// [`DEFAULT_TIMEOUT`] per job. The program must exist (a path, or a name on `PATH`): a typo
+    /// is refused at start, not at the first job.
     pub fn parse(command: &str) -> Result<Self, String> {
         let mut words = command.split_whitespace().map(str::to_string);
         let program = words
             .next()
             .ok_or_else(|| "--prover.command is empty".to_string())?;
+        if !program_exists(&program) {
+            return Err(format!("program {program} not found"));
+        }
         let timeout = DEFAULT_TIMEOUT;
         let cores = std::thread::available_parallelism().map_or(2, usize::from);
         Ok(Self {
@@ -288,6 +292,15 @@ impl CommandProver {
     }
 }
 
+/// Whether `program` names a file: a path, or a name in a `PATH` directory.
+fn program_exists(program: &str) -> bool {
+    if program.contains('/') {
+        return std::path::Path::new(program).is_file();
+    }
+    std::env::var_os("PATH")
+        .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join(program).is_file()))
+}
+
 /// Reads `r` to its end, keeping the first `cap` bytes: a chatty backend is drained, not
 /// blocked on a full pipe.
 async fn read_capped(
@@ -325,6 +338,11 @@ mod tests {
         assert_eq!(c.args, ["prove.py", "--fast"]);
         assert_eq!(c.timeout, DEFAULT_TIMEOUT);
         assert!(CommandProver::parse("   ").is_err());
+        assert_eq!(
+            CommandProver::parse("/nonexistent/prover").unwrap_err(),
+            "program /nonexistent/prover not found"
+        );
+        assert!(CommandProver::parse("no-such-prover-on-path --x").is_err());
         assert_eq!(
             c.with_timeout(Duration::ZERO).timeout,
             Duration::from_millis(1)

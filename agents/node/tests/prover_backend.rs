@@ -151,11 +151,10 @@ async fn failing_backends_give_their_error_and_no_result() {
             "{metrics}"
         );
     }
-    // A program that does not exist.
-    let err = CommandProver::parse("/nonexistent/prover --fast")
-        .unwrap()
-        .prove(B256::ZERO, 1, &t)
-        .await
-        .unwrap_err();
+    // A program removed after the start.
+    let gone = Script::new("gone", "exit 0\n");
+    let prover = CommandProver::parse(&gone.0.display().to_string()).unwrap();
+    drop(gone);
+    let err = prover.prove(B256::ZERO, 1, &t).await.unwrap_err();
     assert_eq!(err.kind(), "spawn", "{err}");
 }
