@@ -14,7 +14,7 @@ use spn_node::runner::{NodeConfig, Role};
 
 use crate::keycmd::KeyArgs;
 use crate::model::ModelArgs;
-use crate::opcmd::{StakeArgs, StatusArgs};
+use crate::opcmd::{ClaimArgs, StakeArgs, StatusArgs};
 use crate::sim::SimArgs;
 use spn_node::keys::KeySource;
 
@@ -75,11 +75,14 @@ pub(crate) enum Commands {
     Stake(Box<StakeArgs>),
     /// Slot, epoch, tips, and a key's state, duties and owed rewards.
     Status(Box<StatusArgs>),
+    /// Claim a prover's shares of every proven block it is owed (read from L1: the transcripts
+    /// and their rewards roots).
+    Claim(Box<ClaimArgs>),
 }
 
 impl Commands {
     /// Subcommand names.
-    pub(crate) const NAMES: [&'static str; 10] = [
+    pub(crate) const NAMES: [&'static str; 11] = [
         "devnet",
         "sequencer",
         "prover",
@@ -90,6 +93,7 @@ impl Commands {
         "key",
         "stake",
         "status",
+        "claim",
     ];
 }
 
@@ -176,12 +180,22 @@ pub(crate) struct AgentArgs {
         default_value = "/ip4/127.0.0.1/tcp/0"
     )]
     pub(crate) p2p_listen: String,
-    /// Peers to dial (comma-separated multiaddrs with /p2p/<peer id>).
+    /// Bootnodes to dial (comma-separated multiaddrs with /p2p/<peer id>); default: the
+    /// deployment file's `bootnodes`. The rest of the network is discovered from them.
     #[arg(long = "p2p.peers", env = "SPN_P2P_PEERS", value_delimiter = ',')]
     pub(crate) p2p_peers: Vec<String>,
+    /// libp2p identity key file, created (mode 600) if missing: the peer id survives restarts
+    /// (default: `p2p.key` in the data directory).
+    #[arg(long = "p2p.key-file", env = "SPN_P2P_KEY_FILE")]
+    pub(crate) p2p_key_file: Option<PathBuf>,
     /// Wait until the staking key is registered and active instead of refusing to start.
     #[arg(long = "wait-active", env = "SPN_WAIT_ACTIVE")]
     pub(crate) wait_active: bool,
+    /// Data directory: the signing record (never two different messages for one slot, block or
+    /// job, across restarts), the key's results, the last L1 block (default:
+    /// ~/.spn/<chainId>/<address>).
+    #[arg(long = "data-dir", env = "SPN_DATA_DIR")]
+    pub(crate) data_dir: Option<PathBuf>,
     /// Serve Prometheus metrics (`/metrics`) and `/health` here, e.g. 127.0.0.1:9464 (default:
     /// not served).
     #[arg(long = "metrics.addr", env = "SPN_METRICS_ADDR")]
@@ -239,7 +253,9 @@ impl AgentArgs {
             claim_batch: self.claim_batch,
             p2p_listen: self.p2p_listen.clone(),
             p2p_peers: self.p2p_peers.clone(),
+            p2p_key_file: self.p2p_key_file.clone(),
             wait_active: self.wait_active,
+            data_dir: self.data_dir.clone(),
             metrics_addr: self.metrics_addr,
             prover: self.prover.backend(),
         }
@@ -323,6 +339,10 @@ pub(crate) struct DevnetArgs {
     /// ineligible job, bad signature, oversized) that every receiver must drop.
     #[arg(long = "fault.forge", env = "SPN_FAULT_FORGE", default_value_t = 0)]
     pub(crate) fault_forge: u32,
+    /// Fault injection: a griefer files k inactivity reports against online committee members
+    /// that worked; each must clear its report and lose nothing (the report's `grief`).
+    #[arg(long = "fault.grief", env = "SPN_FAULT_GRIEF", default_value_t = 0)]
+    pub(crate) fault_grief: u32,
     #[command(flatten)]
     pub(crate) prover: ProverFlags,
 }
@@ -348,6 +368,7 @@ impl DevnetArgs {
             withhold: self.fault_withhold,
             skip_proofs: self.fault_skip_proofs,
             forge: self.fault_forge,
+            grief: self.fault_grief,
             timeout: self.timeout.map(Duration::from_secs),
             deployments_dir: self.deployments_dir.clone(),
             pool_addr: self.pool_addr,

@@ -160,6 +160,7 @@ async fn run(cli: Cli) -> ExitCode {
         Commands::Submitter(a) => agent(a.config(Role::Submitter)).await,
         Commands::Stake(a) => a.run().await.map(|_| true),
         Commands::Status(a) => a.run().await.map(|_| true),
+        Commands::Claim(a) => a.run().await.map(|_| true),
         Commands::Model(_) | Commands::Sim(_) | Commands::Key(_) => {
             unreachable!("handled before the runtime starts")
         }

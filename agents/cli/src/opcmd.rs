@@ -1,4 +1,4 @@
-//! `spn stake register|exit|withdraw` and `spn status`: an operator's staking commands and a
+//! `spn stake register|exit|withdraw`, `spn claim` and `spn status`: an operator's staking commands and a
 //! look at a key's state, duties and rewards. Tables for people, `--json` for scripts.
 
 use alloy_primitives::Address;
@@ -74,6 +74,72 @@ pub(crate) struct StatusArgs {
     /// Print the status as JSON on stdout.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+/// Flags of `spn claim`.
+#[derive(Debug, Args)]
+pub(crate) struct ClaimArgs {
+    #[command(flatten)]
+    pub(crate) l1: L1Args,
+    /// The staking key whose shares are claimed (claims are sent from it).
+    #[command(flatten)]
+    pub(crate) keys: KeyFlags,
+    /// Where the tokens go (default: the key's withdrawer).
+    #[arg(long, env = "SPN_CLAIM_RECIPIENT")]
+    pub(crate) recipient: Option<Address>,
+    /// Blocks per claim transaction.
+    #[arg(long, env = "SPN_CLAIM_BATCH_SIZE", default_value_t = 64, value_parser = clap::value_parser!(u16).range(1..=1024))]
+    pub(crate) batch: u16,
+    /// First L1 block to look for proven blocks in (default: the deployment block).
+    #[arg(long = "from-block", env = "SPN_CLAIM_FROM_BLOCK")]
+    pub(crate) from_block: Option<u64>,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+impl ClaimArgs {
+    /// Runs the command.
+    pub(crate) async fn run(&self) -> Result<()> {
+        let key = keys::require(self.keys.source().as_ref())?;
+        let c = connect(&self.l1).await?;
+        let recipient = match self.recipient {
+            Some(r) => r,
+            None => {
+                let s = operator::status(&c, Some(key.address())).await?;
+                match s.key {
+                    Some(k) if k.registered => k.withdrawer,
+                    _ => key.address(),
+                }
+            }
+        };
+        let out = operator::claim(
+            &c,
+            &key,
+            recipient,
+            usize::from(self.batch),
+            self.from_block,
+        )
+        .await?;
+        if self.json {
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&out).expect("serialisable")
+            );
+        } else {
+            println!(
+                "claimed {} to {} for {} blocks {:?} in {} transactions ({} proven blocks read, {} claimed before)",
+                out.amount,
+                out.recipient,
+                out.blocks_claimed.len(),
+                out.blocks_claimed,
+                out.transactions.len(),
+                out.blocks_scanned,
+                out.already_claimed
+            );
+        }
+        Ok(())
+    }
 }
 
 async fn connect(l1: &L1Args) -> Result<Connected> {

@@ -167,6 +167,25 @@ pub trait Chain {
     fn staker(&self, key: Address) -> Option<StakerRecord>;
 }
 
+/// The unproven blocks on L1, oldest first, as the `BlockProposed` events an agent that was not
+/// running when they were mined would have seen: a (re)started agent replays them to resume its
+/// work instead of leaving it to fallbacks.
+pub fn pending_proposals(chain: &dyn Chain) -> Vec<L1Event> {
+    let (pending, proven) = chain.tips();
+    (proven.saturating_add(1)..=pending)
+        .filter_map(|number| {
+            let hash = chain.hash_of(number)?;
+            let header = chain.header(&hash)?;
+            Some(L1Event::Proposed {
+                header,
+                hash,
+                l1_block: 0,
+                tx: B256::ZERO,
+            })
+        })
+        .collect()
+}
+
 /// The state folded from a deployment's events, and its per-slot caches.
 #[derive(Debug, Clone)]
 pub struct ChainState {

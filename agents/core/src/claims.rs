@@ -22,6 +22,47 @@ struct Pending {
     rewards_root: B256,
 }
 
+/// The claim of `me` on proven block `number` (§13.3): the rewards tree rebuilt from the block's
+/// transcript, checked against the `rewardsRoot` of its `BlockProven` event, and `me`'s leaf with
+/// its proof; `None` when the transcript credits `me` nothing.
+pub fn claim_item(
+    me: Address,
+    number: u64,
+    t: &Transcript,
+    schedule: &spn_protocol::Schedule,
+    rewards_root: B256,
+) -> Result<Option<IRollup::ClaimItem>, String> {
+    let leaves: Vec<(Address, u64)> = t
+        .provers
+        .iter()
+        .map(|pr| {
+            let cost = pr
+                .contributions
+                .iter()
+                .map(|c| schedule.job_cost(c.job).unwrap_or(0))
+                .sum();
+            (pr.prover, cost)
+        })
+        .collect();
+    let hashes: Vec<B256> = leaves
+        .iter()
+        .map(|&(pr, c)| transcript::rewards_leaf(pr, c))
+        .collect();
+    if transcript::rewards_root(&hashes) != rewards_root {
+        return Err(format!("block {number}: rewards root mismatch"));
+    }
+    let Some(index) = leaves.iter().position(|&(pr, _)| pr == me) else {
+        return Ok(None);
+    };
+    let proof =
+        transcript::rewards_proof(&hashes, index).map_err(|e| format!("block {number}: {e}"))?;
+    Ok(Some(IRollup::ClaimItem {
+        blockNumber: number,
+        cost: leaves[index].1,
+        proof,
+    }))
+}
+
 /// The claims of one key.
 #[derive(Debug)]
 pub struct Claims {
@@ -30,7 +71,10 @@ pub struct Claims {
     batch: usize,
     pending: HashMap<u64, Pending>,
     unclaimed: Vec<IRollup::ClaimItem>,
-    in_flight: Option<u64>,
+    /// Items of a failed batch, claimed one by one: one already claimed (by `spn claim`, or a
+    /// previous run of the key) reverts a whole batch and must not cost the others.
+    singles: Vec<IRollup::ClaimItem>,
+    in_flight: Option<(u64, Vec<IRollup::ClaimItem>)>,
     next_id: u64,
     proven_seen: u64,
     /// `ClaimNow` requests: answered once every share up to the block is claimed.
@@ -50,6 +94,7 @@ impl Claims {
             batch: batch.max(1),
             pending: HashMap::new(),
             unclaimed: Vec::new(),
+            singles: Vec::new(),
             in_flight: None,
             next_id: 0,
             proven_seen: 0,
@@ -112,36 +157,17 @@ impl Claims {
     }
 
     fn item(&mut self, number: u64, t: &Transcript, p: &Pending) -> Option<IRollup::ClaimItem> {
-        let s = p.sched.schedule();
-        let leaves: Vec<(Address, u64)> = t
-            .provers
-            .iter()
-            .map(|pr| {
-                let cost = pr
-                    .contributions
-                    .iter()
-                    .map(|c| s.job_cost(c.job).unwrap_or(0))
-                    .sum();
-                (pr.prover, cost)
-            })
-            .collect();
-        let hashes: Vec<B256> = leaves
-            .iter()
-            .map(|&(pr, c)| transcript::rewards_leaf(pr, c))
-            .collect();
-        if transcript::rewards_root(&hashes) != p.rewards_root {
-            tracing::warn!(target: "spn::prover", "block {number}: rewards root mismatch");
-            return None;
+        match claim_item(self.me, number, t, p.sched.schedule(), p.rewards_root) {
+            Ok(Some(item)) => {
+                self.defence.credited(number, item.cost, item.proof.clone());
+                Some(item)
+            }
+            Ok(None) => None,
+            Err(e) => {
+                tracing::warn!(target: "spn::prover", "{e}");
+                None
+            }
         }
-        let index = leaves.iter().position(|&(pr, _)| pr == self.me)?;
-        let proof = transcript::rewards_proof(&hashes, index).ok()?;
-        self.defence
-            .credited(number, leaves[index].1, proof.clone());
-        Some(IRollup::ClaimItem {
-            blockNumber: number,
-            cost: leaves[index].1,
-            proof,
-        })
     }
 
     /// Claims every outstanding share once block `upto` is seen proven.
@@ -158,7 +184,7 @@ impl Claims {
         if self.proven_seen < upto || !self.pending.is_empty() || self.in_flight.is_some() {
             return;
         }
-        if !self.unclaimed.is_empty() {
+        if !self.unclaimed.is_empty() || !self.singles.is_empty() {
             self.claim(cx);
             return;
         }
@@ -170,13 +196,17 @@ impl Claims {
     }
 
     fn claim(&mut self, cx: &mut Cx<'_>) {
-        if self.in_flight.is_some() || self.unclaimed.is_empty() {
+        if self.in_flight.is_some() {
             return;
         }
-        let items = std::mem::take(&mut self.unclaimed);
+        let items = match self.singles.pop() {
+            Some(one) => vec![one],
+            None if !self.unclaimed.is_empty() => std::mem::take(&mut self.unclaimed),
+            None => return,
+        };
         let id = CLAIM_ID | self.next_id;
         self.next_id += 1;
-        self.in_flight = Some(id);
+        self.in_flight = Some((id, items.clone()));
         cx.emit(Output::Send {
             id,
             call: L1Call::Claim(Rollup::claimCall {
@@ -233,18 +263,29 @@ impl Claims {
             }
             return true;
         }
-        if self.in_flight != Some(id) {
+        let Some(items) = self
+            .in_flight
+            .take_if(|(flying, _)| *flying == id)
+            .map(|(_, items)| items)
+        else {
             return false;
-        }
-        self.in_flight = None;
+        };
         match result {
             Ok(o) => {
                 self.paid += o.paid;
                 tracing::info!(target: "spn::prover", agent = %short(self.me), "claimed {} (gas {})", o.paid, o.gas_used);
             }
-            Err(e) => {
-                tracing::warn!(target: "spn::prover", agent = %short(self.me), "claim failed: {e}")
+            Err(e) if items.len() > 1 => {
+                tracing::warn!(target: "spn::prover", agent = %short(self.me), "claim of {} blocks failed ({e}); claiming them one by one", items.len());
+                self.singles.extend(items);
             }
+            Err(e) => {
+                let number = items.first().map(|i| i.blockNumber).unwrap_or_default();
+                tracing::warn!(target: "spn::prover", agent = %short(self.me), "claim of block {number} failed: {e}")
+            }
+        }
+        if !self.singles.is_empty() {
+            self.claim(cx);
         }
         self.check_request(cx);
         true

@@ -469,6 +469,7 @@ impl Proving {
         if kind == JobKind::Root {
             tracing::info!(target: "spn::sequencer", agent = %short(self.me), "block {} ({}): root job done, tree complete", w.header.number, short_hash(hash));
         }
+        tracing::debug!(target: "spn::prover", agent = %short(self.me), "proved job {job} of {} ({kind:?})", short_hash(hash));
         w.done.insert(job);
         cx.note(Note::JobDone {
             hash,

@@ -84,6 +84,8 @@ pub struct Staker {
     bodies: HashMap<B256, Arc<Vec<Bytes>>>,
     /// Peer that gossiped each proposal (asked first for its body and results).
     announcer: HashMap<B256, String>,
+    /// The unproven blocks on L1 were replayed (on the first tick).
+    resumed: bool,
 }
 
 impl Staker {
@@ -108,6 +110,7 @@ impl Staker {
             fetching: HashMap::new(),
             bodies: HashMap::new(),
             announcer: HashMap::new(),
+            resumed: false,
         }
     }
 
@@ -177,6 +180,11 @@ impl Staker {
     }
 
     fn on_tick(&mut self, cx: &mut Cx<'_>) {
+        if !std::mem::replace(&mut self.resumed, true) {
+            for ev in crate::chain::pending_proposals(cx.chain) {
+                self.on_l1(cx, ev);
+            }
+        }
         let slot = cx.current_slot();
         let horizon = slot.saturating_sub(16);
         self.attested.retain(|&s, _| s >= horizon);

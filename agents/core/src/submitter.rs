@@ -97,6 +97,8 @@ pub struct Submitter {
     sampled_epoch: Option<u64>,
     pruned_for: Option<B256>,
     reporter: Option<Reporter>,
+    /// The unproven blocks on L1 were replayed (on the first tick).
+    resumed: bool,
 }
 
 impl Submitter {
@@ -117,6 +119,7 @@ impl Submitter {
             sampled_epoch: None,
             pruned_for: None,
             reporter: None,
+            resumed: false,
         }
     }
 
@@ -396,6 +399,11 @@ impl Submitter {
     fn on_tick(&mut self, cx: &mut Cx<'_>) {
         if self.faults.halted() {
             return;
+        }
+        if !std::mem::replace(&mut self.resumed, true) {
+            for ev in crate::chain::pending_proposals(cx.chain) {
+                self.on_l1(cx, ev);
+            }
         }
         self.try_submit(cx);
         // Incomplete trees: request the overdue results from peers (a missed gossip).

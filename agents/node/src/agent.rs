@@ -21,6 +21,7 @@ use crate::net::messages::{self, AttestationMsg, JobResultMsg, ProposalMsg, Star
 use crate::net::{Inbound, Network, Topic};
 use crate::pool::TxPool;
 use crate::prover::ProverBackend;
+use crate::store::{Signed, Store, Verdict};
 
 pub use spn_core::proving::{short, short_hash};
 pub use spn_core::StakerConfig as AgentConfig;
@@ -108,6 +109,9 @@ pub struct AgentParts {
     pub metrics: Arc<Metrics>,
     /// Fault injection.
     pub faults: Arc<Faults>,
+    /// The data directory's store: the signing record every message is checked against before
+    /// it leaves, and the key's results served again after a restart (none: devnet agents).
+    pub store: Option<Arc<Store>>,
     /// How jobs are proven.
     pub prover: ProverBackend,
 }
@@ -122,6 +126,9 @@ impl StakerAgent {
         let withdrawer = p.view.staker(me).map(|s| s.withdrawer).unwrap_or(me);
         let core = spn_core::Staker::new(p.key, withdrawer, p.cfg, p.faults);
         let (ctx, crx) = mpsc::unbounded_channel();
+        if let Some(store) = &p.store {
+            serve_recorded_results(store, p.net.as_ref());
+        }
         Runtime::spawn(
             core,
             p.view,
@@ -131,6 +138,7 @@ impl StakerAgent {
             p.pool,
             p.metrics,
             Some(crx),
+            p.store,
             p.prover,
         );
         AgentHandle {
@@ -177,6 +185,7 @@ impl SubmitterAgent {
             None,
             p.metrics,
             None,
+            None,
             ProverBackend::Simulated,
         );
     }
@@ -193,6 +202,7 @@ struct Runtime<C: Core> {
     metrics: Arc<Metrics>,
     feedback: mpsc::UnboundedSender<Input>,
     waiters: Vec<oneshot::Sender<U256>>,
+    store: Option<Arc<Store>>,
     prover: ProverBackend,
     /// This loop counts what every loop of the process sees alike (L1 events, gossip).
     observer: bool,
@@ -209,6 +219,7 @@ impl<C: Core> Runtime<C> {
         pool: Option<Arc<TxPool>>,
         metrics: Arc<Metrics>,
         commands: Option<mpsc::UnboundedReceiver<Command>>,
+        store: Option<Arc<Store>>,
         prover: ProverBackend,
     ) {
         let (feedback, rx) = mpsc::unbounded_channel();
@@ -225,6 +236,7 @@ impl<C: Core> Runtime<C> {
             metrics,
             feedback,
             waiters: Vec::new(),
+            store,
         };
         tokio::spawn(rt.run(inbox, events, rx, commands));
     }
@@ -354,6 +366,9 @@ impl<C: Core> Runtime<C> {
     }
 
     fn execute(&mut self, o: Output, now: f64) {
+        if !self.may_sign(&o) {
+            return;
+        }
         match o {
             Output::Publish(m) => {
                 let (topic, payload) = match m {
@@ -482,6 +497,50 @@ impl<C: Core> Runtime<C> {
         }
     }
 
+    /// The signing record's answer for a message about to leave (slashing protection): a
+    /// message conflicting with one published before, or one that cannot be recorded, is
+    /// dropped with an error line.
+    fn may_sign(&self, o: &Output) -> bool {
+        let Some(store) = &self.store else {
+            return true;
+        };
+        // Only the key's own signatures are recorded: a node also serves and relays its peers'.
+        let me = store.key();
+        let (what, payload) = match o {
+            Output::Publish(Msg::Proposal(p)) if p.header.proposer == me => (
+                Signed::Proposal {
+                    slot: p.header.slot,
+                },
+                p.encode(),
+            ),
+            Output::Publish(Msg::Attestation(a)) if a.signer == me => (
+                Signed::Attestation {
+                    block: a.block_hash,
+                },
+                a.encode(),
+            ),
+            Output::Publish(Msg::JobResult(r)) | Output::ServeResult(r) if r.prover == me => (
+                Signed::JobResult {
+                    block: r.block_hash,
+                    job: r.job,
+                },
+                r.encode(),
+            ),
+            _ => return true,
+        };
+        match store.guard(what, &payload) {
+            Ok(Verdict::New | Verdict::Repeat) => true,
+            Ok(Verdict::Conflict { what }) => {
+                tracing::error!(target: "spn::agent", agent = %self.label, "slashing protection: not publishing a {what} that differs from the one signed before");
+                false
+            }
+            Err(e) => {
+                tracing::error!(target: "spn::agent", agent = %self.label, "slashing protection: not publishing, the signing record failed: {e}");
+                false
+            }
+        }
+    }
+
     fn send(&self, id: u64, call: L1Call, gas_limit: Option<u64>) {
         let sender = self.sender.clone();
         let rollup = self.view.deployment().rollup;
@@ -557,6 +616,18 @@ impl<C: Core> Runtime<C> {
             Note::Submitted { .. } => self.metrics.telemetry().proof_submitted(),
             _ => {}
         }
+    }
+}
+
+/// Serves the job results the key signed before a restart again (a submitter may still ask).
+fn serve_recorded_results(store: &Store, net: &dyn Network) {
+    match store.job_results() {
+        Ok(results) => {
+            for (block, job, payload) in results {
+                net.serve_result(block, job, payload);
+            }
+        }
+        Err(e) => tracing::warn!(target: "spn::agent", "reading the recorded job results: {e}"),
     }
 }
 

@@ -72,6 +72,14 @@ pub enum Error {
     /// A peer-to-peer operation failed.
     #[error("network: {0}")]
     Network(String),
+    /// The data directory cannot be used (unreadable, in use, another deployment's).
+    #[error("data directory {}: {reason}", .path.display())]
+    DataDir {
+        /// The directory.
+        path: PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
     /// File system error.
     #[error("{context}: {source}")]
     Io {

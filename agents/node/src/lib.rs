@@ -11,6 +11,7 @@ pub mod operator;
 pub mod pool;
 pub mod prover;
 pub mod runner;
+pub mod store;
 pub mod telemetry;
 
 pub use error::{Error, Result};

@@ -283,3 +283,121 @@ pub async fn status(c: &Connected, key: Option<Address>) -> Result<Status> {
         key,
     })
 }
+
+/// What `spn claim` did.
+#[derive(Debug, Clone, Serialize)]
+pub struct ClaimOutcome {
+    /// The prover (the staking key).
+    pub key: Address,
+    /// Who received the tokens.
+    pub recipient: Address,
+    /// Proven blocks whose transcripts were read.
+    pub blocks_scanned: u64,
+    /// Blocks claimed now.
+    pub blocks_claimed: Vec<u64>,
+    /// Blocks whose share was claimed before.
+    pub already_claimed: u64,
+    /// Tokens paid to the recipient.
+    pub amount: String,
+    /// Claim transactions.
+    pub transactions: Vec<alloy_primitives::B256>,
+}
+
+/// Claims every share `key` is owed on proven blocks from L1 block `from_block` on (default:
+/// the deployment block): each proven block's transcript is read from its `submitProof`
+/// transaction, its rewards tree rebuilt and checked against `BlockProven` (the agent core's
+/// rule, [`spn_core::claims::claim_item`]), and the unclaimed shares are claimed in calls of at
+/// most `batch` blocks, paid to `recipient`.
+pub async fn claim(
+    c: &Connected,
+    key: &StakingKey,
+    recipient: Address,
+    batch: usize,
+    from_block: Option<u64>,
+) -> Result<ClaimOutcome> {
+    use alloy_sol_types::{SolCall, SolEvent};
+    let d = &c.deployment;
+    let me = key.address();
+    let (params, genesis) = c.l1.params(d).await?;
+    let view = ChainView::start(
+        c.l1.clone(),
+        d.clone(),
+        params,
+        genesis,
+        Duration::from_secs(3600),
+    )
+    .await?;
+    let (head, _) = c.l1.head().await?;
+    let mut from = from_block.unwrap_or(d.deployment_block);
+    let mut proven = Vec::new();
+    while from <= head {
+        let to = head.min(from + 2_000);
+        for log in c.l1.logs(vec![d.rollup], from, to).await? {
+            if let Ok(ev) = Rollup::BlockProven::decode_log(&log.inner) {
+                proven.push((ev.data, log.transaction_hash.unwrap_or_default()));
+            }
+        }
+        from = to + 1;
+    }
+    let mut items = Vec::new();
+    let mut already = 0;
+    for (ev, tx) in &proven {
+        let number = u64::try_from(ev.number).unwrap_or(u64::MAX);
+        let Some(header) = view.header(&ev.blockHash) else {
+            continue;
+        };
+        let input = c.l1.tx_input(*tx).await?;
+        let call = Rollup::submitProofCall::abi_decode(&input)
+            .map_err(|e| Error::rpc("submitProof input", e))?;
+        let transcript = spn_protocol::Transcript::decode(&call.proof)
+            .map_err(|e| Error::rpc("transcript", e))?;
+        let sched = view.schedule(header.slot, header.height).await?;
+        let item =
+            spn_core::claims::claim_item(me, number, &transcript, sched.schedule(), ev.rewardsRoot)
+                .map_err(|e| Error::rpc("BlockProven", e))?;
+        let Some(item) = item else { continue };
+        let claimed =
+            c.l1.view(
+                d.rollup,
+                Rollup::isClaimedCall {
+                    prover: me,
+                    number: ev.number,
+                },
+            )
+            .await?;
+        if claimed {
+            already += 1;
+        } else {
+            items.push(item);
+        }
+    }
+    let before = c.l1.balance_of(d.reward_token, recipient).await?;
+    let sender = Sender::new(c.l1.clone(), key);
+    let mut transactions = Vec::new();
+    let mut blocks_claimed = Vec::new();
+    for chunk in items.chunks(batch.max(1)) {
+        let out = sender
+            .send(
+                "claim",
+                d.rollup,
+                &Rollup::claimCall {
+                    recipient,
+                    items: chunk.to_vec(),
+                },
+                None,
+            )
+            .await?;
+        transactions.push(out.hash);
+        blocks_claimed.extend(chunk.iter().map(|i| i.blockNumber));
+    }
+    let after = c.l1.balance_of(d.reward_token, recipient).await?;
+    Ok(ClaimOutcome {
+        key: me,
+        recipient,
+        blocks_scanned: proven.len() as u64,
+        blocks_claimed,
+        already_claimed: already,
+        amount: fmt_tokens(after.saturating_sub(before)),
+        transactions,
+    })
+}

@@ -2,13 +2,15 @@
 //!
 //! `POST /tx` with `{"data": "0x.."}` queues a transaction (at most 4,096 bytes) and answers
 //! `{"hash": "0x.."}` (its leaf, `keccak256(data)`); `GET /status` answers `{"pending": n}`.
+//! A transaction sent again (or already received from another node's pool over gossip) is
+//! answered with its hash and not queued twice.
 //!
 //! The endpoint faces untrusted clients: a request's headers must arrive within
 //! [`ServeLimits::header_timeout`] (also the idle limit of a kept-alive connection) and its body
 //! within [`ServeLimits::body_timeout`], at most [`ServeLimits::max_body`] bytes; otherwise the
 //! request is answered with an error or the connection is closed.
 
-use std::collections::VecDeque;
+use std::collections::{HashSet, VecDeque};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -28,59 +30,144 @@ use crate::error::{Error, Result};
 use crate::net::MAX_TX_BYTES;
 
 /// Pending transactions, first in first out.
-#[derive(Debug)]
+///
+/// Pools of different nodes share transactions over gossip (the `tx` topic): one accepted from
+/// the HTTP endpoint ([`TxPool::submit`]) is handed to the gossip hook ([`TxPool::gossip_to`]);
+/// one received from gossip ([`TxPool::add_gossiped`]) is queued but not handed on again.
+/// Every accepted transaction's hash stays in a bounded seen-set, so a transaction arriving
+/// twice (two paths, or after it was taken into a block) is queued once.
 pub struct TxPool {
-    queue: Mutex<VecDeque<Bytes>>,
+    inner: Mutex<Inner>,
     capacity: usize,
+    gossip: Mutex<Option<GossipHook>>,
+}
+
+/// Where a pool hands the transactions it accepted from its endpoint.
+type GossipHook = Box<dyn Fn(Bytes) + Send + Sync>;
+
+#[derive(Debug, Default)]
+struct Inner {
+    queue: VecDeque<Bytes>,
+    /// Hashes of the accepted transactions, oldest first in `order`.
+    seen: HashSet<B256>,
+    order: VecDeque<B256>,
+}
+
+impl std::fmt::Debug for TxPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TxPool")
+            .field("pending", &self.len())
+            .field("capacity", &self.capacity)
+            .finish()
+    }
+}
+
+/// What [`TxPool::add_gossiped`] did with a transaction.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Added {
+    /// New: queued.
+    Queued(B256),
+    /// Seen before (pending, or already taken into a block): ignored.
+    Duplicate(B256),
+}
+
+/// Checks a transaction as received (endpoint or gossip): non-empty, at most
+/// [`MAX_TX_BYTES`]; returns its leaf hash.
+pub fn check_tx(tx: &[u8]) -> Result<B256, String> {
+    if tx.is_empty() {
+        return Err("empty transaction".into());
+    }
+    if tx.len() > MAX_TX_BYTES {
+        return Err(format!(
+            "transaction of {} bytes > {MAX_TX_BYTES}",
+            tx.len()
+        ));
+    }
+    Ok(keccak256(tx))
 }
 
 impl TxPool {
     /// A pool holding at most `capacity` transactions.
     pub fn new(capacity: usize) -> Self {
         Self {
-            queue: Mutex::new(VecDeque::new()),
+            inner: Mutex::new(Inner::default()),
             capacity,
+            gossip: Mutex::new(None),
         }
     }
 
-    /// Queues a transaction; returns its leaf hash.
-    pub fn submit(&self, tx: Bytes) -> Result<B256, String> {
-        if tx.is_empty() {
-            return Err("empty transaction".into());
+    /// Hashes remembered: twice the capacity, so a full pool's transactions and as many
+    /// already taken are all recognised.
+    fn seen_capacity(&self) -> usize {
+        self.capacity.saturating_mul(2).max(1024)
+    }
+
+    /// Hands every transaction accepted by [`TxPool::submit`] from now on to `hook` (the
+    /// network publishes it on the `tx` topic).
+    pub fn gossip_to(&self, hook: impl Fn(Bytes) + Send + Sync + 'static) {
+        *self.gossip.lock().unwrap() = Some(Box::new(hook));
+    }
+
+    /// Queues `tx` unless it was seen (then: [`Added::Duplicate`]).
+    fn add(&self, tx: Bytes) -> Result<Added, String> {
+        let hash = check_tx(&tx)?;
+        let seen_capacity = self.seen_capacity();
+        let mut i = self.inner.lock().unwrap();
+        if i.seen.contains(&hash) {
+            return Ok(Added::Duplicate(hash));
         }
-        if tx.len() > MAX_TX_BYTES {
-            return Err(format!(
-                "transaction of {} bytes > {MAX_TX_BYTES}",
-                tx.len()
-            ));
-        }
-        let mut q = self.queue.lock().unwrap();
-        if q.len() >= self.capacity {
+        if i.queue.len() >= self.capacity {
             return Err("pool full".into());
         }
-        let hash = keccak256(&tx);
-        q.push_back(tx);
-        Ok(hash)
+        if i.order.len() >= seen_capacity {
+            if let Some(old) = i.order.pop_front() {
+                i.seen.remove(&old);
+            }
+        }
+        i.seen.insert(hash);
+        i.order.push_back(hash);
+        i.queue.push_back(tx);
+        Ok(Added::Queued(hash))
+    }
+
+    /// Queues a transaction from a client and gossips it; returns its leaf hash. A
+    /// transaction already seen is neither queued nor gossiped again.
+    pub fn submit(&self, tx: Bytes) -> Result<B256, String> {
+        match self.add(tx.clone())? {
+            Added::Queued(hash) => {
+                if let Some(hook) = self.gossip.lock().unwrap().as_ref() {
+                    hook(tx);
+                }
+                Ok(hash)
+            }
+            Added::Duplicate(hash) => Ok(hash),
+        }
+    }
+
+    /// Queues a transaction received from gossip, once: it is not gossiped again (gossipsub
+    /// forwards it), and one seen before is reported as a duplicate.
+    pub fn add_gossiped(&self, tx: Bytes) -> Result<Added, String> {
+        self.add(tx)
     }
 
     /// Takes up to `max` transactions, oldest first.
     pub fn take(&self, max: usize) -> Vec<Bytes> {
-        let mut q = self.queue.lock().unwrap();
-        let n = max.min(q.len());
-        q.drain(..n).collect()
+        let mut i = self.inner.lock().unwrap();
+        let n = max.min(i.queue.len());
+        i.queue.drain(..n).collect()
     }
 
     /// Puts transactions back at the front (a block that did not make it to L1).
     pub fn requeue(&self, txs: Vec<Bytes>) {
-        let mut q = self.queue.lock().unwrap();
+        let mut i = self.inner.lock().unwrap();
         for tx in txs.into_iter().rev() {
-            q.push_front(tx);
+            i.queue.push_front(tx);
         }
     }
 
     /// Number of pending transactions.
     pub fn len(&self) -> usize {
-        self.queue.lock().unwrap().len()
+        self.inner.lock().unwrap().queue.len()
     }
 
     /// Whether nothing is pending.
@@ -259,6 +346,79 @@ pub async fn post_tx(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::net::p2p::on_gossiped_tx;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Gossiped transactions, any bytes in any order, some repeated: a well-formed one is
+        /// queued once (never again, even after it was taken), a malformed one is rejected, and
+        /// nothing panics.
+        #[test]
+        fn gossiped_transactions_are_checked_and_queued_once(
+            txs in proptest::collection::vec(
+                prop_oneof![
+                    Just(Vec::new()),
+                    proptest::collection::vec(any::<u8>(), 1..8),
+                    proptest::collection::vec(any::<u8>(), MAX_TX_BYTES..MAX_TX_BYTES + 2),
+                ],
+                1..40,
+            ),
+            take_at in 0usize..40,
+        ) {
+            let pool = TxPool::new(1000);
+            let mut seen = HashSet::new();
+            let mut queued = 0usize;
+            for (i, tx) in txs.iter().enumerate() {
+                if i == take_at {
+                    queued -= pool.take(usize::MAX).len();
+                }
+                let verdict = on_gossiped_tx(Some(&pool), tx);
+                let valid = !tx.is_empty() && tx.len() <= MAX_TX_BYTES;
+                match verdict {
+                    Err(_) => prop_assert!(!valid),
+                    Ok(new) => {
+                        prop_assert!(valid);
+                        prop_assert_eq!(new, seen.insert(keccak256(tx)));
+                        queued += usize::from(new);
+                    }
+                }
+                prop_assert_eq!(check_tx(tx).is_ok(), valid);
+                prop_assert_eq!(pool.len(), queued);
+            }
+            // Without a pool a node only checks (and forwards) them.
+            for tx in &txs {
+                let valid = !tx.is_empty() && tx.len() <= MAX_TX_BYTES;
+                let expected = if valid { Ok(true) } else { Err(()) };
+                prop_assert_eq!(on_gossiped_tx(None, tx).map_err(|_| ()), expected);
+            }
+        }
+    }
+
+    #[test]
+    fn only_new_transactions_from_the_endpoint_are_gossiped() {
+        let pool = TxPool::new(2);
+        let out = Arc::new(Mutex::new(Vec::new()));
+        let o = out.clone();
+        pool.gossip_to(move |tx| o.lock().unwrap().push(tx));
+        let a = Bytes::from_static(b"a");
+        let h = pool.submit(a.clone()).unwrap();
+        assert_eq!(
+            pool.submit(a.clone()).unwrap(),
+            h,
+            "a resubmission answers the hash"
+        );
+        pool.add_gossiped(Bytes::from_static(b"b")).unwrap();
+        assert!(pool.submit(Bytes::new()).is_err());
+        assert_eq!(
+            pool.submit(Bytes::from_static(b"c")).unwrap_err(),
+            "pool full"
+        );
+        assert_eq!(
+            *out.lock().unwrap(),
+            vec![a],
+            "once, and not the gossiped one"
+        );
+    }
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     use tokio::net::TcpStream;
 

@@ -19,6 +19,7 @@ use crate::net::{P2pConfig, P2pNetwork};
 use crate::operator::Connected;
 use crate::pool::{self, TxPool};
 use crate::prover::ProverBackend;
+use crate::store::{Identity, Store};
 use crate::telemetry;
 
 /// Which agent a process runs.
@@ -55,14 +56,71 @@ pub struct NodeConfig {
     pub claim_batch: usize,
     /// libp2p listen multiaddr.
     pub p2p_listen: String,
-    /// libp2p peers to dial.
+    /// libp2p peers to dial (bootnodes); empty: the deployment file's `bootnodes`.
     pub p2p_peers: Vec<String>,
+    /// libp2p identity key file (created if missing); `None`: a new peer id every start.
+    pub p2p_key_file: Option<PathBuf>,
     /// Wait for the staking key to be registered and active instead of refusing to start.
     pub wait_active: bool,
     /// Where to serve `/metrics` and `/health` (none: not served).
     pub metrics_addr: Option<SocketAddr>,
     /// How jobs are proven.
     pub prover: ProverBackend,
+    /// Data directory (default: [`default_data_dir`]).
+    pub data_dir: Option<PathBuf>,
+}
+
+/// `$HOME/.spn/<chainId>/<address>`: one directory per chain and key, so two agents of one
+/// machine never share a signing record by accident.
+pub fn default_data_dir(chain_id: u64, key: alloy_primitives::Address) -> Result<PathBuf> {
+    let home = std::env::var_os("HOME")
+        .filter(|h| !h.is_empty())
+        .ok_or_else(|| Error::Config("HOME is not set: pass --data-dir".into()))?;
+    Ok(PathBuf::from(home)
+        .join(".spn")
+        .join(chain_id.to_string())
+        .join(format!("{key}")))
+}
+
+/// Opens the agent's data directory for this deployment and key, and checks the chain has not
+/// gone back behind the last L1 block it processed (a reset chain).
+async fn open_store(cfg: &NodeConfig, p: &Prepared) -> Result<Arc<Store>> {
+    let dir = match &cfg.data_dir {
+        Some(d) => d.clone(),
+        None => default_data_dir(p.l1.chain_id(), p.key.address())?,
+    };
+    let block =
+        p.l1.provider()
+            .get_block_by_number(p.deployment.deployment_block.into())
+            .await
+            .map_err(|e| Error::rpc("eth_getBlockByNumber", e))?
+            .ok_or_else(|| Error::DeploymentInvalid {
+                path: dir.clone(),
+                reason: format!(
+                    "its deployment block {} is not on the chain (a reset chain?)",
+                    p.deployment.deployment_block
+                ),
+            })?;
+    let identity = Identity {
+        chain_id: p.l1.chain_id(),
+        rollup: p.deployment.rollup,
+        deployment_block_hash: block.header.hash,
+        key: p.key.address(),
+    };
+    let store = Store::open(&dir, &identity)?;
+    let (head, _) = p.l1.head().await?;
+    if let Some(last) = store.last_l1_block()? {
+        if last > head {
+            return Err(Error::DataDir {
+                path: dir,
+                reason: format!(
+                    "it processed L1 block {last} but the chain's head is {head}: the chain was reset"
+                ),
+            });
+        }
+    }
+    tracing::info!(target: "spn", "data directory {} ({} messages signed before)", dir.display(), store.signed_count()?);
+    Ok(Arc::new(store))
 }
 
 /// What a standalone agent starts from, after every input was checked.
@@ -186,6 +244,18 @@ async fn check_active(view: &ChainView, p: &Prepared, wait: bool) -> Result<()> 
     }
 }
 
+/// Writes the last L1 block seen to the data directory every few seconds.
+fn record_l1_progress(view: Arc<ChainView>, store: Arc<Store>) {
+    tokio::spawn(async move {
+        loop {
+            tokio::time::sleep(Duration::from_secs(5)).await;
+            if let Err(e) = store.set_last_l1_block(view.head_number()) {
+                tracing::warn!(target: "spn", "{e}");
+            }
+        }
+    });
+}
+
 /// Runs a standalone agent until the process is stopped.
 pub async fn run(cfg: NodeConfig) -> Result<()> {
     let p = prepare(&cfg).await?;
@@ -203,6 +273,7 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
     if cfg.role != Role::Submitter && !cfg.wait_active {
         check_active(&view, &p, false).await?;
     }
+    let store = open_store(&cfg, &p).await?;
     let metrics = Arc::new(Metrics::default());
     // Healthy while L1 advanced within three slots (and an agent loop ticks).
     metrics
@@ -217,34 +288,50 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
         .p2p_listen
         .parse()
         .map_err(|e| Error::Config(format!("--p2p.listen {}: {e}", cfg.p2p_listen)))?;
-    // Peers from the flag, else those the deployment file lists (a devnet's agents).
-    let listed = if cfg.p2p_peers.is_empty() {
-        p.deployment.p2p_peers.clone()
+    // Bootnodes from the flag, else those the deployment file lists.
+    let (listed, from) = if cfg.p2p_peers.is_empty() {
+        (p.deployment.bootnodes.clone(), "deployment bootnode")
     } else {
-        cfg.p2p_peers.clone()
+        (cfg.p2p_peers.clone(), "--p2p.peers")
     };
     let peers = listed
         .iter()
         .map(|p| {
             p.parse()
-                .map_err(|e| Error::Config(format!("--p2p.peers {p}: {e}")))
+                .map_err(|e| Error::Config(format!("{from} {p}: {e}")))
         })
         .collect::<Result<Vec<libp2p::Multiaddr>>>()?;
     let d = &p.deployment;
-    let (net, inbox) = P2pNetwork::start(P2pConfig {
+    let (p2p, inbox) = P2pNetwork::start(P2pConfig {
         listen,
         peers,
         namespace: format!("/spn/{}/{}", d.chain_id, d.rollup),
         domain: spn_protocol::eip712::domain(d.chain_id, d.rollup),
         metrics: Some(metrics.clone()),
+        // The node's libp2p identity lives with its other records, so its address stays valid.
+        key_file: Some(
+            cfg.p2p_key_file
+                .clone()
+                .unwrap_or_else(|| store.dir().join("p2p.key")),
+        ),
     })
     .await?;
-    tracing::info!(target: "spn::net", "libp2p listening on {} (give it to peers as --p2p.peers)", net.listen_addr());
-    let net: Arc<dyn crate::net::Network> = net;
+    tracing::info!(target: "spn::net", "libp2p listening on {} (give it to peers as --p2p.peers)", p2p.listen_addr());
+    let net: Arc<dyn crate::net::Network> = p2p.clone();
+    // The peers gauge follows the swarm's connections.
+    let (peers_of, telemetry) = (Arc::downgrade(&p2p), metrics.telemetry().clone());
+    tokio::spawn(async move {
+        while let Some(p2p) = peers_of.upgrade() {
+            telemetry.set_peers(p2p.peer_count());
+            drop(p2p);
+            tokio::time::sleep(Duration::from_secs(1)).await;
+        }
+    });
     let sender = Arc::new(Sender::new(p.l1.clone(), &p.key));
     if cfg.role != Role::Submitter && cfg.wait_active {
         check_active(&view, &p, true).await?;
     }
+    record_l1_progress(view.clone(), store.clone());
     tracing::info!(target: "spn", "{:?} {} on chain {} (rollup {})", cfg.role, p.key.address(), p.l1.chain_id(), p.deployment.rollup);
     match cfg.role {
         Role::Submitter => {
@@ -262,6 +349,8 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
         role => {
             let pool = if role != Role::Prover {
                 let pool = Arc::new(TxPool::new(100_000));
+                // Every sequencer's pool holds the transactions sent to any of them.
+                p2p.share_pool(&pool);
                 let addr = pool::serve(pool.clone(), cfg.pool_addr).await?;
                 tracing::info!(target: "spn", "transaction pool at http://{addr}/tx");
                 Some(pool)
@@ -308,6 +397,7 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
                 pool,
                 metrics,
                 faults,
+                store: Some(store),
                 prover: cfg.prover.clone(),
             });
         }

@@ -33,6 +33,7 @@ async fn peer(
         namespace: "/spn/31337/0x0000000000000000000000000000000000000009".into(),
         domain: domain.clone(),
         metrics,
+        key_file: None,
     })
     .await
     .unwrap();

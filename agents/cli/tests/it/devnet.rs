@@ -233,6 +233,37 @@ fn operator_commands(file: &std::path::Path, port: &str) {
     let r: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(r["action"], "exiting");
     assert_ne!(r["exit_epoch"], u64::from(u32::MAX), "{r}");
+
+    // `spn claim`: once a block is proven, a committee member's share is claimed from L1 alone
+    // (the devnet's agents claim only at the end); a second run finds nothing left to claim.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(180);
+    loop {
+        let (_, out, _) = with_l1(&["status", "--json"]);
+        let s: Value = serde_json::from_str(&out).unwrap_or_default();
+        if s["proven_tip"].as_u64().unwrap_or(0) >= 1 {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "no block proven: {s}");
+        std::thread::sleep(std::time::Duration::from_millis(500));
+    }
+    let claimed = (0..32).find_map(|i| {
+        let key = spn_node::keys::devnet_staker_key(i)
+            .secret_bytes()
+            .to_string();
+        let (code, out, err) = with_l1(&["claim", "--json", "--key", &key]);
+        assert_eq!(code, 0, "{err}");
+        let r: Value = serde_json::from_str(&out).unwrap_or_else(|e| panic!("{e}: {out}"));
+        let blocks = r["blocks_claimed"].as_array().map_or(0, Vec::len);
+        (blocks > 0).then_some((key, r))
+    });
+    let (key, r) = claimed.expect("some committee member had a share to claim");
+    assert_ne!(r["amount"], "0.0000", "{r}");
+    assert_eq!(r["transactions"].as_array().unwrap().len(), 1, "{r}");
+    let (code, out, err) = with_l1(&["claim", "--json", "--key", &key]);
+    assert_eq!(code, 0, "{err}");
+    let again: Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(again["blocks_claimed"], Value::Array(vec![]), "{again}");
+    assert!(again["already_claimed"].as_u64().unwrap() >= 1, "{again}");
 }
 
 /// Starts `spn devnet --json ARGS` writing its deployment into `dir`; returns the process, the
@@ -258,7 +289,7 @@ fn start_devnet(
             .unwrap()
             .flatten()
             .map(|e| e.path())
-            .find(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("p2pPeers")));
+            .find(|p| std::fs::read_to_string(p).is_ok_and(|t| t.contains("bootnodes")));
         if file.is_some() {
             break;
         }
@@ -285,40 +316,56 @@ fn operator_commands_against_a_running_devnet() {
     let dir = std::env::temp_dir().join(format!("spn-ops-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let (devnet, file, port) = start_devnet(&dir, &["--blocks", "3"]);
+    let (devnet, file, port) = start_devnet(&dir, &["--blocks", "4"]);
     operator_commands(&file, &port);
     let out = devnet.wait_with_output().expect("devnet");
     let _ = std::fs::remove_dir_all(&dir);
     assert!(out.status.success());
+    // The agents' own final claims skip the share `spn claim` took: every balance still matches.
+    let r: Value = serde_json::from_slice(&out.stdout).expect("report");
+    assert_eq!(
+        r["balances_match"],
+        Value::Bool(true),
+        "{}",
+        r["balance_mismatches"]
+    );
 }
 
+/// A staker's node as its own process: it joins the devnet over libp2p, is SIGKILLed once it has
+/// proved a job, and restarts from its data directory: the block is still proven, the restarted
+/// node reads its signing record (and signs nothing that conflicts with it), and it is paid.
 #[test]
-fn standalone_node_joins_the_devnet_over_libp2p() {
+fn standalone_node_joins_the_devnet_and_survives_a_sigkill() {
     let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let dir = std::env::temp_dir().join(format!("spn-join-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     // The devnet runs 31 of its 32 stakers; staker 31 runs as its own process.
     let (devnet, file, port) = start_devnet(&dir, &["--blocks", "12", "--offline-provers", "1"]);
-    let log = dir.join("node.log");
-    let mut node = spn();
-    // Staker 31 is registered but not active yet when the devnet lists its peers: it waits.
-    node.args([
-        "node",
-        "--key",
-        STAKER_31,
-        "--claim-batch",
-        "1",
-        "--wait-active",
-    ])
-    .args(["--l1.rpc-url", &format!("http://127.0.0.1:{port}")])
-    .arg("--deployment")
-    .arg(&file)
-    // The agent's own decisions at debug level, so that a failure below shows what the node saw.
-    .env("SPN_LOG", "info,spn=debug")
-    .stdout(std::process::Stdio::null())
-    .stderr(std::fs::File::create(&log).unwrap());
-    let mut node = node.spawn().expect("start node");
+    let node = |log: &std::path::Path| {
+        let mut node = spn();
+        // Staker 31 is registered but not active yet when the devnet lists its peers: it waits.
+        node.args([
+            "node",
+            "--key",
+            STAKER_31,
+            "--claim-batch",
+            "1",
+            "--wait-active",
+        ])
+        .args(["--l1.rpc-url", &format!("http://127.0.0.1:{port}")])
+        .arg("--deployment")
+        .arg(&file)
+        .arg("--data-dir")
+        .arg(dir.join("data"))
+        // The agent's own decisions at debug level, so that a failure below shows what it saw.
+        .env("SPN_LOG", "info,spn=debug")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::fs::File::create(log).unwrap());
+        node.spawn().expect("start node")
+    };
+    let first_log = dir.join("node-1.log");
+    let mut first = node(&first_log);
     // A key the devnet never registered (anvil's deployer) is refused, in one line.
     let mut stranger = spn();
     stranger
@@ -333,19 +380,49 @@ fn standalone_node_joins_the_devnet_over_libp2p() {
         err.contains("not registered") && err.contains("spn stake register"),
         "{err}"
     );
+    // SIGKILL mid-work: once the node has proved (and so signed) a job.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(240);
+    while !std::fs::read_to_string(&first_log)
+        .unwrap_or_default()
+        .contains("proved job")
+        && std::time::Instant::now() < deadline
+    {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    first.kill().expect("SIGKILL the node");
+    let _ = first.wait();
+    let second_log = dir.join("node-2.log");
+    let mut second = node(&second_log);
     let out = devnet.wait_with_output().expect("devnet");
-    let _ = node.kill();
-    let _ = node.wait();
+    let _ = second.kill();
+    let _ = second.wait();
     let text = String::from_utf8_lossy(&out.stdout);
     let r: Value =
         serde_json::from_str(&text).unwrap_or_else(|e| panic!("no report ({e}): {text}"));
-    let node_log = std::fs::read_to_string(&log).unwrap_or_default();
+    let logs = format!(
+        "first run:\n{}\nafter the SIGKILL:\n{}",
+        std::fs::read_to_string(&first_log).unwrap_or_default(),
+        std::fs::read_to_string(&second_log).unwrap_or_default()
+    );
     let _ = std::fs::remove_dir_all(&dir);
     assert!(out.status.success(), "{r}");
     assert!(u(&r, "blocks_proven") >= 12);
+    assert_eq!(u(&r, "blocks_pruned"), 0, "{r}");
+    assert!(logs.contains("proved job"), "{logs}");
+    // The restarted node found the record of what it signed before the kill.
+    let after = logs.split("after the SIGKILL:").nth(1).unwrap_or_default();
+    let reopened = after
+        .lines()
+        .find(|l| l.contains("messages signed before"))
+        .unwrap_or_else(|| panic!("no data directory line:\n{logs}"));
+    assert!(
+        !reopened.contains("(0 messages"),
+        "the record was lost: {reopened}"
+    );
+    assert!(!logs.contains("slashing protection"), "{logs}");
     // The separate process proved jobs that made it into transcripts, and claimed its share.
-    assert!(u(&r, "offline_credited") >= 1, "node log:\n{node_log}");
-    assert!(node_log.contains("claimed"), "node log:\n{node_log}");
+    assert!(u(&r, "offline_credited") >= 1, "{logs}");
+    assert!(logs.contains("claimed"), "{logs}");
 }
 
 /// `GET path` on a local HTTP server: status and body, or none if it does not answer.
@@ -463,6 +540,7 @@ fn node_with_an_external_prover_is_credited_and_reports_metrics() {
     );
     assert!(!node_log.contains("not signed"), "node log:\n{node_log}");
     assert!(sample(&last_metrics, "spn_l1_head") > 0.0, "{last_metrics}");
+    assert!(sample(&last_metrics, "spn_peers") >= 1.0, "{last_metrics}");
     assert!(sample(&last_metrics, "spn_attestations_received_total") > 0.0);
     // Its script-proven results made it into transcripts.
     assert!(u(&r, "offline_credited") >= 1, "node log:\n{node_log}");
@@ -495,7 +573,7 @@ fn interrupted_devnet_cleans_up(signal: &str) {
     let deadline = Instant::now() + Duration::from_secs(120);
     let file = loop {
         let running = |p: &std::path::PathBuf| {
-            std::fs::read_to_string(p).is_ok_and(|t| t.contains("p2pPeers"))
+            std::fs::read_to_string(p).is_ok_and(|t| t.contains("bootnodes"))
         };
         if let Some(f) = files().into_iter().find(running) {
             break Some(f);
@@ -567,4 +645,22 @@ fn sigint_removes_the_deployment_file_and_stops_anvil() {
 #[test]
 fn sigterm_removes_the_deployment_file_and_stops_anvil() {
     interrupted_devnet_cleans_up("TERM");
+}
+
+/// A griefer reports online committee members that worked: each clears its report within grace
+/// (its agent's defence, with its credited leaf or a signed result) and loses nothing.
+#[test]
+fn a_griefed_online_node_clears_the_report_and_loses_nothing() {
+    let r = devnet(&["--blocks", "5", "--fault.grief", "2"]);
+    let g = &r["grief"];
+    assert_eq!(u(g, "filed"), 2, "{g}");
+    assert_eq!(u(g, "cleared"), 2, "{g}");
+    assert_eq!(u(g, "struck"), 0, "{g}");
+    assert_eq!(g["stake_lost"], "0.0000", "{g}");
+    assert_eq!(
+        r["balances_match"],
+        Value::Bool(true),
+        "{}",
+        r["balance_mismatches"]
+    );
 }

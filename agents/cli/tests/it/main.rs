@@ -19,6 +19,11 @@ pub(crate) fn spn() -> Command {
         }
     }
     c.env("SPN_LOG", "warn");
+    // An agent's default data directory is under HOME: never the caller's.
+    c.env(
+        "HOME",
+        std::env::temp_dir().join(format!("spn-test-home-{}", std::process::id())),
+    );
     c
 }
 

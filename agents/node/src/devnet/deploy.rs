@@ -132,7 +132,7 @@ pub(super) async fn deploy(
         verifier,
         stake_token,
         reward_token,
-        p2p_peers: Vec::new(),
+        bootnodes: Vec::new(),
     })
 }
 

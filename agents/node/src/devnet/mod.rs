@@ -4,6 +4,7 @@
 
 mod anvil;
 mod deploy;
+pub mod grief;
 mod report;
 
 pub use anvil::{find_anvil, workspace_root, Anvil};
@@ -129,6 +130,8 @@ pub struct DevnetConfig {
     pub skip_proofs: u32,
     /// Fault injection: the first k job results are followed by forged messages.
     pub forge: u32,
+    /// Fault injection: a griefer files k inactivity reports against online members that worked.
+    pub grief: u32,
     /// Give up after this long.
     pub timeout: Option<Duration>,
     /// Where to write the deployment file (default: `<repo>/deployments`).
@@ -158,6 +161,7 @@ impl Default for DevnetConfig {
             withhold: 0,
             skip_proofs: 0,
             forge: 0,
+            grief: 0,
             timeout: None,
             deployments_dir: None,
             pool_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -370,6 +374,7 @@ async fn drive(
             pool: Some(txpool.clone()),
             metrics: metrics.clone(),
             faults: faults.clone(),
+            store: None,
             prover: cfg.prover.clone(),
         }));
     }
@@ -400,10 +405,23 @@ async fn drive(
         eager: true,
         cost: cfg.cost,
     });
+    let griefer = if cfg.grief > 0 {
+        let key = keys::devnet_staker_key(u64::from(u32::MAX));
+        deploy::fund_eth(l1, key.address(), U256::from(10u64).pow(U256::from(21))).await?;
+        let online_keys = keys[..online].iter().map(|k| k.address()).collect();
+        Some(grief::Griefer::spawn(
+            view.clone(),
+            &key,
+            online_keys,
+            cfg.grief,
+        ))
+    } else {
+        None
+    };
     if !addrs.is_empty() {
         // Standalone agents given this file (`spn node --deployment ..`) dial every devnet agent.
         let mut with_peers = d.clone();
-        with_peers.p2p_peers = addrs.iter().map(|a| a.to_string()).collect();
+        with_peers.bootnodes = addrs.iter().map(|a| a.to_string()).collect();
         with_peers.save(dep_path)?;
     }
     // The agents' network meshes form before the stakers become active.
@@ -514,6 +532,10 @@ async fn drive(
             fmt_tokens(submitter_want)
         ));
     }
+    let grief = match &griefer {
+        Some(g) => Some(g.report(&view).await),
+        None => None,
+    };
     let offline_credited = acc
         .credited
         .iter()
@@ -530,6 +552,7 @@ async fn drive(
         timed_out,
         elapsed: started.elapsed(),
         rpc: l1.url().to_string(),
+        grief,
     }))
 }
 
@@ -561,6 +584,7 @@ async fn join_network(
                 namespace: namespace.to_string(),
                 domain: domain.clone(),
                 metrics: Some(metrics.clone()),
+                key_file: None,
             })
             .await?;
             let addr = n.listen_addr();
@@ -640,6 +664,7 @@ struct ReportInputs<'a> {
     timed_out: bool,
     elapsed: Duration,
     rpc: String,
+    grief: Option<grief::GriefReport>,
 }
 
 impl Accumulator {
@@ -830,6 +855,7 @@ impl Accumulator {
                 ("claim".to_string(), gas("claim")),
             ]),
             rewards: self.rewards.clone(),
+            grief: i.grief,
             balances_match: i.mismatches.is_empty(),
             balance_mismatches: i.mismatches,
             rejected_messages: i.metrics.rejected_count(),

@@ -177,6 +177,9 @@ pub struct Report {
     pub gas: BTreeMap<String, GasStat>,
     /// Rewards per role.
     pub rewards: Rewards,
+    /// Griefing reports against online members (`--fault.grief`): filed, cleared, struck, stake lost.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub grief: Option<super::grief::GriefReport>,
     /// Every withdrawer's and the submitter's balance equals the spec's formulas.
     pub balances_match: bool,
     /// Differences, if any.
@@ -336,6 +339,16 @@ impl Report {
             "messages dropped by validation",
             self.rejected_messages.to_string(),
         );
+        if let Some(g) = &self.grief {
+            row(
+                &mut s,
+                "griefing reports filed / cleared / struck",
+                format!(
+                    "{} / {} / {} (stake lost {})",
+                    g.filed, g.cleared, g.struck, g.stake_lost
+                ),
+            );
+        }
         row(
             &mut s,
             "elapsed (s)",

@@ -29,9 +29,11 @@ pub struct Deployment {
     pub stake_token: Address,
     /// Reward token.
     pub reward_token: Address,
-    /// libp2p peers to dial (the devnet writes its agents' addresses here).
-    #[serde(default, skip_serializing_if = "Vec::is_empty")]
-    pub p2p_peers: Vec<String>,
+    /// libp2p bootnodes (multiaddrs with `/p2p/<peer id>`) an agent dials when `--p2p.peers`
+    /// is not given; the devnet writes its agents' addresses here. Files written before the
+    /// rename say `p2pPeers`, still read.
+    #[serde(default, alias = "p2pPeers", skip_serializing_if = "Vec::is_empty")]
+    pub bootnodes: Vec<String>,
 }
 
 impl Deployment {
@@ -103,7 +105,7 @@ mod tests {
             verifier: Address::with_last_byte(3),
             stake_token: Address::with_last_byte(4),
             reward_token: Address::with_last_byte(5),
-            p2p_peers: vec![],
+            bootnodes: vec!["/ip4/127.0.0.1/tcp/4001".into()],
         };
         let path = Deployment::default_path(&dir, 31337);
         d.save(&path).unwrap();
@@ -118,6 +120,17 @@ mod tests {
         let loaded = Deployment::load(&path).unwrap();
         assert_eq!(loaded.rollup, d.rollup);
         assert_eq!(loaded.deployment_block, 0);
+        // The key before the rename.
+        let old = serde_json::json!({
+            "chainId": 31337, "rollup": d.rollup, "staking": d.staking, "verifier": d.verifier,
+            "stakeToken": d.stake_token, "rewardToken": d.reward_token,
+            "p2pPeers": ["/ip4/127.0.0.1/tcp/4002"]
+        });
+        std::fs::write(&path, old.to_string()).unwrap();
+        assert_eq!(
+            Deployment::load(&path).unwrap().bootnodes,
+            vec!["/ip4/127.0.0.1/tcp/4002".to_string()]
+        );
         std::fs::remove_dir_all(&dir).unwrap();
         assert!(matches!(
             Deployment::load(&path),
