@@ -8,7 +8,7 @@ export SPN_FORGE := $(FORGE)
 export SPN_ANVIL := $(ANVIL)
 export SPN_SOLC  := $(CURDIR)/tools/solc
 
-.PHONY: install build test test-forge test-gas test-rust snapshot gas-report deploy-local devnet bench lint slither plots clean
+.PHONY: install build test walkthrough test-forge test-gas test-rust snapshot gas-report deploy-local devnet bench lint slither plots clean
 
 ## install: pinned toolchain and Solidity libraries from package-lock.json
 install: node_modules/.spn-installed
@@ -22,11 +22,18 @@ build: install
 	$(FORGE) build
 	cargo build --workspace --all-targets
 
-## test: install everything, then run every forge and cargo test (the README's test command; CI runs it)
+## test: install everything, then run every forge and cargo test and the operator walkthrough (the README's test command; CI runs it)
 test: install
 	$(FORGE) build
 	$(MAKE) --no-print-directory test-forge test-gas
 	cargo test --workspace
+	bash scripts/walkthrough.sh
+
+## walkthrough: the README's operator walkthrough as a script: anvil, deploy, three keystores registered with
+##              spn stake, three spn node processes through a bootnode, blocks proven, spn claim (about 3 min)
+walkthrough: install
+	$(FORGE) build
+	bash scripts/walkthrough.sh
 
 ## test-forge: unit, fuzz, invariant, adversarial, integration and script tests: plain `forge test` (the default
 ##             profile leaves out test/gas)

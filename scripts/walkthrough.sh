@@ -127,6 +127,11 @@ while :; do
   sleep 3
 done
 "$SPN" status --keystore "${KEYSTORES[0]}" --password-file "$WORK/password"
+# Nodes 1 and 2 were given only the bootnode: discovery connected them to each other as well.
+for i in 1 2; do
+  for _ in $(seq 40); do grep -q 'peers=2' "$WORK/node-$i.log" && break; sleep 1; done
+  grep -q 'peers=2' "$WORK/node-$i.log" || { echo "node $i never had 2 peers" >&2; exit 1; }
+done
 
 # ---- 5. stop the nodes and claim what they earned
 for pid in "${PIDS[@]:1}"; do kill "$pid"; wait "$pid" 2>/dev/null || true; done

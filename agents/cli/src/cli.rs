@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::{Args, CommandFactory, Parser, Subcommand};
 use spn_node::cost::CostModel;
 use spn_node::devnet::{DevnetConfig, NetworkKind, Offline};
+use spn_node::l1::TxPolicy;
 use spn_node::prover::{CommandProver, ProverBackend};
 use spn_node::runner::{NodeConfig, Role};
 
@@ -152,6 +153,27 @@ impl KeyFlags {
     }
 }
 
+/// How L1 transactions are re-priced (every command that sends them).
+#[derive(Debug, Args)]
+pub(crate) struct TxArgs {
+    /// Seconds without inclusion before a transaction is re-sent with higher fees.
+    #[arg(long = "tx.stall-secs", env = "SPN_TX_STALL_SECS", default_value_t = TxPolicy::DEFAULT_STALL_SECS, value_parser = clap::value_parser!(u64).range(1..=3600))]
+    pub(crate) stall_secs: u64,
+    /// Fee increase per re-send, percent (nodes refuse replacements below 10).
+    #[arg(long = "tx.bump-percent", env = "SPN_TX_BUMP_PERCENT", default_value_t = TxPolicy::DEFAULT_BUMP_PERCENT, value_parser = clap::value_parser!(u64).range(10..=1000))]
+    pub(crate) bump_percent: u64,
+    /// The highest max fee per gas offered, gwei.
+    #[arg(long = "tx.max-fee-gwei", env = "SPN_TX_MAX_FEE_GWEI", default_value_t = TxPolicy::DEFAULT_MAX_FEE_GWEI, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub(crate) max_fee_gwei: u64,
+}
+
+impl TxArgs {
+    /// The senders' policy.
+    pub(crate) fn policy(&self) -> TxPolicy {
+        TxPolicy::from_flags(self.stall_secs, self.bump_percent, self.max_fee_gwei)
+    }
+}
+
 /// Flags of the standalone agents.
 #[derive(Debug, Args)]
 pub(crate) struct AgentArgs {
@@ -196,6 +218,8 @@ pub(crate) struct AgentArgs {
     /// ~/.spn/<chainId>/<address>).
     #[arg(long = "data-dir", env = "SPN_DATA_DIR")]
     pub(crate) data_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) tx: TxArgs,
     /// Serve Prometheus metrics (`/metrics`) and `/health` here, e.g. 127.0.0.1:9464 (default:
     /// not served).
     #[arg(long = "metrics.addr", env = "SPN_METRICS_ADDR")]
@@ -256,6 +280,7 @@ impl AgentArgs {
             p2p_key_file: self.p2p_key_file.clone(),
             wait_active: self.wait_active,
             data_dir: self.data_dir.clone(),
+            tx: self.tx.policy(),
             metrics_addr: self.metrics_addr,
             prover: self.prover.backend(),
         }
@@ -554,6 +579,47 @@ mod tests {
             panic!()
         };
         assert_eq!(d.offline_provers, Offline::Fraction(0.25));
+    }
+
+    #[test]
+    fn tx_flags_are_ranged_and_make_the_policy() {
+        for (flag, bad) in [
+            ("--tx.bump-percent", "9"),
+            ("--tx.bump-percent", "1001"),
+            ("--tx.stall-secs", "0"),
+            ("--tx.max-fee-gwei", "0"),
+            ("--tx.max-fee-gwei", "1000001"),
+        ] {
+            let e = parse(&["spn", "node", flag, bad]).unwrap_err();
+            assert!(e.to_string().contains(flag), "{e}");
+        }
+        let c = parse(&[
+            "spn",
+            "submitter",
+            "--tx.stall-secs",
+            "60",
+            "--tx.max-fee-gwei",
+            "2",
+        ]);
+        let Commands::Submitter(a) = c.unwrap().command else {
+            panic!()
+        };
+        let p = a.config(Role::Submitter).tx;
+        assert_eq!(p.stall, Duration::from_secs(60));
+        assert_eq!(p.max_fee, 2_000_000_000);
+        assert_eq!(p.bump_percent, TxPolicy::DEFAULT_BUMP_PERCENT);
+        assert!(p.deadline >= 3 * p.stall);
+        assert!(p.check().is_ok());
+        let c = parse(&[
+            "spn",
+            "stake",
+            "exit",
+            "--staker",
+            "0x0000000000000000000000000000000000000001",
+            "--tx.bump-percent",
+            "50",
+        ]);
+        assert!(c.is_ok(), "{c:?}");
     }
 
     /// Regression (issue 11): `--time-scale` accepted negative, NaN and infinite values and

@@ -6,7 +6,7 @@ use clap::{Args, Subcommand};
 use spn_node::operator::{self, Connected};
 use spn_node::{keys, runner, Result};
 
-use crate::cli::{KeyFlags, L1Args};
+use crate::cli::{KeyFlags, L1Args, TxArgs};
 
 /// Flags of `spn stake`.
 #[derive(Debug, Args)]
@@ -26,6 +26,8 @@ pub(crate) struct StakeCommon {
     /// Print the result as JSON on stdout.
     #[arg(long)]
     pub(crate) json: bool,
+    #[command(flatten)]
+    pub(crate) tx: TxArgs,
 }
 
 /// `spn stake` subcommands.
@@ -155,7 +157,8 @@ impl StakeArgs {
             | StakeCommand::Withdraw { common, .. } => common,
         };
         let key = keys::require(common.keys.source().as_ref())?;
-        let c = connect(&common.l1).await?;
+        let mut c = connect(&common.l1).await?;
+        c.tx = common.tx.policy();
         let out = match &self.command {
             StakeCommand::Register { withdrawer, .. } => {
                 operator::register(&c, &key, *withdrawer).await?

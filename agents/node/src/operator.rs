@@ -12,7 +12,7 @@ use spn_protocol::{schedule, selection, StakingKey};
 
 use crate::agent::fmt_tokens;
 use crate::error::{Error, Result};
-use crate::l1::{ChainView, Deployment, Sender, L1};
+use crate::l1::{ChainView, Deployment, Sender, TxPolicy, L1};
 
 /// An L1 connection with its deployment, checked (`runner::prepare`).
 #[derive(Debug, Clone)]
@@ -21,6 +21,8 @@ pub struct Connected {
     pub l1: L1,
     /// The deployment.
     pub deployment: Deployment,
+    /// How staking transactions are priced and re-priced.
+    pub tx: TxPolicy,
 }
 
 /// The outcome of a staking transaction.
@@ -82,7 +84,7 @@ pub async fn register(
             fmt_tokens(amount)
         )));
     }
-    let sender = Sender::new(c.l1.clone(), key);
+    let sender = Sender::new(c.l1.clone(), key).with_policy(c.tx.clone())?;
     sender
         .send(
             "approve stake",
@@ -111,6 +113,7 @@ pub async fn register(
 pub async fn exit(c: &Connected, withdrawer: &StakingKey, staker: Address) -> Result<StakeOutcome> {
     let d = &c.deployment;
     Sender::new(c.l1.clone(), withdrawer)
+        .with_policy(c.tx.clone())?
         .send(
             "initiateExit",
             d.staking,
@@ -130,6 +133,7 @@ pub async fn withdraw(
 ) -> Result<StakeOutcome> {
     let d = &c.deployment;
     Sender::new(c.l1.clone(), withdrawer)
+        .with_policy(c.tx.clone())?
         .send(
             "withdraw",
             d.staking,

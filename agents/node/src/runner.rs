@@ -13,7 +13,7 @@ use crate::agent::{SubmitterAgent as Submitter, SubmitterParts};
 use crate::cost::CostModel;
 use crate::error::{Error, Result};
 use crate::keys;
-use crate::l1::{ChainView, Deployment, Sender, L1};
+use crate::l1::{ChainView, Deployment, Sender, TxPolicy, L1};
 use crate::metrics::{Faults, Metrics};
 use crate::net::{P2pConfig, P2pNetwork};
 use crate::operator::Connected;
@@ -68,6 +68,8 @@ pub struct NodeConfig {
     pub prover: ProverBackend,
     /// Data directory (default: [`default_data_dir`]).
     pub data_dir: Option<PathBuf>,
+    /// How the agent's L1 transactions are priced and re-priced.
+    pub tx: TxPolicy,
 }
 
 /// `$HOME/.spn/<chainId>/<address>`: one directory per chain and key, so two agents of one
@@ -138,6 +140,9 @@ pub struct Prepared {
 /// RPC, then the deployment file of the RPC's chain.
 pub async fn prepare(cfg: &NodeConfig) -> Result<Prepared> {
     let key = keys::require(cfg.key.as_ref())?;
+    if let Some(dir) = &cfg.data_dir {
+        crate::store::check_dir(dir)?;
+    }
     let c = connect(
         &cfg.rpc_url,
         cfg.deployment.as_deref(),
@@ -201,7 +206,11 @@ pub async fn connect(
             });
         }
     }
-    Ok(Connected { l1, deployment })
+    Ok(Connected {
+        l1,
+        deployment,
+        tx: TxPolicy::default(),
+    })
 }
 
 /// A staker's agent runs only for a registered key that is active (or, with `wait`, waits until
@@ -318,16 +327,37 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
     .await?;
     tracing::info!(target: "spn::net", "libp2p listening on {} (give it to peers as --p2p.peers)", p2p.listen_addr());
     let net: Arc<dyn crate::net::Network> = p2p.clone();
-    // The peers gauge follows the swarm's connections.
-    let (peers_of, telemetry) = (Arc::downgrade(&p2p), metrics.telemetry().clone());
-    tokio::spawn(async move {
-        while let Some(p2p) = peers_of.upgrade() {
-            telemetry.set_peers(p2p.peer_count());
-            drop(p2p);
-            tokio::time::sleep(Duration::from_secs(1)).await;
-        }
-    });
-    let sender = Arc::new(Sender::new(p.l1.clone(), &p.key));
+    let sender = Arc::new(
+        Sender::new(p.l1.clone(), &p.key)
+            .with_policy(cfg.tx.clone())?
+            .with_journal(&store.dir().join("tx-journal.json"))?,
+    );
+    // The peers gauge and the transaction manager's counters, read once a second.
+    {
+        let (p2p, sender) = (Arc::downgrade(&p2p), Arc::downgrade(&sender));
+        let telemetry = metrics.telemetry().clone();
+        tokio::spawn(async move {
+            while let (Some(p2p), Some(sender)) = (p2p.upgrade(), sender.upgrade()) {
+                telemetry.set_peers(p2p.peer_count());
+                telemetry.set_tx_stats(sender.stats());
+                drop((p2p, sender));
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
+    }
+    // Transactions in flight when the agent last stopped land (or are replaced) first.
+    {
+        let sender = sender.clone();
+        tokio::spawn(async move {
+            match sender.resume().await {
+                Ok(r) if !r.is_empty() => {
+                    tracing::info!(target: "spn::l1", "{} journaled transactions from the last run settled", r.len())
+                }
+                Ok(_) => {}
+                Err(e) => tracing::warn!(target: "spn::l1", "resuming journaled transactions: {e}"),
+            }
+        });
+    }
     if cfg.role != Role::Submitter && cfg.wait_active {
         check_active(&view, &p, true).await?;
     }

@@ -1,5 +1,5 @@
 //! An agent's data directory: an embedded store (redb, one file, transactional) holding what must
-//! survive a restart (docs/PROTOCOL.md §15.8).
+//! survive a restart (docs/PROTOCOL.md §15.7).
 //!
 //! - **The signing record** (slashing protection): every proposal, attestation and job result the
 //!   key published. Before a message goes out it is checked against the record in the same write
@@ -300,6 +300,15 @@ fn mismatch(theirs: &Identity, ours: &Identity) -> String {
         )
     };
     format!("it holds the records of {what}; pass another --data-dir, or remove it if that deployment is gone")
+}
+
+/// Checks, before anything else is started, that `dir` can be the data directory (created if
+/// missing, a writable directory): a bad `--data-dir` is reported before the RPC is contacted.
+pub fn check_dir(dir: &Path) -> Result<()> {
+    create_private_dir(dir).map_err(|e| Error::DataDir {
+        path: dir.to_path_buf(),
+        reason: format!("cannot be used: {e}"),
+    })
 }
 
 /// Creates `dir` (and parents) readable by the owner only, and checks it is a writable directory.

@@ -2,9 +2,9 @@
 //!
 //! Every metric is named `spn_*` in a [`prometheus_client`] registry. The runtime
 //! (`crate::agent`) feeds the chain gauges, message, job, transaction and prover figures; the
-//! L1 client and the p2p layer feed their own through [`Telemetry::set_rpc_errors`],
-//! [`Telemetry::set_tx_retries`] and [`Telemetry::set_peers`] (or register more metrics with
-//! [`Telemetry::register`]).
+//! standalone runner reads the transaction manager's counters ([`Telemetry::set_tx_stats`]) and
+//! the p2p peer count ([`Telemetry::set_peers`]); other layers feed [`Telemetry::set_rpc_errors`]
+//! or register more metrics with [`Telemetry::register`].
 //!
 //! `--metrics.addr` serves `GET /metrics` (OpenMetrics text) and `GET /health`: 200 with
 //! `{"status":"ok",..}` while the L1 head advanced and an agent loop ticked within
@@ -30,6 +30,7 @@ use serde_json::json;
 use tokio::task::JoinHandle;
 
 use crate::error::Result;
+use crate::l1::TxStats;
 use crate::pool::{serve_app, ServeLimits};
 
 /// One label, e.g. `call="propose"`.
@@ -61,6 +62,9 @@ pub struct Telemetry {
     rejected: Counter,
     rpc_errors: Counter,
     tx_retries: Counter,
+    tx_bumps: Counter,
+    tx_cancelled: Counter,
+    nonce_resyncs: Counter,
     prover_seconds: Histogram,
     prover_failures: Counters,
     /// The first agent loop of the process counts what every loop sees (L1 events, gossip).
@@ -99,6 +103,9 @@ impl Default for Telemetry {
             rejected: Counter::default(),
             rpc_errors: Counter::default(),
             tx_retries: Counter::default(),
+            tx_bumps: Counter::default(),
+            tx_cancelled: Counter::default(),
+            nonce_resyncs: Counter::default(),
             prover_seconds: Histogram::new(exponential_buckets(0.005, 2.0, 16)),
             prover_failures: Counters::default(),
             observer: AtomicBool::new(false),
@@ -174,8 +181,23 @@ impl Default for Telemetry {
         r.register("rpc_errors", "L1 JSON-RPC errors", t.rpc_errors.clone());
         r.register(
             "tx_retries",
-            "L1 transactions retried",
+            "Transaction RPC calls repeated after a transient failure",
             t.tx_retries.clone(),
+        );
+        r.register(
+            "tx_bumps",
+            "Transactions re-signed with higher fees",
+            t.tx_bumps.clone(),
+        );
+        r.register(
+            "tx_cancelled",
+            "Transactions replaced by a cancellation past their deadline",
+            t.tx_cancelled.clone(),
+        );
+        r.register(
+            "tx_nonce_resyncs",
+            "Nonces re-read from the L1 node",
+            t.nonce_resyncs.clone(),
         );
         r.register(
             "prover_seconds",
@@ -347,6 +369,16 @@ impl Telemetry {
     /// The transaction sender's running total of retries (only increases count).
     pub fn set_tx_retries(&self, total: u64) {
         raise_to(&self.tx_retries, total);
+    }
+
+    /// The transaction manager's running totals (retries, fee bumps, cancellations, nonce
+    /// re-reads).
+    pub fn set_tx_stats(&self, s: &TxStats) {
+        let get = |c: &AtomicU64| c.load(Ordering::Relaxed);
+        raise_to(&self.tx_retries, get(&s.retries));
+        raise_to(&self.tx_bumps, get(&s.bumps));
+        raise_to(&self.tx_cancelled, get(&s.replacements_cancelled));
+        raise_to(&self.nonce_resyncs, get(&s.nonce_resyncs));
     }
 
     /// The number of connected p2p peers.

@@ -108,6 +108,14 @@ async fn metrics_are_scraped_and_health_follows_l1_and_the_loop() {
     t.rewards_claimed(U256::from(25u64) * U256::from(10u64).pow(U256::from(17)));
     t.set_rpc_errors(3);
     t.set_tx_retries(2);
+    let stats = spn_node::l1::TxStats::default();
+    stats
+        .bumps
+        .fetch_add(4, std::sync::atomic::Ordering::Relaxed);
+    stats
+        .retries
+        .fetch_add(5, std::sync::atomic::Ordering::Relaxed);
+    t.set_tx_stats(&stats);
     t.set_peers(7);
 
     let (status, ctype, body) = get(addr, "/metrics").await;
@@ -134,7 +142,9 @@ async fn metrics_are_scraped_and_health_follows_l1_and_the_loop() {
         ("spn_tx_gas_total{call=\"propose\"}", 150_000.0),
         ("spn_rejected_messages_total", 1.0),
         ("spn_rpc_errors_total", 3.0),
-        ("spn_tx_retries_total", 2.0),
+        ("spn_tx_retries_total", 5.0),
+        ("spn_tx_bumps_total", 4.0),
+        ("spn_tx_cancelled_total", 0.0),
         ("spn_prover_seconds_count", 0.0),
     ] {
         assert_eq!(m.get(series), Some(&want), "{series} in\n{body}");

@@ -300,3 +300,51 @@ fn keystores_round_trip_and_bad_keys_are_named() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Regression (issue 12): an unusable data directory (a file in the way, or a directory the user
+/// may not write) is one line naming it, before the RPC is contacted, and nothing is created.
+#[test]
+fn an_unusable_data_directory_is_one_line_before_any_network() {
+    let base = std::env::temp_dir().join(format!("spn-datadir-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&base);
+    std::fs::create_dir_all(&base).unwrap();
+    let file = base.join("a-file");
+    std::fs::write(&file, b"x").unwrap();
+    let locked = base.join("locked");
+    std::fs::create_dir_all(&locked).unwrap();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o500)).unwrap();
+    }
+    // Running as root ignores permissions: the file-in-the-way case still applies.
+    let root = std::fs::write(locked.join("probe"), b"").is_ok();
+    let mut cases = vec![file.clone()];
+    if !root {
+        cases.push(locked.join("data"));
+    }
+    for dir in cases {
+        let mut c = spn();
+        c.args(["node", "--key", KEY, "--l1.rpc-url", "http://127.0.0.1:1"])
+            .arg("--data-dir")
+            .arg(&dir);
+        let (code, out, err) = run(c);
+        assert_ne!(code, 0);
+        assert!(out.is_empty());
+        assert_eq!(err.trim().lines().count(), 1, "{err}");
+        assert!(
+            err.contains("data directory") && err.contains(&dir.display().to_string()),
+            "{err}"
+        );
+        assert!(
+            !err.contains("RPC"),
+            "the data directory is checked first: {err}"
+        );
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o700)).unwrap();
+    }
+    std::fs::remove_dir_all(&base).unwrap();
+}

@@ -3,22 +3,23 @@
 
 mod deployment;
 mod follower;
+mod tx;
 
 pub use deployment::Deployment;
 pub use follower::{ChainView, L1Event, SlotCtx, StakerRecord};
+pub use tx::{
+    classify, classify_message, Resumed, Sender, TxErrorKind, TxPolicy, TxStats, MIN_BUMP_PERCENT,
+};
 
 use std::time::Duration;
 
-use alloy::eips::Encodable2718;
-use alloy::network::{EthereumWallet, NetworkTransactionBuilder, TransactionBuilder};
+use alloy::network::TransactionBuilder;
 use alloy::providers::{Provider, RootProvider};
 use alloy::rpc::types::{Filter, Log, TransactionRequest};
-use alloy::signers::local::PrivateKeySigner;
-use alloy_primitives::{Address, Bytes, TxKind, B256, U256};
+use alloy_primitives::{Address, Bytes, B256, U256};
 use alloy_sol_types::{SolCall, SolInterface};
 use spn_bindings::{Errors, Rollup, Staking};
-use spn_protocol::{Params, StakingKey};
-use tokio::sync::Mutex;
+use spn_protocol::Params;
 
 use crate::error::{Error, Result};
 
@@ -212,170 +213,6 @@ impl L1 {
         };
         let genesis = u(st!(genesisTimeCall));
         Ok((params, genesis))
-    }
-}
-
-/// A key that sends transactions, with its own nonce counter.
-///
-/// Nonces are assigned locally under a lock (so concurrent sends from one key never collide) and
-/// re-read from the node after any failed send.
-#[derive(Debug)]
-pub struct Sender {
-    l1: L1,
-    wallet: EthereumWallet,
-    address: Address,
-    nonce: Mutex<Option<u64>>,
-}
-
-impl Sender {
-    /// A sender for `key` over `l1`.
-    pub fn new(l1: L1, key: &StakingKey) -> Self {
-        let signer = PrivateKeySigner::from_bytes(&key.secret_bytes()).expect("valid key");
-        Self::from_signer(l1, signer)
-    }
-
-    /// A sender for an alloy signer.
-    pub fn from_signer(l1: L1, signer: PrivateKeySigner) -> Self {
-        let address = signer.address();
-        Self {
-            l1,
-            wallet: EthereumWallet::from(signer),
-            address,
-            nonce: Mutex::new(None),
-        }
-    }
-
-    /// The sending address.
-    pub fn address(&self) -> Address {
-        self.address
-    }
-
-    /// The L1 connection.
-    pub fn l1(&self) -> &L1 {
-        &self.l1
-    }
-
-    /// Sends a typed call to `to` and waits for it to be mined. With `gas` unset the gas is
-    /// estimated first, so a call that would revert fails here with the decoded reason and costs
-    /// nothing.
-    pub async fn send<C: SolCall>(
-        &self,
-        what: &str,
-        to: Address,
-        call: &C,
-        gas: Option<u64>,
-    ) -> Result<TxOutcome> {
-        self.send_raw(what, TxKind::Call(to), call.abi_encode().into(), gas)
-            .await
-    }
-
-    /// Deploys `code` (creation bytecode with constructor arguments).
-    pub async fn deploy(&self, what: &str, code: Bytes) -> Result<Address> {
-        let out = self.send_raw(what, TxKind::Create, code, None).await?;
-        out.contract.ok_or_else(|| Error::Tx {
-            what: what.into(),
-            reason: "no contract address in receipt".into(),
-        })
-    }
-
-    pub(crate) async fn send_raw(
-        &self,
-        what: &str,
-        to: TxKind,
-        input: Bytes,
-        gas: Option<u64>,
-    ) -> Result<TxOutcome> {
-        let fail = |reason: String| Error::Tx {
-            what: what.to_string(),
-            reason,
-        };
-        let p = self.l1.provider();
-        let mut tx = TransactionRequest::default()
-            .with_from(self.address)
-            .with_input(input)
-            .with_chain_id(self.l1.chain_id);
-        tx.to = Some(to);
-        let gas = match gas {
-            Some(g) => g,
-            None => {
-                let est = p
-                    .estimate_gas(tx.clone())
-                    .await
-                    .map_err(|e| fail(revert_reason(&e)))?;
-                est + est / 5 + 20_000
-            }
-        };
-        let fees = p
-            .estimate_eip1559_fees()
-            .await
-            .map_err(|e| fail(format!("fee estimate: {e}")))?;
-        tx = tx
-            .with_gas_limit(gas)
-            .with_max_fee_per_gas(fees.max_fee_per_gas * 2)
-            .with_max_priority_fee_per_gas(fees.max_priority_fee_per_gas);
-
-        let replay = tx.clone();
-        let hash = {
-            let mut nonce = self.nonce.lock().await;
-            let n = match *nonce {
-                Some(n) => n,
-                None => p
-                    .get_transaction_count(self.address)
-                    .pending()
-                    .await
-                    .map_err(|e| fail(format!("nonce: {e}")))?,
-            };
-            let envelope = tx
-                .with_nonce(n)
-                .build(&self.wallet)
-                .await
-                .map_err(|e| fail(format!("signing: {e}")))?;
-            match p.send_raw_transaction(&envelope.encoded_2718()).await {
-                Ok(pending) => {
-                    *nonce = Some(n + 1);
-                    *pending.tx_hash()
-                }
-                Err(e) => {
-                    *nonce = None;
-                    return Err(fail(revert_reason(&e)));
-                }
-            }
-        };
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
-        loop {
-            if let Some(r) = p
-                .get_transaction_receipt(hash)
-                .await
-                .map_err(|e| fail(format!("receipt: {e}")))?
-            {
-                if !r.status() {
-                    // Replay on the block's state for a reason (approximate: after the block).
-                    let block = r.block_number.unwrap_or_default();
-                    let reason = match p
-                        .call(replay)
-                        .block(alloy::eips::BlockId::number(block))
-                        .await
-                    {
-                        Err(e) => revert_reason(&e),
-                        Ok(_) => "no reason on replay".into(),
-                    };
-                    return Err(fail(format!(
-                        "reverted in block {block} ({reason}; tx {hash})"
-                    )));
-                }
-                return Ok(TxOutcome {
-                    hash,
-                    gas_used: r.gas_used,
-                    block: r.block_number.unwrap_or_default(),
-                    contract: r.contract_address,
-                });
-            }
-            if tokio::time::Instant::now() > deadline {
-                *self.nonce.lock().await = None;
-                return Err(fail(format!("not mined within 60 s (tx {hash})")));
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
     }
 }
 
