@@ -10,6 +10,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand};
 use spn_node::cost::CostModel;
 use spn_node::devnet::{DevnetConfig, NetworkKind, Offline};
 use spn_node::l1::TxPolicy;
+use spn_node::prover::{CommandProver, ProverBackend};
 use spn_node::runner::{NodeConfig, Role};
 
 use crate::keycmd::KeyArgs;
@@ -203,6 +204,44 @@ pub(crate) struct AgentArgs {
     pub(crate) data_dir: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) tx: TxArgs,
+    /// Serve Prometheus metrics (`/metrics`) and `/health` here, e.g. 127.0.0.1:9464 (default:
+    /// not served).
+    #[arg(long = "metrics.addr", env = "SPN_METRICS_ADDR")]
+    pub(crate) metrics_addr: Option<SocketAddr>,
+    #[command(flatten)]
+    pub(crate) prover: ProverFlags,
+}
+
+/// How jobs are proven (agents and the devnet).
+#[derive(Debug, Args)]
+pub(crate) struct ProverFlags {
+    /// External prover run once per job: `"<program> [args]"` (no shell quoting). It reads the
+    /// job as JSON on stdin and prints `{"output","seconds"}` (see scripts/hash-prover.py).
+    /// Default: the cost model's simulated delay.
+    #[arg(long = "prover.command", env = "SPN_PROVER_COMMAND", value_parser = CommandProver::parse)]
+    pub(crate) command: Option<CommandProver>,
+    /// Seconds one run of --prover.command may take before it is killed (the job is then left
+    /// unsigned, to the fill and fallback rules).
+    #[arg(
+        long = "prover.timeout-secs",
+        env = "SPN_PROVER_TIMEOUT_SECS",
+        default_value_t = 60,
+        value_parser = clap::value_parser!(u64).range(1..=86_400)
+    )]
+    pub(crate) timeout_secs: u64,
+}
+
+impl ProverFlags {
+    /// The proving backend.
+    pub(crate) fn backend(&self) -> ProverBackend {
+        match &self.command {
+            Some(c) => ProverBackend::Command(
+                c.clone()
+                    .with_timeout(Duration::from_secs(self.timeout_secs)),
+            ),
+            None => ProverBackend::Simulated,
+        }
+    }
 }
 
 /// A sequencer's transaction pool.
@@ -307,6 +346,8 @@ impl AgentArgs {
             wait_active: false,
             data_dir: self.data_dir.clone(),
             tx: self.tx.policy(),
+            metrics_addr: self.metrics_addr,
+            prover: self.prover.backend(),
         }
     }
 }
@@ -447,6 +488,8 @@ pub(crate) struct DevnetArgs {
     /// that worked; each must clear its report and lose nothing (the report's `grief`).
     #[arg(long = "fault.grief", env = "SPN_FAULT_GRIEF", default_value_t = 0)]
     pub(crate) fault_grief: u32,
+    #[command(flatten)]
+    pub(crate) prover: ProverFlags,
 }
 
 impl DevnetArgs {
@@ -475,6 +518,7 @@ impl DevnetArgs {
             deployments_dir: self.deployments_dir.clone(),
             pool_addr: self.pool_addr,
             network: self.network,
+            prover: self.prover.backend(),
         }
     }
 }

@@ -76,6 +76,9 @@ pub enum Input {
         hash: B256,
         /// Job id.
         job: u32,
+        /// The output a proving backend computed (`None`: the simulated cost model, which
+        /// computes nothing). Checked against the known output before the result is signed.
+        output: Option<B256>,
     },
     /// A timer set by [`Output::Timer`] fired.
     Timer(Timer),
@@ -267,6 +270,22 @@ pub enum Msg {
     RawJobResult(Bytes),
 }
 
+/// One job's work: the root of `inputs`, the `2^h(round)` nodes (round 1: leaves) under the
+/// job's subtree, is the node at `(level, index)` of the block's tree.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProveTask {
+    /// Round r.
+    pub round: u32,
+    /// `level(r)`: the tree level of the job's output.
+    pub level: u32,
+    /// Index of the job within its round.
+    pub index: u32,
+    /// The job's inputs, left to right.
+    pub inputs: Vec<B256>,
+    /// The output the core already knows (the subtree root of `inputs`).
+    pub output: B256,
+}
+
 /// What a role observed, for metrics, logs and the simulator's report.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Note {
@@ -377,6 +396,8 @@ pub enum Output {
         job: u32,
         /// Simulated duration in seconds.
         seconds: f64,
+        /// What a proving backend needs: the job's place in the tree and its inputs.
+        task: Arc<ProveTask>,
     },
     /// Fire `timer` at L1 time `at` (seconds).
     Timer {

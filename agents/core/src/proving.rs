@@ -12,7 +12,7 @@ use spn_protocol::{selection, tree::BlockTree, Header, SlotSchedule, StakingKey}
 
 use crate::cost::CostModel;
 use crate::faults::Faults;
-use crate::io::{Cx, JobKind, Msg, Note, Output, ResultsTag, Timer};
+use crate::io::{Cx, JobKind, Msg, Note, Output, ProveTask, ResultsTag, Timer};
 use crate::messages::{self, JobResultMsg, StartedMsg};
 use crate::work::{check_eligible, check_job_result, children, Held};
 
@@ -29,6 +29,8 @@ struct Work {
     in_committee: bool,
     proposer: bool,
     outputs: Option<Vec<B256>>,
+    /// The tree's leaves, padded (empty until the body is known): round-1 jobs' inputs.
+    leaves: Vec<B256>,
     /// Jobs with a valid published result (anyone's, including ours).
     done: HashSet<u32>,
     /// Jobs we started (or scheduled a fill check for).
@@ -135,11 +137,12 @@ impl Proving {
         if !in_committee && !proposer {
             return false;
         }
-        let outputs = body.and_then(|b| {
-            BlockTree::from_transactions(u32::from(header.height), b)
-                .ok()
-                .and_then(|t| t.job_outputs(sched.schedule()).ok())
-        });
+        let tree =
+            body.and_then(|b| BlockTree::from_transactions(u32::from(header.height), b).ok());
+        let outputs = tree
+            .as_ref()
+            .and_then(|t| t.job_outputs(sched.schedule()).ok());
+        let leaves = leaves_of(tree.as_ref());
         let need_body = outputs.is_none();
         self.blocks.insert(
             hash,
@@ -150,6 +153,7 @@ impl Proving {
                 in_committee,
                 proposer,
                 outputs,
+                leaves,
                 done: HashSet::new(),
                 started: HashSet::new(),
                 proving: HashMap::new(),
@@ -183,6 +187,7 @@ impl Proving {
         if let Some(w) = self.blocks.get_mut(&hash) {
             if w.outputs.is_none() {
                 w.outputs = tree.job_outputs(w.sched.schedule()).ok();
+                w.leaves = leaves_of(Some(tree));
             }
             self.pump(cx, key, hash);
         }
@@ -428,9 +433,23 @@ impl Proving {
         faults: &Faults,
         hash: B256,
         job: u32,
+        computed: Option<B256>,
     ) -> Option<(Header, JobResultMsg)> {
         let w = self.blocks.get_mut(&hash)?;
         let outputs = w.outputs.as_ref()?;
+        let expected = *outputs.get(job as usize)?;
+        if let Some(got) = computed.filter(|o| *o != expected) {
+            // A faulty backend: nothing is signed, and the job stays started but undone, so
+            // the fill and fallback rules cover it (§9.3, §9.6).
+            cx.reject(
+                "prover",
+                format!(
+                    "job {job} of {}: backend output {got} is not {expected}",
+                    short_hash(hash)
+                ),
+            );
+            return None;
+        }
         let kind = w.proving.remove(&job).unwrap_or(JobKind::Own);
         // A fill or fallback someone else already published is not repeated (except by a
         // greedy prover, who wants its own result in the transcript).
@@ -439,7 +458,7 @@ impl Proving {
             return None;
         }
         let s = w.sched.schedule();
-        let output = outputs[job as usize];
+        let output = expected;
         let msg = JobResultMsg {
             block_hash: hash,
             job,
@@ -602,7 +621,38 @@ fn start_job(
         hash,
         job,
         seconds: cost.job_time(s, round).as_secs_f64(),
+        task: Arc::new(prove_task(w, job)),
     });
+}
+
+/// The leaves of a block's tree (level 0, padded), or none.
+fn leaves_of(tree: Option<&BlockTree>) -> Vec<B256> {
+    tree.and_then(|t| t.level(0).ok())
+        .map(<[B256]>::to_vec)
+        .unwrap_or_default()
+}
+
+/// What a proving backend gets for `job`: its position, its inputs (the leaves of its subtree in
+/// round 1, the outputs of its children after) and the output they must hash to.
+fn prove_task(w: &Work, job: u32) -> ProveTask {
+    let s = w.sched.schedule();
+    let (round, index) = s.job_position(job).unwrap_or((1, 0));
+    let outputs = w.outputs.as_deref().unwrap_or_default();
+    let inputs = if round <= 1 {
+        let width = 1usize << s.subtree_height(1);
+        let first = (index as usize).saturating_mul(width);
+        w.leaves.get(first..first.saturating_add(width))
+    } else {
+        let c = children(s, job);
+        outputs.get(c.start as usize..c.end as usize)
+    };
+    ProveTask {
+        round,
+        level: s.level(round),
+        index,
+        inputs: inputs.map(<[B256]>::to_vec).unwrap_or_default(),
+        output: outputs.get(job as usize).copied().unwrap_or_default(),
+    }
 }
 
 /// Checks a body against its header and returns its tree.

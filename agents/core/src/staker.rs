@@ -158,10 +158,10 @@ impl Staker {
                     self.bodies.insert(b.hash, b.body);
                 }
             }
-            Input::Proved { hash, job } => {
+            Input::Proved { hash, job, output } => {
                 let signed = self
                     .proving
-                    .on_proved(cx, &self.key, &self.faults, hash, job);
+                    .on_proved(cx, &self.key, &self.faults, hash, job, output);
                 if let (Some((header, result)), Some(body)) = (signed, self.bodies.get(&hash)) {
                     self.claims.signed(header, result, body.clone());
                 }

@@ -9,12 +9,13 @@ use alloy_sol_types::SolEvent;
 use proptest::prelude::*;
 use spn_bindings::rollup::Rollup;
 use spn_core::faults::Faults;
-use spn_core::io::{JobKind, L1Call, Msg, Note, Timer, TxOutcome};
+use spn_core::io::{JobKind, L1Call, Msg, Note, ProveTask, Timer, TxOutcome};
 use spn_core::messages::{AttestationMsg, JobResultMsg, ProposalMsg, StartedMsg};
 use spn_core::{
     Chain, ChainState, Cx, Input, L1Event, Output, Staker, StakerConfig, StakerRecord, Submitter,
 };
-use spn_protocol::{selection, tree::BlockTree, Clock, Header, Params, StakingKey};
+use spn_protocol::tree::{subtree_root, BlockTree};
+use spn_protocol::{selection, Clock, Header, Params, StakingKey};
 
 const GENESIS: u64 = 1_000_000;
 const ROLLUP: Address = Address::repeat_byte(0xaa);
@@ -264,18 +265,53 @@ fn a_member_proves_its_own_job_and_announces_it() {
             txs: Ok(Arc::new(body.clone())),
         },
     );
-    let proving: Vec<(u32, f64)> = out
+    let proving: Vec<(u32, f64, Arc<ProveTask>)> = out
         .iter()
         .filter_map(|o| match o {
-            Output::Prove { job, seconds, .. } => Some((*job, *seconds)),
+            Output::Prove {
+                job, seconds, task, ..
+            } => Some((*job, *seconds, task.clone())),
             _ => None,
         })
         .collect();
     assert!(!proving.is_empty(), "{out:?}");
     let started = count(&out, |o| matches!(o, Output::Publish(Msg::Started(_))));
     assert_eq!(started, proving.len(), "every own job is announced");
-    let (job, _) = proving[0];
-    let out = w.feed(&mut s, Input::Proved { hash, job });
+    let (job, _, task) = proving[0].clone();
+    // The backend's task: the job's leaves, which hash to the node the job outputs.
+    let tree = BlockTree::from_transactions(3, &body).unwrap();
+    let s0 = sched.schedule();
+    assert_eq!((task.round, task.level), (1, s0.level(1)));
+    assert_eq!(task.inputs.len(), 1 << s0.subtree_height(1));
+    assert_eq!(subtree_root(&task.inputs).unwrap(), task.output);
+    assert_eq!(
+        tree.node(task.level, u64::from(task.index)).unwrap(),
+        task.output
+    );
+    // A backend that computed something else: nothing is signed.
+    let out = w.feed(
+        &mut s,
+        Input::Proved {
+            hash,
+            job,
+            output: Some(B256::repeat_byte(0xee)),
+        },
+    );
+    assert!(
+        matches!(
+            out.as_slice(),
+            [Output::Note(Note::Rejected { kind: "prover", .. })]
+        ),
+        "{out:?}"
+    );
+    let out = w.feed(
+        &mut s,
+        Input::Proved {
+            hash,
+            job,
+            output: Some(task.output),
+        },
+    );
     let r = out
         .iter()
         .find_map(|o| match o {

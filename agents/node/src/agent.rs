@@ -20,6 +20,7 @@ use crate::metrics::{Faults, Metrics};
 use crate::net::messages::{self, AttestationMsg, JobResultMsg, ProposalMsg, StartedMsg};
 use crate::net::{Inbound, Network, Topic};
 use crate::pool::TxPool;
+use crate::prover::ProverBackend;
 use crate::store::{Signed, Store, Verdict};
 
 pub use spn_core::proving::{short, short_hash};
@@ -111,6 +112,8 @@ pub struct AgentParts {
     /// The data directory's store: the signing record every message is checked against before
     /// it leaves, and the key's results served again after a restart (none: devnet agents).
     pub store: Option<Arc<Store>>,
+    /// How jobs are proven.
+    pub prover: ProverBackend,
 }
 
 /// A staker's agent: the core's [`spn_core::Staker`] in the runtime.
@@ -136,6 +139,7 @@ impl StakerAgent {
             p.metrics,
             Some(crx),
             p.store,
+            p.prover,
         );
         AgentHandle {
             address: me,
@@ -173,7 +177,16 @@ impl SubmitterAgent {
     pub fn spawn(p: SubmitterParts) {
         let core = spn_core::Submitter::new(p.eager, spn_core::Strategy::Honest, p.cost, p.faults);
         Runtime::spawn(
-            core, p.view, p.sender, p.net, p.inbox, None, p.metrics, None, None,
+            core,
+            p.view,
+            p.sender,
+            p.net,
+            p.inbox,
+            None,
+            p.metrics,
+            None,
+            None,
+            ProverBackend::Simulated,
         );
     }
 }
@@ -190,6 +203,9 @@ struct Runtime<C: Core> {
     feedback: mpsc::UnboundedSender<Input>,
     waiters: Vec<oneshot::Sender<U256>>,
     store: Option<Arc<Store>>,
+    prover: ProverBackend,
+    /// This loop counts what every loop of the process sees alike (L1 events, gossip).
+    observer: bool,
 }
 
 impl<C: Core> Runtime<C> {
@@ -204,10 +220,13 @@ impl<C: Core> Runtime<C> {
         metrics: Arc<Metrics>,
         commands: Option<mpsc::UnboundedReceiver<Command>>,
         store: Option<Arc<Store>>,
+        prover: ProverBackend,
     ) {
         let (feedback, rx) = mpsc::unbounded_channel();
         let events = view.subscribe();
         let rt = Self {
+            observer: metrics.telemetry().claim_observer(),
+            prover,
             label: core.label(),
             core,
             view,
@@ -238,14 +257,20 @@ impl<C: Core> Runtime<C> {
             tokio::select! {
                 _ = tick.tick() => {
                     // The core reads slots synchronously: their per-epoch values come first.
-                    if let Err(e) = self.view.warm(self.view.current_slot()).await {
+                    let slot = self.view.current_slot();
+                    if let Err(e) = self.view.warm(slot).await {
                         tracing::debug!(target: "spn::l1", "reading the slot's epoch: {e}");
                     }
+                    let epoch = self.view.clock().epoch_of(slot);
+                    self.metrics.telemetry().tick(slot, epoch, self.view.head_number());
                     self.feed(Input::Tick);
                 }
                 ev = events.recv() => match ev {
                     Ok(ev) => {
                         if let L1Event::Proposed { header, .. } = &ev {
+                            if self.observer {
+                                self.metrics.telemetry().proposal_seen();
+                            }
                             let _ = self.view.warm(header.slot).await;
                         }
                         self.feed(Input::L1(ev));
@@ -280,7 +305,11 @@ impl<C: Core> Runtime<C> {
                 peer: Some(m.peer.clone()),
             }),
             Topic::Attestation => {
-                AttestationMsg::decode(&m.payload, domain).map(Input::Attestation)
+                let a = AttestationMsg::decode(&m.payload, domain).map(Input::Attestation);
+                if a.is_ok() && self.observer {
+                    self.metrics.telemetry().attestation_received();
+                }
+                a
             }
             Topic::JobResult => JobResultMsg::decode(&m.payload, domain).map(Input::JobResult),
             Topic::JobStarted => StartedMsg::decode(&m.payload, domain).map(Input::Started),
@@ -344,7 +373,10 @@ impl<C: Core> Runtime<C> {
             Output::Publish(m) => {
                 let (topic, payload) = match m {
                     Msg::Proposal(p) => (Topic::Proposal, p.encode()),
-                    Msg::Attestation(a) => (Topic::Attestation, a.encode()),
+                    Msg::Attestation(a) => {
+                        self.metrics.telemetry().attestation_sent();
+                        (Topic::Attestation, a.encode())
+                    }
                     Msg::JobResult(r) => (Topic::JobResult, r.encode()),
                     Msg::Started(m) => (Topic::JobStarted, m.encode()),
                     Msg::RawJobResult(b) => (Topic::JobResult, b),
@@ -413,11 +445,24 @@ impl<C: Core> Runtime<C> {
                     pool.requeue(txs.as_ref().clone());
                 }
             }
-            Output::Prove { hash, job, seconds } => {
-                self.after(
-                    spn_core::cost::seconds(seconds),
-                    Input::Proved { hash, job },
-                );
+            Output::Prove {
+                hash,
+                job,
+                seconds,
+                task,
+            } => {
+                let prover = self.prover.clone();
+                let tx = self.feedback.clone();
+                let telemetry = self.metrics.telemetry().clone();
+                let label = self.label.clone();
+                tokio::spawn(async move {
+                    let proved = prover
+                        .prove_job(hash, job, seconds, &task, &telemetry, &label)
+                        .await;
+                    if let Some(input) = proved {
+                        let _ = tx.send(input);
+                    }
+                });
             }
             Output::Timer { at, timer } => {
                 self.after(spn_core::cost::seconds(at - now), Input::Timer(timer));
@@ -511,6 +556,7 @@ impl<C: Core> Runtime<C> {
             _ => None,
         };
         let data: Bytes = call.calldata();
+        metrics.telemetry().tx_sent(what);
         tokio::spawn(async move {
             let balance = |who: Address| {
                 let l1 = sender.l1().clone();
@@ -530,12 +576,16 @@ impl<C: Core> Runtime<C> {
                         Some(r) => balance(r).await.saturating_sub(before),
                         None => U256::ZERO,
                     };
+                    metrics.telemetry().rewards_claimed(paid);
                     Ok(TxOutcome {
                         gas_used: o.gas_used,
                         paid,
                     })
                 }
-                Err(e) => Err(e.to_string()),
+                Err(e) => {
+                    metrics.telemetry().tx_failed(what);
+                    Err(e.to_string())
+                }
             };
             let _ = tx.send(Input::TxDone { id, result });
         });
@@ -554,6 +604,7 @@ impl<C: Core> Runtime<C> {
             } => self.metrics.withheld(hash, slot),
             Note::NoQuorum(_) => self.metrics.no_quorum(),
             Note::JobDone { how, .. } => {
+                self.metrics.telemetry().job_done(kind_name(how));
                 if matches!(
                     how,
                     spn_core::io::JobKind::Unfilled | spn_core::io::JobKind::Fallback
@@ -562,6 +613,7 @@ impl<C: Core> Runtime<C> {
                 }
             }
             Note::TreeComplete(hash) => self.metrics.tree_complete(hash),
+            Note::Submitted { .. } => self.metrics.telemetry().proof_submitted(),
             _ => {}
         }
     }
@@ -576,6 +628,18 @@ fn serve_recorded_results(store: &Store, net: &dyn Network) {
             }
         }
         Err(e) => tracing::warn!(target: "spn::agent", "reading the recorded job results: {e}"),
+    }
+}
+
+/// The metrics label of a job's capacity.
+fn kind_name(k: spn_core::io::JobKind) -> &'static str {
+    use spn_core::io::JobKind;
+    match k {
+        JobKind::Own => "own",
+        JobKind::Fill => "fill",
+        JobKind::Root => "root",
+        JobKind::Unfilled => "unfilled",
+        JobKind::Fallback => "fallback",
     }
 }
 

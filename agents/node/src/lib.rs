@@ -9,8 +9,10 @@ pub mod metrics;
 pub mod net;
 pub mod operator;
 pub mod pool;
+pub mod prover;
 pub mod runner;
 pub mod store;
+pub mod telemetry;
 
 pub use error::{Error, Result};
 /// The simulated proving cost (in the agent core).

@@ -1,15 +1,19 @@
-//! Counters the agents record for the devnet report, and the devnet's fault injection switches.
+//! Counters the agents record for the devnet report (and, through them, the Prometheus metrics
+//! of [`Telemetry`]), and the devnet's fault injection switches.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
 use alloy_primitives::B256;
+
+use crate::telemetry::Telemetry;
 
 /// What agents measured (shared by the agents of one process).
 #[derive(Debug, Default)]
 pub struct Metrics {
     inner: Mutex<Inner>,
+    telemetry: Arc<Telemetry>,
 }
 
 #[derive(Debug, Default, Clone)]
@@ -24,8 +28,14 @@ struct Inner {
 }
 
 impl Metrics {
+    /// The Prometheus metrics and health of the process.
+    pub fn telemetry(&self) -> &Arc<Telemetry> {
+        &self.telemetry
+    }
+
     /// Records the gas of a mined transaction of kind `op`.
     pub fn gas(&self, op: &'static str, gas: u64) {
+        self.telemetry.tx_gas(op, gas);
         self.inner
             .lock()
             .unwrap()
@@ -83,6 +93,7 @@ impl Metrics {
 
     /// A message dropped by validation.
     pub fn rejected(&self) {
+        self.telemetry.rejected();
         self.inner.lock().unwrap().rejected_messages += 1;
     }
 
@@ -103,6 +114,7 @@ impl Metrics {
 
     /// A propose transaction was sent.
     pub fn proposal_sent(&self) {
+        self.telemetry.proposal_sent();
         self.inner.lock().unwrap().proposals_sent += 1;
     }
 }

@@ -264,22 +264,35 @@ pub async fn serve_with(
     addr: SocketAddr,
     limits: ServeLimits,
 ) -> Result<(SocketAddr, JoinHandle<()>)> {
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .map_err(|e| Error::io(format!("binding the transaction endpoint on {addr}"), e))?;
-    let bound = listener
-        .local_addr()
-        .map_err(|e| Error::io("transaction endpoint address", e))?;
     let app = Router::new()
         .route("/tx", post(submit))
         .route("/status", get(status))
         .with_state((pool, limits));
+    serve_app(app, addr, limits, "transaction endpoint").await
+}
+
+/// Serves `app` on `addr` to untrusted clients: a request's headers must arrive within
+/// `limits.header_timeout` (also the idle limit of a kept-alive connection); handlers that read
+/// a body bound it with the other limits. `what` names the endpoint in errors. Returns the
+/// bound address and the server task.
+pub async fn serve_app(
+    app: Router,
+    addr: SocketAddr,
+    limits: ServeLimits,
+    what: &'static str,
+) -> Result<(SocketAddr, JoinHandle<()>)> {
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .map_err(|e| Error::io(format!("binding the {what} on {addr}"), e))?;
+    let bound = listener
+        .local_addr()
+        .map_err(|e| Error::io(format!("{what} address"), e))?;
     let task = tokio::spawn(async move {
         loop {
             let stream = match listener.accept().await {
                 Ok((s, _)) => s,
                 Err(e) => {
-                    tracing::debug!(target: "spn::pool", "accept: {e}");
+                    tracing::debug!(target: "spn::http", "{what}: accept: {e}");
                     tokio::time::sleep(Duration::from_millis(50)).await;
                     continue;
                 }
@@ -290,9 +303,9 @@ pub async fn serve_with(
                     .timer(TokioTimer::new())
                     .header_read_timeout(limits.header_timeout)
                     .serve_connection(TokioIo::new(stream), service);
-                // The body timeout bounds a trickled body as a whole (`submit`).
+                // A handler that reads a body bounds it as a whole (the pool's `submit`).
                 if let Err(e) = conn.await {
-                    tracing::debug!(target: "spn::pool", "connection: {e}");
+                    tracing::debug!(target: "spn::http", "{what}: connection: {e}");
                 }
             });
         }

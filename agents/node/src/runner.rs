@@ -18,7 +18,9 @@ use crate::metrics::{Faults, Metrics};
 use crate::net::{P2pConfig, P2pNetwork};
 use crate::operator::Connected;
 use crate::pool::{self, TxPool};
+use crate::prover::ProverBackend;
 use crate::store::{Identity, Store};
+use crate::telemetry;
 
 /// Which agent a process runs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -60,6 +62,10 @@ pub struct NodeConfig {
     pub p2p_key_file: Option<PathBuf>,
     /// Wait for the staking key to be registered and active instead of refusing to start.
     pub wait_active: bool,
+    /// Where to serve `/metrics` and `/health` (none: not served).
+    pub metrics_addr: Option<SocketAddr>,
+    /// How jobs are proven.
+    pub prover: ProverBackend,
     /// Data directory (default: [`default_data_dir`]).
     pub data_dir: Option<PathBuf>,
     /// How the agent's L1 transactions are priced and re-priced.
@@ -278,6 +284,14 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
     }
     let store = open_store(&cfg, &p).await?;
     let metrics = Arc::new(Metrics::default());
+    // Healthy while L1 advanced within three slots (and an agent loop ticks).
+    metrics
+        .telemetry()
+        .set_stale_after(Duration::from_secs(3 * view.params().slot_duration.max(1)));
+    if let Some(addr) = cfg.metrics_addr {
+        let (bound, _) = telemetry::serve(metrics.telemetry().clone(), addr).await?;
+        tracing::info!(target: "spn", "metrics at http://{bound}/metrics, health at http://{bound}/health");
+    }
     let faults = Arc::new(Faults::default());
     let listen: libp2p::Multiaddr = cfg
         .p2p_listen
@@ -318,6 +332,19 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
             .with_policy(cfg.tx.clone())?
             .with_journal(&store.dir().join("tx-journal.json"))?,
     );
+    // The peers gauge and the transaction manager's counters, read once a second.
+    {
+        let (p2p, sender) = (Arc::downgrade(&p2p), Arc::downgrade(&sender));
+        let telemetry = metrics.telemetry().clone();
+        tokio::spawn(async move {
+            while let (Some(p2p), Some(sender)) = (p2p.upgrade(), sender.upgrade()) {
+                telemetry.set_peers(p2p.peer_count());
+                telemetry.set_tx_stats(sender.stats());
+                drop((p2p, sender));
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        });
+    }
     // Transactions in flight when the agent last stopped land (or are replaced) first.
     {
         let sender = sender.clone();
@@ -401,6 +428,7 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
                 metrics,
                 faults,
                 store: Some(store),
+                prover: cfg.prover.clone(),
             });
         }
     }

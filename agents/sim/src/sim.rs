@@ -770,12 +770,22 @@ impl Sim {
                     .collect();
                 self.deliver(self.now, who, Input::Txs { slot, txs });
             }
-            Output::Prove { hash, job, seconds } => {
+            Output::Prove {
+                hash, job, seconds, ..
+            } => {
                 self.stats.proofs += 1;
                 if self.sc.time_scale > 0.0 {
                     self.stats.proof_seconds += seconds / self.sc.time_scale;
                 }
-                self.deliver(self.now + us(seconds), who, Input::Proved { hash, job });
+                self.deliver(
+                    self.now + us(seconds),
+                    who,
+                    Input::Proved {
+                        hash,
+                        job,
+                        output: None,
+                    },
+                );
             }
             Output::Timer { at, timer } => {
                 let t = us(at).max(self.now);

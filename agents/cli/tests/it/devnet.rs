@@ -425,6 +425,127 @@ fn standalone_node_joins_the_devnet_and_survives_a_sigkill() {
     assert!(logs.contains("claimed"), "{logs}");
 }
 
+/// `GET path` on a local HTTP server: status and body, or none if it does not answer.
+fn http_get(addr: &str, path: &str) -> Option<(u16, String)> {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).ok()?;
+    s.set_read_timeout(Some(std::time::Duration::from_secs(5)))
+        .ok()?;
+    write!(
+        s,
+        "GET {path} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut text = String::new();
+    s.read_to_string(&mut text).ok()?;
+    let (head, body) = text.split_once("\r\n\r\n")?;
+    let status = head.split(' ').nth(1)?.parse().ok()?;
+    Some((status, body.to_string()))
+}
+
+/// A sample of a scraped exposition (`name{labels} value`), 0 if absent.
+fn sample(metrics: &str, series: &str) -> f64 {
+    metrics
+        .lines()
+        .find_map(|l| l.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+        .unwrap_or(0.0)
+}
+
+/// A standalone node proving with an external command (scripts/hash-prover.py, which hashes)
+/// and serving metrics: its checked results are credited in the devnet's transcripts, and its
+/// `/metrics` and `/health` report it while it runs.
+#[test]
+fn node_with_an_external_prover_is_credited_and_reports_metrics() {
+    let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
+    let dir = std::env::temp_dir().join(format!("spn-prover-cmd-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let (mut devnet, file, port) =
+        start_devnet(&dir, &["--blocks", "12", "--offline-provers", "1"]);
+    let log = dir.join("node.log");
+    let script = super::repo().join("scripts/hash-prover.py");
+    let mut node = spn();
+    node.args([
+        "node",
+        "--key",
+        STAKER_31,
+        "--claim-batch",
+        "1",
+        "--wait-active",
+    ])
+    .args(["--l1.rpc-url", &format!("http://127.0.0.1:{port}")])
+    .arg("--deployment")
+    .arg(&file)
+    .args(["--metrics.addr", "127.0.0.1:0"])
+    .arg("--prover.command")
+    .arg(format!("python3 {}", script.display()))
+    .env("SPN_LOG", "info,spn::prover=debug")
+    .stdout(std::process::Stdio::null())
+    .stderr(std::fs::File::create(&log).unwrap());
+    let mut node = node.spawn().expect("start node");
+    // The endpoint's address (port 0: any free port) is in the node's log.
+    let mut endpoint = None;
+    let mut health_ok = false;
+    let mut last_metrics = String::new();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
+    while devnet.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(500));
+        if endpoint.is_none() {
+            endpoint = std::fs::read_to_string(&log).ok().and_then(|t| {
+                let at = t.find("metrics at http://")? + "metrics at http://".len();
+                Some(t[at..].split('/').next()?.to_string())
+            });
+        }
+        let Some(addr) = &endpoint else { continue };
+        if let Some((200, body)) = http_get(addr, "/metrics") {
+            last_metrics = body;
+        }
+        if let Some((status, body)) = http_get(addr, "/health") {
+            assert!(
+                (status == 200 && body.contains(r#""status":"ok""#))
+                    || (status == 503 && body.contains(r#""reason""#)),
+                "{status} {body}"
+            );
+            health_ok |= status == 200;
+        }
+    }
+    let _ = devnet.kill();
+    let out = devnet.wait_with_output().expect("devnet");
+    let _ = node.kill();
+    let _ = node.wait();
+    let text = String::from_utf8_lossy(&out.stdout);
+    let node_log = std::fs::read_to_string(&log).unwrap_or_default();
+    let _ = std::fs::remove_dir_all(&dir);
+    let r: Value = serde_json::from_str(&text)
+        .unwrap_or_else(|e| panic!("no report ({e}): {text}\nnode log:\n{node_log}"));
+    assert!(out.status.success(), "{r}");
+    assert!(u(&r, "blocks_proven") >= 12);
+    assert!(
+        endpoint.is_some(),
+        "no metrics address in the node log:\n{node_log}"
+    );
+    assert!(health_ok, "/health never 200; node log:\n{node_log}");
+    // Every job the node proved went through the script, and none failed.
+    let runs = sample(&last_metrics, "spn_prover_seconds_count");
+    let jobs: f64 = ["own", "fill", "root", "unfilled", "fallback"]
+        .iter()
+        .map(|k| sample(&last_metrics, &format!("spn_jobs_total{{kind=\"{k}\"}}")))
+        .sum();
+    assert!(runs >= 1.0 && jobs >= 1.0, "{last_metrics}");
+    let mean = sample(&last_metrics, "spn_prover_seconds_sum") / runs;
+    eprintln!("external prover: {runs} runs, {jobs} jobs published, {mean:.3} s per run");
+    assert!(
+        !last_metrics.contains("spn_prover_failures_total{"),
+        "{last_metrics}"
+    );
+    assert!(!node_log.contains("not signed"), "node log:\n{node_log}");
+    assert!(sample(&last_metrics, "spn_l1_head") > 0.0, "{last_metrics}");
+    assert!(sample(&last_metrics, "spn_peers") >= 1.0, "{last_metrics}");
+    assert!(sample(&last_metrics, "spn_attestations_received_total") > 0.0);
+    // Its script-proven results made it into transcripts.
+    assert!(u(&r, "offline_credited") >= 1, "node log:\n{node_log}");
+}
+
 /// Starts `spn devnet` writing into a fresh directory, waits until its deployment file lists the
 /// agents' libp2p addresses (every agent running), sends `signal` and checks the run stops
 /// cleanly: exit 130 with the one-line notice, no panic, the file removed and anvil gone. The

@@ -31,6 +31,7 @@ use crate::l1::{ChainView, Deployment, L1Event, Sender, L1};
 use crate::metrics::{Faults, Metrics};
 use crate::net::{InProcessBus, Network, P2pConfig, P2pNetwork};
 use crate::pool::{self, TxPool};
+use crate::prover::ProverBackend;
 
 /// Provers that never run: a count or a fraction of the stakers.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -139,6 +140,8 @@ pub struct DevnetConfig {
     pub pool_addr: SocketAddr,
     /// Transport between the agents.
     pub network: NetworkKind,
+    /// How every agent proves its jobs.
+    pub prover: ProverBackend,
 }
 
 impl Default for DevnetConfig {
@@ -163,6 +166,7 @@ impl Default for DevnetConfig {
             deployments_dir: None,
             pool_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             network: NetworkKind::P2p,
+            prover: ProverBackend::Simulated,
         }
     }
 }
@@ -371,6 +375,7 @@ async fn drive(
             metrics: metrics.clone(),
             faults: faults.clone(),
             store: None,
+            prover: cfg.prover.clone(),
         }));
     }
     let submitter_key = keys::devnet_submitter_key();
