@@ -208,8 +208,6 @@ pub(crate) struct AgentArgs {
     /// not served).
     #[arg(long = "metrics.addr", env = "SPN_METRICS_ADDR")]
     pub(crate) metrics_addr: Option<SocketAddr>,
-    #[command(flatten)]
-    pub(crate) prover: ProverFlags,
 }
 
 /// How jobs are proven (agents and the devnet).
@@ -299,6 +297,8 @@ pub(crate) struct ProverArgs {
     #[command(flatten)]
     pub(crate) cost: CostFlags,
     #[command(flatten)]
+    pub(crate) prover: ProverFlags,
+    #[command(flatten)]
     pub(crate) claims: ClaimFlags,
     #[command(flatten)]
     pub(crate) staker: StakerFlags,
@@ -313,6 +313,8 @@ pub(crate) struct NodeArgs {
     pub(crate) pool: PoolFlags,
     #[command(flatten)]
     pub(crate) cost: CostFlags,
+    #[command(flatten)]
+    pub(crate) prover: ProverFlags,
     #[command(flatten)]
     pub(crate) claims: ClaimFlags,
     #[command(flatten)]
@@ -347,7 +349,7 @@ impl AgentArgs {
             data_dir: self.data_dir.clone(),
             tx: self.tx.policy(),
             metrics_addr: self.metrics_addr,
-            prover: self.prover.backend(),
+            prover: ProverBackend::Simulated,
         }
     }
 }
@@ -377,6 +379,7 @@ impl ProverArgs {
     pub(crate) fn config(&self) -> NodeConfig {
         NodeConfig {
             cost: self.cost.model(),
+            prover: self.prover.backend(),
             claim_batch: self.claims.claim_batch,
             wait_active: self.staker.wait_active,
             ..self.agent.config(Role::Prover)
@@ -390,6 +393,7 @@ impl NodeArgs {
         NodeConfig {
             pool_addr: self.pool.pool_addr,
             cost: self.cost.model(),
+            prover: self.prover.backend(),
             claim_batch: self.claims.claim_batch,
             wait_active: self.staker.wait_active,
             ..self.agent.config(Role::Node)
