@@ -331,6 +331,34 @@ fn operator_commands_against_a_running_devnet() {
     );
 }
 
+/// Staker 31 (registered by the devnet, not run by it) as a `spn node` process of its own: it
+/// waits to be active, claims every block, logs its decisions at debug level to `log` (so a
+/// failure shows what it saw).
+fn standalone_node(
+    file: &std::path::Path,
+    port: &str,
+    log: &std::path::Path,
+    extra: &[&str],
+) -> std::process::Child {
+    let mut node = spn();
+    node.args([
+        "node",
+        "--key",
+        STAKER_31,
+        "--claim-batch",
+        "1",
+        "--wait-active",
+    ])
+    .args(["--l1.rpc-url", &format!("http://127.0.0.1:{port}")])
+    .arg("--deployment")
+    .arg(file)
+    .args(extra)
+    .env("SPN_LOG", "info,spn=debug")
+    .stdout(std::process::Stdio::null())
+    .stderr(std::fs::File::create(log).unwrap());
+    node.spawn().expect("start node")
+}
+
 /// A staker's node as its own process: it joins the devnet over libp2p, is SIGKILLed once it has
 /// proved a job, and restarts from its data directory: the block is still proven, the restarted
 /// node reads its signing record (and signs nothing that conflicts with it), and it is paid.
@@ -343,26 +371,12 @@ fn standalone_node_joins_the_devnet_and_survives_a_sigkill() {
     // The devnet runs 31 of its 32 stakers; staker 31 runs as its own process.
     let (devnet, file, port) = start_devnet(&dir, &["--blocks", "12", "--offline-provers", "1"]);
     let node = |log: &std::path::Path| {
-        let mut node = spn();
-        // Staker 31 is registered but not active yet when the devnet lists its peers: it waits.
-        node.args([
-            "node",
-            "--key",
-            STAKER_31,
-            "--claim-batch",
-            "1",
-            "--wait-active",
-        ])
-        .args(["--l1.rpc-url", &format!("http://127.0.0.1:{port}")])
-        .arg("--deployment")
-        .arg(&file)
-        .arg("--data-dir")
-        .arg(dir.join("data"))
-        // The agent's own decisions at debug level, so that a failure below shows what it saw.
-        .env("SPN_LOG", "info,spn=debug")
-        .stdout(std::process::Stdio::null())
-        .stderr(std::fs::File::create(log).unwrap());
-        node.spawn().expect("start node")
+        standalone_node(
+            &file,
+            &port,
+            log,
+            &["--data-dir", dir.join("data").to_str().unwrap()],
+        )
     };
     let first_log = dir.join("node-1.log");
     let mut first = node(&first_log);
@@ -464,25 +478,22 @@ fn node_with_an_external_prover_is_credited_and_reports_metrics() {
         start_devnet(&dir, &["--blocks", "12", "--offline-provers", "1"]);
     let log = dir.join("node.log");
     let script = super::repo().join("scripts/hash-prover.py");
-    let mut node = spn();
-    node.args([
-        "node",
-        "--key",
-        STAKER_31,
-        "--claim-batch",
-        "1",
-        "--wait-active",
-    ])
-    .args(["--l1.rpc-url", &format!("http://127.0.0.1:{port}")])
-    .arg("--deployment")
-    .arg(&file)
-    .args(["--metrics.addr", "127.0.0.1:0"])
-    .arg("--prover.command")
-    .arg(format!("python3 {}", script.display()))
-    .env("SPN_LOG", "info,spn::prover=debug")
-    .stdout(std::process::Stdio::null())
-    .stderr(std::fs::File::create(&log).unwrap());
-    let mut node = node.spawn().expect("start node");
+    let command = format!("python3 {}", script.display());
+    let data = dir.join("data");
+    let mut node = standalone_node(
+        &file,
+        &port,
+        &log,
+        &[
+            "--metrics.addr",
+            "127.0.0.1:0",
+            "--prover.command",
+            &command,
+            "--data-dir",
+            data.to_str().unwrap(),
+        ],
+    );
+
     // The endpoint's address (port 0: any free port) is in the node's log.
     let mut endpoint = None;
     let mut health_ok = false;
