@@ -99,13 +99,22 @@ impl Commands {
 /// Where L1 and the deployment are (every command that talks to L1).
 #[derive(Debug, Args)]
 pub(crate) struct L1Args {
-    /// L1 JSON-RPC endpoint.
+    /// L1 JSON-RPC endpoint; several, comma-separated, in order of preference (the next one is
+    /// used while the first fails).
     #[arg(
         long = "l1.rpc-url",
         env = "SPN_L1_RPC_URL",
         default_value = "http://127.0.0.1:8545"
     )]
     pub(crate) rpc_url: String,
+    /// L1 blocks on top of a block before the agents act on its events (0 on a devnet; a reorg
+    /// is rolled back whatever its depth).
+    #[arg(
+        long = "l1.confirmations",
+        env = "SPN_L1_CONFIRMATIONS",
+        default_value_t = 0
+    )]
+    pub(crate) confirmations: u64,
     /// Deployment file (default: <deployments-dir>/<chainId>.json).
     #[arg(long, env = "SPN_DEPLOYMENT")]
     pub(crate) deployment: Option<PathBuf>,
@@ -211,6 +220,7 @@ impl AgentArgs {
             p2p_peers: self.p2p_peers.clone(),
             wait_active: self.wait_active,
             data_dir: self.data_dir.clone(),
+            confirmations: self.l1.confirmations,
         }
     }
 }
@@ -296,6 +306,30 @@ pub(crate) struct DevnetArgs {
     /// that worked; each must clear its report and lose nothing (the report's `grief`).
     #[arg(long = "fault.grief", env = "SPN_FAULT_GRIEF", default_value_t = 0)]
     pub(crate) fault_grief: u32,
+    /// Fault injection: this fraction of the agents' L1 requests fail (HTTP 503 or a dropped
+    /// connection), through a proxy in front of anvil: a fraction (0.2) or a percentage (20%).
+    #[arg(
+        long = "fault.rpc-failures",
+        env = "SPN_FAULT_RPC_FAILURES",
+        default_value = "0",
+        value_parser = spn_node::devnet::parse_fraction
+    )]
+    pub(crate) fault_rpc_failures: f64,
+    /// Fault injection: reorganise the last D L1 blocks (`anvil_reorg`) every
+    /// `--fault.reorg-every` seconds while the agents run (0: never).
+    #[arg(
+        long = "fault.reorg-depth",
+        env = "SPN_FAULT_REORG_DEPTH",
+        default_value_t = 0
+    )]
+    pub(crate) fault_reorg_depth: u64,
+    /// Seconds between two injected reorgs.
+    #[arg(
+        long = "fault.reorg-every",
+        env = "SPN_FAULT_REORG_EVERY",
+        default_value_t = 15
+    )]
+    pub(crate) fault_reorg_every: u64,
 }
 
 impl DevnetArgs {
@@ -320,6 +354,9 @@ impl DevnetArgs {
             skip_proofs: self.fault_skip_proofs,
             forge: self.fault_forge,
             grief: self.fault_grief,
+            rpc_failures: self.fault_rpc_failures,
+            reorg_depth: self.fault_reorg_depth,
+            reorg_every: Duration::from_secs(self.fault_reorg_every.max(1)),
             timeout: self.timeout.map(Duration::from_secs),
             deployments_dir: self.deployments_dir.clone(),
             pool_addr: self.pool_addr,

@@ -60,6 +60,9 @@ pub struct NodeConfig {
     pub wait_active: bool,
     /// Data directory (default: [`default_data_dir`]).
     pub data_dir: Option<PathBuf>,
+    /// L1 blocks on top of a block before its events are acted on (0: at once; a reorg deeper
+    /// than this is rolled back).
+    pub confirmations: u64,
 }
 
 /// `$HOME/.spn/<chainId>/<address>`: one directory per chain and key, so two agents of one
@@ -258,8 +261,14 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
         params,
         genesis,
         Duration::from_millis(500),
+        cfg.confirmations,
     )
     .await?;
+    view.set_deployment_file(
+        cfg.deployment
+            .clone()
+            .unwrap_or_else(|| Deployment::default_path(&cfg.deployments_dir, p.l1.chain_id())),
+    );
     // Refuse an unusable key before opening a socket; a key that is only waiting to become
     // active joins the network first, so its peers know it by the time it has work.
     if cfg.role != Role::Submitter && !cfg.wait_active {
@@ -301,6 +310,7 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
         check_active(&view, &p, true).await?;
     }
     record_l1_progress(view.clone(), store.clone());
+    let watch = view.clone();
     tracing::info!(target: "spn", "{:?} {} on chain {} (rollup {})", cfg.role, p.key.address(), p.l1.chain_id(), p.deployment.rollup);
     match cfg.role {
         Role::Submitter => {
@@ -368,6 +378,7 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
             });
         }
     }
-    std::future::pending::<()>().await;
-    Ok(())
+    // Runs until stopped, unless the chain loses the deployment (a reset L1): then the process
+    // exits with that error instead of running on against nothing.
+    Err(Error::ChainReset(watch.failed().await))
 }
