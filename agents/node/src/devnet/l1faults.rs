@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use alloy_primitives::Bytes;
+use alloy_primitives::{Bytes, B256};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -195,55 +195,107 @@ async fn read_request(conn: &mut TcpStream, buf: &mut Vec<u8>) -> Option<Vec<u8>
     Some(body)
 }
 
-/// Reorganises the last `depth` blocks of anvil every `every` until aborted. The transactions
-/// of the dropped blocks go back into the new ones, one block later where possible (as a real
-/// reorg returns them to the mempool): they land in other L1 blocks, and one that no longer
-/// fits (a proposal past its slot) reverts there. Counts the reorgs into `done`.
+/// Reorganises the last `depth` blocks of anvil every `every` (see [`reorg`]) until `stop` is
+/// notified, never in the middle of one (an interrupted reorg would leave mining paused and the
+/// dropped transactions out of the pool); counts the reorgs into `done`.
 pub(super) fn reorg_periodically(
     l1: L1,
     depth: u64,
     every: Duration,
+    block_time: u64,
     done: Arc<AtomicU64>,
+    stop: Arc<tokio::sync::Notify>,
 ) -> JoinHandle<()> {
     tokio::spawn(async move {
         loop {
-            tokio::time::sleep(every).await;
-            match reorg(&l1, depth).await {
-                Ok(()) => {
+            tokio::select! {
+                _ = tokio::time::sleep(every) => {}
+                _ = stop.notified() => break,
+            }
+            match reorg(&l1, depth, block_time).await {
+                Ok(true) => {
                     done.fetch_add(1, Ordering::Relaxed);
                 }
+                Ok(false) => {}
                 Err(e) => tracing::warn!(target: "spn::devnet", "injecting a reorg: {e}"),
             }
         }
     })
 }
 
-/// One `anvil_reorg` of `depth` blocks, replaying the dropped transactions shifted by a block.
-pub async fn reorg(l1: &L1, depth: u64) -> Result<()> {
+/// Drops the last `depth` blocks of anvil and returns their transactions, and those waiting in
+/// its pool, to the pool (as a real reorg returns them to the mempool): they are mined again in
+/// other blocks, and one that no longer fits (a proposal past its slot) reverts there. Mining
+/// pauses meanwhile and resumes every `block_time` seconds; whether a reorg happened.
+///
+/// `anvil_reorg` is not used: it stamps its replacement blocks with the fork's timestamp and
+/// drops the pool. Both it and `anvil_rollback` set anvil's clock back by the depth for good,
+/// so the next block's timestamp is set to follow the dropped head (L1 time never goes back,
+/// as on a real chain, and stays in step with the agents' clocks).
+pub async fn reorg(l1: &L1, depth: u64, block_time: u64) -> Result<bool> {
+    let _: serde_json::Value = l1.raw("evm_setIntervalMining", (0u64,)).await?;
+    let out = replay_reorg(l1, depth).await;
+    let _: serde_json::Value = l1
+        .raw("evm_setIntervalMining", (block_time.max(1),))
+        .await?;
+    out
+}
+
+async fn replay_reorg(l1: &L1, depth: u64) -> Result<bool> {
     use alloy::providers::Provider;
-    let (head, _) = l1.head().await?;
+    let (head, head_ts) = l1.head().await?;
     if depth == 0 || head <= depth {
-        return Ok(());
+        return Ok(false);
     }
-    let first = head - depth + 1;
-    let mut replay: Vec<(Bytes, u64)> = Vec::new();
-    for n in first..=head {
+    let mut hashes: Vec<B256> = Vec::new();
+    for n in head - depth + 1..=head {
         let block = l1
             .provider()
             .get_block_by_number(n.into())
             .await
             .map_err(|e| Error::rpc("eth_getBlockByNumber", e))?;
-        let Some(block) = block else { continue };
-        for hash in block.transactions.hashes() {
-            let raw: Option<Bytes> = l1.raw("eth_getRawTransactionByHash", (hash,)).await?;
-            if let Some(raw) = raw {
-                replay.push((raw, (n - first + 1).min(depth - 1)));
+        if let Some(b) = block {
+            hashes.extend(b.transactions.hashes());
+        }
+    }
+    // The pool, by sender and nonce (so every replayed nonce follows the one before it).
+    let pool: serde_json::Value = l1.raw("txpool_content", ()).await?;
+    let mut waiting: Vec<(String, u64, String)> = Vec::new();
+    for part in ["pending", "queued"] {
+        let Some(by_sender) = pool[part].as_object() else {
+            continue;
+        };
+        for (sender, txs) in by_sender {
+            for (nonce, tx) in txs.as_object().into_iter().flatten() {
+                if let (Ok(n), Some(h)) = (nonce.parse::<u64>(), tx["hash"].as_str()) {
+                    waiting.push((sender.clone(), n, h.to_string()));
+                }
             }
         }
     }
-    let _: serde_json::Value = l1.raw("anvil_reorg", (depth, replay.clone())).await?;
-    tracing::info!(target: "spn::devnet", "injected a reorg of depth {depth} at block {head} ({} transactions replayed)", replay.len());
-    Ok(())
+    waiting.sort();
+    for (_, _, h) in waiting {
+        if let Ok(h) = h.parse() {
+            hashes.push(h);
+        }
+    }
+    let mut raws: Vec<Bytes> = Vec::new();
+    for h in hashes {
+        let raw: Option<Bytes> = l1.raw("eth_getRawTransactionByHash", (h,)).await?;
+        raws.extend(raw);
+    }
+    let _: serde_json::Value = l1.raw("anvil_rollback", (depth,)).await?;
+    // anvil's clock goes back with its blocks: the next block continues from the dropped head.
+    let _: serde_json::Value = l1.raw("evm_setNextBlockTimestamp", (head_ts + 1,)).await?;
+    let replayed = raws.len();
+    for raw in raws {
+        let sent: Result<B256> = l1.raw("eth_sendRawTransaction", (raw,)).await;
+        if let Err(e) = sent {
+            tracing::debug!(target: "spn::devnet", "replaying a transaction after the reorg: {e}");
+        }
+    }
+    tracing::info!(target: "spn::devnet", "injected a reorg of depth {depth} at block {head} ({replayed} transactions back to the pool)");
+    Ok(true)
 }
 
 #[cfg(test)]

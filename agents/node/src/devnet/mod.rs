@@ -442,12 +442,15 @@ async fn drive(
 
     tracing::info!(target: "spn::devnet", "{online} agents online, {offline} offline; waiting for {} proven blocks", cfg.blocks);
     let reorgs_injected = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let stop_reorgs = Arc::new(tokio::sync::Notify::new());
     let reorger = (cfg.reorg_depth > 0).then(|| {
         l1faults::reorg_periodically(
             l1.clone(),
             cfg.reorg_depth,
             cfg.reorg_every,
+            cfg.block_time,
             reorgs_injected.clone(),
+            stop_reorgs.clone(),
         )
     });
 
@@ -470,7 +473,8 @@ async fn drive(
     }
     load.abort();
     if let Some(r) = reorger {
-        r.abort();
+        stop_reorgs.notify_one();
+        let _ = r.await;
     }
     if timed_out {
         tracing::warn!(target: "spn::devnet", "timed out after {:?} with {} of {} blocks proven", timeout, acc.proven.len(), cfg.blocks);

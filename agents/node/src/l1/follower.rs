@@ -254,12 +254,13 @@ impl ChainView {
     async fn sync(&self, f: &mut Follow) -> std::result::Result<(), SyncError> {
         let (head, ts, head_hash) = self.l1.head_block().await?;
         {
+            // The clock never goes back: after a reorg the head may be an older block.
             let mut h = self.head.lock().unwrap();
-            if head != h.number || h.seen.is_none() {
-                h.number = head;
+            if h.seen.is_none() || ts > h.ts {
                 h.ts = ts;
                 h.seen = Some(Instant::now());
             }
+            h.number = head;
         }
         let hash_at = |n: u64| async move {
             if n == head {
