@@ -541,6 +541,25 @@ mod tests {
             panic!()
         };
         assert_eq!(d.offline_provers, Offline::Fraction(0.25));
+        let c = parse(&[
+            "spn",
+            "devnet",
+            "--fault.rpc-failures",
+            "20%",
+            "--fault.reorg-depth",
+            "2",
+        ])
+        .unwrap();
+        let Commands::Devnet(d) = c.command else {
+            panic!()
+        };
+        assert_eq!((d.fault_rpc_failures, d.fault_reorg_depth), (0.2, 2));
+        assert!(parse(&["spn", "devnet", "--fault.rpc-failures", "120%"]).is_err());
+        let c = parse(&["spn", "node", "--l1.confirmations", "12"]).unwrap();
+        let Commands::Node(a) = c.command else {
+            panic!()
+        };
+        assert_eq!(a.l1.confirmations, 12);
     }
 
     /// Regression (issue 11): `--time-scale` accepted negative, NaN and infinite values and
