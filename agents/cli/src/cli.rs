@@ -101,13 +101,22 @@ impl Commands {
 /// Where L1 and the deployment are (every command that talks to L1).
 #[derive(Debug, Args)]
 pub(crate) struct L1Args {
-    /// L1 JSON-RPC endpoint.
+    /// L1 JSON-RPC endpoint; several, comma-separated, in order of preference (the next one is
+    /// used while the first fails).
     #[arg(
         long = "l1.rpc-url",
         env = "SPN_L1_RPC_URL",
         default_value = "http://127.0.0.1:8545"
     )]
     pub(crate) rpc_url: String,
+    /// L1 blocks on top of a block before the agents act on its events (0 on a devnet; a reorg
+    /// is rolled back whatever its depth).
+    #[arg(
+        long = "l1.confirmations",
+        env = "SPN_L1_CONFIRMATIONS",
+        default_value_t = 0
+    )]
+    pub(crate) confirmations: u64,
     /// Deployment file (default: <deployments-dir>/<chainId>.json).
     #[arg(long, env = "SPN_DEPLOYMENT")]
     pub(crate) deployment: Option<PathBuf>,
@@ -348,6 +357,7 @@ impl AgentArgs {
             wait_active: false,
             data_dir: self.data_dir.clone(),
             tx: self.tx.policy(),
+            confirmations: self.l1.confirmations,
             metrics_addr: self.metrics_addr,
             prover: ProverBackend::Simulated,
         }
@@ -494,6 +504,30 @@ pub(crate) struct DevnetArgs {
     pub(crate) fault_grief: u32,
     #[command(flatten)]
     pub(crate) prover: ProverFlags,
+    /// Fault injection: this fraction of the agents' L1 requests fail (HTTP 503 or a dropped
+    /// connection), through a proxy in front of anvil: a fraction (0.2) or a percentage (20%).
+    #[arg(
+        long = "fault.rpc-failures",
+        env = "SPN_FAULT_RPC_FAILURES",
+        default_value = "0",
+        value_parser = spn_node::devnet::parse_fraction
+    )]
+    pub(crate) fault_rpc_failures: f64,
+    /// Fault injection: reorganise the last D L1 blocks (`anvil_reorg`) every
+    /// `--fault.reorg-every` seconds while the agents run (0: never).
+    #[arg(
+        long = "fault.reorg-depth",
+        env = "SPN_FAULT_REORG_DEPTH",
+        default_value_t = 0
+    )]
+    pub(crate) fault_reorg_depth: u64,
+    /// Seconds between two injected reorgs.
+    #[arg(
+        long = "fault.reorg-every",
+        env = "SPN_FAULT_REORG_EVERY",
+        default_value_t = 15
+    )]
+    pub(crate) fault_reorg_every: u64,
 }
 
 impl DevnetArgs {
@@ -518,6 +552,9 @@ impl DevnetArgs {
             skip_proofs: self.fault_skip_proofs,
             forge: self.fault_forge,
             grief: self.fault_grief,
+            rpc_failures: self.fault_rpc_failures,
+            reorg_depth: self.fault_reorg_depth,
+            reorg_every: Duration::from_secs(self.fault_reorg_every.max(1)),
             timeout: self.timeout.map(Duration::from_secs),
             deployments_dir: self.deployments_dir.clone(),
             pool_addr: self.pool_addr,
@@ -703,6 +740,25 @@ mod tests {
             panic!()
         };
         assert_eq!(d.offline_provers, Offline::Fraction(0.25));
+        let c = parse(&[
+            "spn",
+            "devnet",
+            "--fault.rpc-failures",
+            "20%",
+            "--fault.reorg-depth",
+            "2",
+        ])
+        .unwrap();
+        let Commands::Devnet(d) = c.command else {
+            panic!()
+        };
+        assert_eq!((d.fault_rpc_failures, d.fault_reorg_depth), (0.2, 2));
+        assert!(parse(&["spn", "devnet", "--fault.rpc-failures", "120%"]).is_err());
+        let c = parse(&["spn", "node", "--l1.confirmations", "12"]).unwrap();
+        let Commands::Node(a) = c.command else {
+            panic!()
+        };
+        assert_eq!(a.agent.l1.confirmations, 12);
     }
 
     #[test]

@@ -4,7 +4,7 @@
 //! derive (`Rollup.epochSeed`, `Staking.activeCount`) and hands them in; the core reads the state
 //! through [`Chain`].
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use alloy_primitives::{Address, Log, B256, U256};
@@ -421,6 +421,51 @@ impl ChainState {
     }
 }
 
+/// The events that bring agent cores which followed `old` to `new`, after an L1 reorg made the
+/// runtime rebuild `new` from the canonical logs. Cores forget the blocks the reorg dropped and
+/// track again the pending blocks they had finished or forgotten:
+///
+/// - `Pruned { from, to }`, `from` the first number above `new`'s proven tip whose hash differs
+///   between the two states and `to` `old`'s pending tip (when `from <= to`);
+/// - then `Proposed` (taken from `proposals`, the latest proposal event of each number in
+///   `new`) of every block of `new`'s pending chain at or above `from`, or whose proof the
+///   reorg dropped (at or below `old`'s proven tip), unless its hash is in `delivered`: the
+///   runtime sends the new branch's own events after these, in L1 order.
+pub fn reorg_events(
+    old: &ChainState,
+    new: &ChainState,
+    proposals: &BTreeMap<u64, L1Event>,
+    delivered: &HashSet<B256>,
+) -> Vec<L1Event> {
+    let (old_pending, old_proven) = old.tips();
+    let (new_pending, new_proven) = new.tips();
+    let top = old_pending.max(new_pending);
+    let from = (new_proven.saturating_add(1)..=top).find(|&n| old.hash_of(n) != new.hash_of(n));
+    let mut out = Vec::new();
+    if let Some(from) = from.filter(|&f| f <= old_pending) {
+        out.push(L1Event::Pruned {
+            from,
+            to: old_pending,
+        });
+    }
+    for n in new_proven.saturating_add(1)..=new_pending {
+        let changed = from.is_some_and(|f| n >= f);
+        if !changed && n > old_proven {
+            continue;
+        }
+        let Some(hash) = new.hash_of(n) else { continue };
+        if delivered.contains(&hash) {
+            continue;
+        }
+        if let Some(ev @ L1Event::Proposed { hash: h, .. }) = proposals.get(&n) {
+            if *h == hash {
+                out.push(ev.clone());
+            }
+        }
+    }
+    out
+}
+
 impl Chain for ChainState {
     fn params(&self) -> &Params {
         &self.params
@@ -463,4 +508,123 @@ impl Chain for ChainState {
 
 fn to_u64(x: U256) -> u64 {
     u64::try_from(x).unwrap_or(u64::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloy_sol_types::SolEvent;
+    use spn_bindings::rollup::Rollup;
+
+    const ROLLUP: Address = Address::repeat_byte(0xaa);
+    const STAKING: Address = Address::repeat_byte(0xbb);
+
+    fn state() -> ChainState {
+        let p = Params::devnet();
+        let clock = Clock::from_params(1_000_000, &p).unwrap();
+        ChainState::new(p, clock, 31337, ROLLUP, STAKING)
+    }
+
+    fn log<E: SolEvent>(ev: E) -> Log {
+        Log {
+            address: ROLLUP,
+            data: ev.encode_log_data(),
+        }
+    }
+
+    /// Proposes block `pending + 1` with a `salt` that tells branches apart.
+    fn propose(s: &mut ChainState, salt: u8, events: &mut BTreeMap<u64, L1Event>) -> B256 {
+        let (pending, _) = s.tips();
+        let header = Header {
+            number: pending + 1,
+            parentHash: s.hash_of(pending).unwrap(),
+            slot: pending + 1,
+            proposer: Address::repeat_byte(salt),
+            txRoot: B256::repeat_byte(salt),
+            height: 3,
+        };
+        let hash = header.hash();
+        let ev = s.apply_log(
+            &log(Rollup::BlockProposed {
+                number: U256::from(header.number),
+                blockHash: hash,
+                slot: U256::from(header.slot),
+                proposer: header.proposer,
+                parentHash: header.parentHash,
+                txRoot: header.txRoot,
+                height: 3,
+            }),
+            1,
+            B256::ZERO,
+            0,
+        );
+        events.insert(header.number, ev.unwrap());
+        hash
+    }
+
+    fn prove(s: &mut ChainState, n: u64) {
+        let hash = s.hash_of(n).unwrap();
+        s.apply_log(
+            &log(Rollup::BlockProven {
+                number: U256::from(n),
+                blockHash: hash,
+                submitter: Address::ZERO,
+                rewardsRoot: B256::ZERO,
+                distinctProvers: U256::ZERO,
+                unfilledJobs: U256::ZERO,
+                submitterReward: U256::ZERO,
+                sequencerReward: U256::ZERO,
+                proversReserved: U256::ZERO,
+            }),
+            1,
+            B256::ZERO,
+            0,
+        );
+    }
+
+    fn proposed(evs: &[L1Event]) -> Vec<u64> {
+        evs.iter()
+            .filter_map(|e| match e {
+                L1Event::Proposed { header, .. } => Some(header.number),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// A reorg that replaced blocks 3 and 4 by another block 3 and dropped the proof of block 2:
+    /// the cores forget 3..=4, track 2 again, and learn the new block 3 from the new branch.
+    #[test]
+    fn a_reorg_prunes_the_dropped_branch_and_re_announces_unproven_blocks() {
+        let mut base = state();
+        let mut props = BTreeMap::new();
+        propose(&mut base, 1, &mut props);
+        prove(&mut base, 1);
+        propose(&mut base, 2, &mut props);
+        // Common ancestor: block 2 pending. The old branch proves 2 and proposes 3 and 4.
+        let mut old = base.clone();
+        let mut old_props = props.clone();
+        prove(&mut old, 2);
+        propose(&mut old, 3, &mut old_props);
+        propose(&mut old, 4, &mut old_props);
+        // The new branch proposes another block 3 (delivered as a new event).
+        let mut new = base.clone();
+        let new3 = propose(&mut new, 9, &mut props);
+        let delivered = HashSet::from([new3]);
+        let evs = reorg_events(&old, &new, &props, &delivered);
+        assert!(
+            matches!(evs[0], L1Event::Pruned { from: 3, to: 4 }),
+            "{evs:?}"
+        );
+        assert_eq!(proposed(&evs), vec![2]);
+        // Nothing changed: nothing to say.
+        assert!(reorg_events(&old, &old, &old_props, &HashSet::new()).is_empty());
+        // A reorg that only dropped block 4: prune it, keep 3.
+        let mut shorter = base.clone();
+        let mut p2 = props.clone();
+        prove(&mut shorter, 2);
+        propose(&mut shorter, 3, &mut p2);
+        let evs = reorg_events(&old, &shorter, &p2, &HashSet::new());
+        assert_eq!(evs.len(), 1);
+        assert!(matches!(evs[0], L1Event::Pruned { from: 4, to: 4 }));
+    }
 }

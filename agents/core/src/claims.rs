@@ -117,7 +117,11 @@ impl Claims {
         share: Option<Arc<SlotSchedule>>,
     ) {
         self.proven_seen = self.proven_seen.max(number);
-        if let Some(sched) = share {
+        // After an L1 reorg the same proof can be seen twice: one share per block, or the
+        // batch holding it twice reverts.
+        let held = self.pending.contains_key(&number)
+            || self.unclaimed.iter().any(|i| i.blockNumber == number);
+        if let Some(sched) = share.filter(|_| !held) {
             self.pending.insert(
                 number,
                 Pending {

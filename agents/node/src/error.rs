@@ -16,6 +16,10 @@ pub enum Error {
         /// What failed.
         reason: String,
     },
+    /// The L1 chain no longer holds the deployment (reset or replaced); the message names the
+    /// deployment file and the RPC.
+    #[error("{0}")]
+    ChainReset(String),
     /// An L1 RPC call failed after the connection was established.
     #[error("L1 RPC {call} failed: {reason}")]
     Rpc {

@@ -212,6 +212,7 @@ pub async fn status(c: &Connected, key: Option<Address>) -> Result<Status> {
         params.clone(),
         genesis,
         Duration::from_secs(3600),
+        0,
     )
     .await?;
     let slot = view.current_slot();
@@ -329,6 +330,7 @@ pub async fn claim(
         params,
         genesis,
         Duration::from_secs(3600),
+        0,
     )
     .await?;
     let (head, _) = c.l1.head().await?;

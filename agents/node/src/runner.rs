@@ -70,6 +70,9 @@ pub struct NodeConfig {
     pub data_dir: Option<PathBuf>,
     /// How the agent's L1 transactions are priced and re-priced.
     pub tx: TxPolicy,
+    /// L1 blocks on top of a block before its events are acted on (0: at once; a reorg deeper
+    /// than this is rolled back).
+    pub confirmations: u64,
 }
 
 /// `$HOME/.spn/<chainId>/<address>`: one directory per chain and key, so two agents of one
@@ -275,8 +278,14 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
         params,
         genesis,
         Duration::from_millis(500),
+        cfg.confirmations,
     )
     .await?;
+    view.set_deployment_file(
+        cfg.deployment
+            .clone()
+            .unwrap_or_else(|| Deployment::default_path(&cfg.deployments_dir, p.l1.chain_id())),
+    );
     // Refuse an unusable key before opening a socket; a key that is only waiting to become
     // active joins the network first, so its peers know it by the time it has work.
     if cfg.role != Role::Submitter && !cfg.wait_active {
@@ -332,14 +341,16 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
             .with_policy(cfg.tx.clone())?
             .with_journal(&store.dir().join("tx-journal.json"))?,
     );
-    // The peers gauge and the transaction manager's counters, read once a second.
+    // The peers gauge, the RPC's and the transaction manager's counters, read once a second.
     {
         let (p2p, sender) = (Arc::downgrade(&p2p), Arc::downgrade(&sender));
         let telemetry = metrics.telemetry().clone();
+        let l1 = p.l1.clone();
         tokio::spawn(async move {
             while let (Some(p2p), Some(sender)) = (p2p.upgrade(), sender.upgrade()) {
                 telemetry.set_peers(p2p.peer_count());
                 telemetry.set_tx_stats(sender.stats());
+                telemetry.set_rpc_errors(l1.rpc_errors());
                 drop((p2p, sender));
                 tokio::time::sleep(Duration::from_secs(1)).await;
             }
@@ -362,6 +373,7 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
         check_active(&view, &p, true).await?;
     }
     record_l1_progress(view.clone(), store.clone());
+    let watch = view.clone();
     tracing::info!(target: "spn", "{:?} {} on chain {} (rollup {})", cfg.role, p.key.address(), p.l1.chain_id(), p.deployment.rollup);
     match cfg.role {
         Role::Submitter => {
@@ -432,6 +444,7 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
             });
         }
     }
-    std::future::pending::<()>().await;
-    Ok(())
+    // Runs until stopped, unless the chain loses the deployment (a reset L1): then the process
+    // exits with that error instead of running on against nothing.
+    Err(Error::ChainReset(watch.failed().await))
 }

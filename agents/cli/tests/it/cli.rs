@@ -58,6 +58,21 @@ fn wrong_rpc_url() {
         one_line(&err),
         "error: cannot reach the L1 RPC at http://127.0.0.1:1: connection refused"
     );
+    // Several URLs, all down: one line naming them, after the retries.
+    let mut c = spn();
+    c.args([
+        "node",
+        "--key",
+        KEY,
+        "--l1.rpc-url",
+        "http://127.0.0.1:1,http://127.0.0.1:2",
+    ]);
+    let (code, _, err) = run(c);
+    assert_eq!(code, 1);
+    assert_eq!(
+        one_line(&err),
+        "error: cannot reach the L1 RPC at http://127.0.0.1:1,http://127.0.0.1:2: connection refused"
+    );
     let mut c = spn();
     c.args(["submitter", "--key", KEY, "--l1.rpc-url", "not a url"]);
     let (code, _, err) = run(c);

@@ -10,7 +10,7 @@ use super::{run, spn};
 
 static SERIAL: Mutex<()> = Mutex::new(());
 
-fn devnet(args: &[&str]) -> Value {
+pub(super) fn devnet(args: &[&str]) -> Value {
     let _guard = SERIAL.lock().unwrap_or_else(|e| e.into_inner());
     let mut c = spn();
     c.args(["devnet", "--json", "--stakers", "32"]).args(args);
@@ -31,7 +31,7 @@ fn devnet(args: &[&str]) -> Value {
     report
 }
 
-fn u(v: &Value, k: &str) -> u64 {
+pub(super) fn u(v: &Value, k: &str) -> u64 {
     v[k].as_u64()
         .unwrap_or_else(|| panic!("{k} missing in {v}"))
 }

@@ -3,6 +3,7 @@
 
 mod cli;
 mod devnet;
+mod l1_faults;
 mod model;
 mod sim;
 

@@ -5,9 +5,11 @@
 mod anvil;
 mod deploy;
 pub mod grief;
+mod l1faults;
 mod report;
 
 pub use anvil::{find_anvil, workspace_root, Anvil};
+pub use l1faults::{parse_fraction, reorg, FaultyProxy};
 pub use report::{BlockReport, GasStat, Report, Rewards, Stat, Withheld};
 
 use spn_core::Chain;
@@ -56,22 +58,8 @@ impl std::str::FromStr for Offline {
     type Err = String;
     fn from_str(s: &str) -> Result<Self, String> {
         let s = s.trim();
-        if let Some(p) = s.strip_suffix('%') {
-            let v: f64 = p
-                .trim()
-                .parse()
-                .map_err(|_| format!("not a percentage: {s}"))?;
-            if !v.is_finite() || !(0.0..=100.0).contains(&v) {
-                return Err(format!("percentage {s} outside 0%..100%"));
-            }
-            return Ok(Offline::Fraction(v / 100.0));
-        }
-        if s.contains('.') {
-            let v: f64 = s.parse().map_err(|_| format!("not a fraction: {s}"))?;
-            if !v.is_finite() || !(0.0..=1.0).contains(&v) {
-                return Err(format!("fraction {v} outside 0..1"));
-            }
-            return Ok(Offline::Fraction(v));
+        if s.ends_with('%') || s.contains('.') {
+            return parse_fraction(s).map(Offline::Fraction);
         }
         s.parse::<u32>().map(Offline::Count).map_err(|_| {
             format!("expected a count (8), a fraction (0.25) or a percentage (25%), got {s}")
@@ -132,6 +120,12 @@ pub struct DevnetConfig {
     pub forge: u32,
     /// Fault injection: a griefer files k inactivity reports against online members that worked.
     pub grief: u32,
+    /// Fault injection: this fraction of the agents' L1 requests fail (a proxy before anvil).
+    pub rpc_failures: f64,
+    /// Fault injection: reorganise this many L1 blocks every `reorg_every` (0: never).
+    pub reorg_depth: u64,
+    /// Time between two injected reorgs.
+    pub reorg_every: Duration,
     /// Give up after this long.
     pub timeout: Option<Duration>,
     /// Where to write the deployment file (default: `<repo>/deployments`).
@@ -162,6 +156,9 @@ impl Default for DevnetConfig {
             skip_proofs: 0,
             forge: 0,
             grief: 0,
+            rpc_failures: 0.0,
+            reorg_depth: 0,
+            reorg_every: Duration::from_secs(15),
             timeout: None,
             deployments_dir: None,
             pool_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -316,12 +313,25 @@ async fn drive(
         .iter()
         .map(|k| deploy::register(l1, d, params.stake_amount, k));
     futures::future::try_join_all(regs).await?;
+    // The agents reach anvil through the failing proxy, if asked (setup above went direct).
+    let proxy = if cfg.rpc_failures > 0.0 {
+        let p = FaultyProxy::start(l1.url(), cfg.rpc_failures, 0x5eed).await?;
+        tracing::info!(target: "spn::devnet", "agents use L1 through {} failing {:.0}% of the requests", p.url(), cfg.rpc_failures * 100.0);
+        Some(p)
+    } else {
+        None
+    };
+    let agents_l1 = match &proxy {
+        Some(p) => L1::connect(&p.url()).await?,
+        None => l1.clone(),
+    };
     let view = ChainView::start(
-        l1.clone(),
+        agents_l1.clone(),
         d.clone(),
         params.clone(),
         genesis,
         Duration::from_millis(200),
+        0,
     )
     .await?;
     let mut events = view.subscribe();
@@ -367,7 +377,7 @@ async fn drive(
         handles.push(StakerAgent::spawn(AgentParts {
             view: view.clone(),
             key: k.clone(),
-            sender: Arc::new(Sender::new(l1.clone(), k)),
+            sender: Arc::new(Sender::new(agents_l1.clone(), k)),
             net,
             inbox,
             cfg: agent_cfg.clone(),
@@ -397,7 +407,7 @@ async fn drive(
     .await?;
     Submitter::spawn(SubmitterParts {
         view: view.clone(),
-        sender: Arc::new(Sender::new(l1.clone(), &submitter_key)),
+        sender: Arc::new(Sender::new(agents_l1.clone(), &submitter_key)),
         net,
         inbox,
         metrics: metrics.clone(),
@@ -436,6 +446,18 @@ async fn drive(
     tracing::info!(target: "spn::devnet", "{} stakers registered; warped to their activation epoch {active_from}", cfg.stakers);
 
     tracing::info!(target: "spn::devnet", "{online} agents online, {offline} offline; waiting for {} proven blocks", cfg.blocks);
+    let reorgs_injected = Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let stop_reorgs = Arc::new(tokio::sync::Notify::new());
+    let reorger = (cfg.reorg_depth > 0).then(|| {
+        l1faults::reorg_periodically(
+            l1.clone(),
+            cfg.reorg_depth,
+            cfg.reorg_every,
+            cfg.block_time,
+            reorgs_injected.clone(),
+            stop_reorgs.clone(),
+        )
+    });
 
     let timeout = cfg.timeout.unwrap_or_else(|| {
         Duration::from_secs(
@@ -455,6 +477,10 @@ async fn drive(
         acc.apply(&view, &metrics, ev).await;
     }
     load.abort();
+    if let Some(r) = reorger {
+        stop_reorgs.notify_one();
+        let _ = r.await;
+    }
     if timed_out {
         tracing::warn!(target: "spn::devnet", "timed out after {:?} with {} of {} blocks proven", timeout, acc.proven.len(), cfg.blocks);
     }
@@ -553,6 +579,10 @@ async fn drive(
         elapsed: started.elapsed(),
         rpc: l1.url().to_string(),
         grief,
+        rpc_errors: agents_l1.rpc_errors(),
+        rpc_failures_injected: proxy.as_ref().map_or(0, |p| p.failed()),
+        reorgs_injected: reorgs_injected.load(std::sync::atomic::Ordering::Relaxed),
+        reorgs_seen: view.reorgs(),
     }))
 }
 
@@ -665,6 +695,10 @@ struct ReportInputs<'a> {
     elapsed: Duration,
     rpc: String,
     grief: Option<grief::GriefReport>,
+    rpc_errors: u64,
+    rpc_failures_injected: u64,
+    reorgs_injected: u64,
+    reorgs_seen: u64,
 }
 
 impl Accumulator {
@@ -859,6 +893,10 @@ impl Accumulator {
             balances_match: i.mismatches.is_empty(),
             balance_mismatches: i.mismatches,
             rejected_messages: i.metrics.rejected_count(),
+            rpc_errors: i.rpc_errors,
+            rpc_failures_injected: i.rpc_failures_injected,
+            reorgs_injected: i.reorgs_injected,
+            reorgs_seen: i.reorgs_seen,
             timed_out: i.timed_out,
             elapsed_seconds: i.elapsed.as_secs_f64(),
             params: i.params.clone(),

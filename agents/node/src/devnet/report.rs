@@ -186,6 +186,14 @@ pub struct Report {
     pub balance_mismatches: Vec<String>,
     /// Network messages dropped by validation.
     pub rejected_messages: u64,
+    /// The agents' failed L1 requests (every attempt, retried ones included).
+    pub rpc_errors: u64,
+    /// L1 requests the `--fault.rpc-failures` proxy failed.
+    pub rpc_failures_injected: u64,
+    /// `anvil_reorg` calls of `--fault.reorg-depth`.
+    pub reorgs_injected: u64,
+    /// L1 reorgs the agents' follower detected and rolled back.
+    pub reorgs_seen: u64,
     /// Whether the run stopped at its timeout.
     pub timed_out: bool,
     /// Run time.
@@ -349,6 +357,16 @@ impl Report {
                 ),
             );
         }
+        row(
+            &mut s,
+            "L1 request failures (injected)",
+            format!("{} ({})", self.rpc_errors, self.rpc_failures_injected),
+        );
+        row(
+            &mut s,
+            "L1 reorgs seen (injected)",
+            format!("{} ({})", self.reorgs_seen, self.reorgs_injected),
+        );
         row(
             &mut s,
             "elapsed (s)",

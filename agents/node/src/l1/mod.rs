@@ -3,14 +3,18 @@
 
 mod deployment;
 mod follower;
+mod transport;
 mod tx;
 
 pub use deployment::Deployment;
 pub use follower::{ChainView, L1Event, SlotCtx, StakerRecord};
+pub use transport::RpcStats;
 pub use tx::{
     classify, classify_message, Resumed, Sender, TxErrorKind, TxPolicy, TxStats, MIN_BUMP_PERCENT,
 };
 
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 use std::time::Duration;
 
 use alloy::network::TransactionBuilder;
@@ -23,12 +27,13 @@ use spn_protocol::Params;
 
 use crate::error::{Error, Result};
 
-/// A connection to the L1 JSON-RPC endpoint.
+/// A connection to the L1 JSON-RPC endpoint (one or several URLs, in order of preference).
 #[derive(Debug, Clone)]
 pub struct L1 {
     provider: RootProvider,
     url: String,
     chain_id: u64,
+    stats: Arc<RpcStats>,
 }
 
 /// What a mined transaction cost.
@@ -45,30 +50,56 @@ pub struct TxOutcome {
 }
 
 impl L1 {
-    /// Connects and reads the chain id; a refused connection or a bad URL is one clear error.
-    pub async fn connect(url: &str) -> Result<Self> {
+    /// Connects to `urls` (one URL, or several separated by commas: the first healthy one is
+    /// used, the next on a transport error) and reads the chain id; a refused connection or a
+    /// bad URL is one clear error.
+    pub async fn connect(urls: &str) -> Result<Self> {
         let unreachable = |reason: String| Error::RpcUnreachable {
-            url: url.to_string(),
+            url: urls.to_string(),
             reason,
         };
-        let parsed: alloy::transports::http::reqwest::Url = url
-            .parse()
-            .map_err(|e| unreachable(format!("invalid URL ({e})")))?;
-        if !matches!(parsed.scheme(), "http" | "https") {
-            return Err(unreachable(format!(
-                "unsupported scheme `{}` (use http://)",
-                parsed.scheme()
-            )));
+        let list: Vec<&str> = urls
+            .split(',')
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .collect();
+        if list.is_empty() {
+            return Err(unreachable("no URL given".into()));
         }
-        let provider = RootProvider::new_http(parsed);
+        let mut parsed = Vec::with_capacity(list.len());
+        for url in &list {
+            let bad = |reason: String| Error::RpcUnreachable {
+                url: url.to_string(),
+                reason,
+            };
+            let u: alloy::transports::http::reqwest::Url =
+                url.parse().map_err(|e| bad(format!("invalid URL ({e})")))?;
+            if !matches!(u.scheme(), "http" | "https") {
+                return Err(bad(format!(
+                    "unsupported scheme `{}` (use http://)",
+                    u.scheme()
+                )));
+            }
+            parsed.push(u);
+        }
+        let stats = Arc::new(RpcStats::default());
+        let local = parsed
+            .iter()
+            .all(|u| matches!(u.host_str(), Some("127.0.0.1" | "localhost" | "[::1]")));
+        let client = alloy::rpc::client::RpcClient::new(
+            transport::Failover::new(&parsed, stats.clone()),
+            local,
+        );
+        let provider = RootProvider::new(client);
         let chain_id = tokio::time::timeout(Duration::from_secs(10), provider.get_chain_id())
             .await
             .map_err(|_| unreachable("no answer within 10 s".into()))?
             .map_err(|e| unreachable(transport_reason(&error_chain(&e))))?;
         Ok(Self {
             provider,
-            url: url.to_string(),
+            url: list.join(","),
             chain_id,
+            stats,
         })
     }
 
@@ -77,9 +108,19 @@ impl L1 {
         self.chain_id
     }
 
-    /// The RPC URL.
+    /// The RPC URL (several separated by commas, as given).
     pub fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Error and failover counters of this connection (shared by its clones).
+    pub fn stats(&self) -> &Arc<RpcStats> {
+        &self.stats
+    }
+
+    /// Failed RPC requests so far (every attempt, retried ones included).
+    pub fn rpc_errors(&self) -> u64 {
+        self.stats.errors.load(Ordering::Relaxed)
     }
 
     /// The underlying provider.
@@ -102,13 +143,43 @@ impl L1 {
 
     /// Number and timestamp of the latest block.
     pub async fn head(&self) -> Result<(u64, u64)> {
+        let (number, ts, _) = self.head_block().await?;
+        Ok((number, ts))
+    }
+
+    /// Number, timestamp and hash of the latest block.
+    pub async fn head_block(&self) -> Result<(u64, u64, B256)> {
         let block = self
             .provider
             .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
             .await
             .map_err(|e| Error::rpc("eth_getBlockByNumber", e))?
             .ok_or_else(|| Error::rpc("eth_getBlockByNumber", "no latest block"))?;
-        Ok((block.header.number, block.header.timestamp))
+        Ok((
+            block.header.number,
+            block.header.timestamp,
+            block.header.hash,
+        ))
+    }
+
+    /// Hash of block `number`, `None` past the head.
+    pub async fn block_hash(&self, number: u64) -> Result<Option<B256>> {
+        Ok(self
+            .provider
+            .get_block_by_number(number.into())
+            .await
+            .map_err(|e| Error::rpc("eth_getBlockByNumber", e))?
+            .map(|b| b.header.hash))
+    }
+
+    /// Whether `at` holds code at the latest block.
+    pub async fn has_code(&self, at: Address) -> Result<bool> {
+        let code = self
+            .provider
+            .get_code_at(at)
+            .await
+            .map_err(|e| Error::rpc("eth_getCode", e))?;
+        Ok(!code.is_empty())
     }
 
     /// Logs of `addresses` in blocks `from..=to`.
