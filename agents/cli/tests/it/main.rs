@@ -20,11 +20,9 @@ pub(crate) fn spn() -> Command {
         }
     }
     c.env("SPN_LOG", "warn");
-    // An agent's default data directory is under HOME: never the caller's.
-    c.env(
-        "HOME",
-        std::env::temp_dir().join(format!("spn-test-home-{}", std::process::id())),
-    );
+    // An agent's default data directory (and anvil's state) is under HOME: never the caller's.
+    // One fixed directory, reused by every run, so runs leave nothing new behind.
+    c.env("HOME", std::env::temp_dir().join("spn-test-home"));
     c
 }
 
