@@ -337,6 +337,11 @@ pub(crate) struct SubmitterArgs {
     pub(crate) agent: AgentArgs,
     #[command(flatten)]
     pub(crate) cost: CostFlags,
+    /// File at most this many inactivity reports per proven block against round-1 committee
+    /// members that published no result for it, and finalise reports whose grace is over (0:
+    /// neither; a report pays nobody, docs/PROTOCOL.md §14.4).
+    #[arg(long = "report-missed", env = "SPN_REPORT_MISSED", default_value_t = 0)]
+    pub(crate) report_missed: usize,
 }
 
 impl AgentArgs {
@@ -360,6 +365,7 @@ impl AgentArgs {
             confirmations: self.l1.confirmations,
             metrics_addr: self.metrics_addr,
             prover: ProverBackend::Simulated,
+            reports_per_block: 0,
         }
     }
 }
@@ -416,6 +422,7 @@ impl SubmitterArgs {
     pub(crate) fn config(&self) -> NodeConfig {
         NodeConfig {
             cost: self.cost.model(),
+            reports_per_block: self.report_missed,
             ..self.agent.config(Role::Submitter)
         }
     }
@@ -502,6 +509,10 @@ pub(crate) struct DevnetArgs {
     /// that worked; each must clear its report and lose nothing (the report's `grief`).
     #[arg(long = "fault.grief", env = "SPN_FAULT_GRIEF", default_value_t = 0)]
     pub(crate) fault_grief: u32,
+    /// The devnet submitter files at most this many inactivity reports per proven block against
+    /// round-1 members that published nothing, and finalises expired reports (0: none).
+    #[arg(long = "report-missed", env = "SPN_REPORT_MISSED", default_value_t = 0)]
+    pub(crate) report_missed: usize,
     #[command(flatten)]
     pub(crate) prover: ProverFlags,
     /// Fault injection: this fraction of the agents' L1 requests fail (HTTP 503 or a dropped
@@ -552,6 +563,7 @@ impl DevnetArgs {
             skip_proofs: self.fault_skip_proofs,
             forge: self.fault_forge,
             grief: self.fault_grief,
+            report_missed: self.report_missed,
             rpc_failures: self.fault_rpc_failures,
             reorg_depth: self.fault_reorg_depth,
             reorg_every: Duration::from_secs(self.fault_reorg_every.max(1)),

@@ -167,6 +167,10 @@ pub struct SubmitterParts {
     pub eager: bool,
     /// The provers' cost model, which says when results are overdue.
     pub cost: spn_core::cost::CostModel,
+    /// Inactivity reports (§14): at most this many per proven block against round-1 members
+    /// that published nothing for it, and the finalisation of reports whose grace is over
+    /// (0: neither; a report pays nobody, §14.4).
+    pub reports_per_block: usize,
 }
 
 /// The submitter agent: the core's [`spn_core::Submitter`] in the runtime.
@@ -175,7 +179,11 @@ pub struct SubmitterAgent;
 impl SubmitterAgent {
     /// Starts the submitter; it runs until the process ends.
     pub fn spawn(p: SubmitterParts) {
-        let core = spn_core::Submitter::new(p.eager, spn_core::Strategy::Honest, p.cost, p.faults);
+        let mut core =
+            spn_core::Submitter::new(p.eager, spn_core::Strategy::Honest, p.cost, p.faults);
+        if p.reports_per_block > 0 {
+            core = core.with_reporter(p.reports_per_block);
+        }
         Runtime::spawn(
             core,
             p.view,

@@ -70,6 +70,8 @@ pub struct NodeConfig {
     pub data_dir: Option<PathBuf>,
     /// How the agent's L1 transactions are priced and re-priced.
     pub tx: TxPolicy,
+    /// The submitter's inactivity reports per proven block (0: none, §14.4).
+    pub reports_per_block: usize,
     /// L1 blocks on top of a block before its events are acted on (0: at once; a reorg deeper
     /// than this is rolled back).
     pub confirmations: u64,
@@ -386,6 +388,7 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
                 faults,
                 eager: true,
                 cost: cfg.cost,
+                reports_per_block: cfg.reports_per_block,
             });
         }
         role => {
@@ -421,6 +424,7 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
                     faults: faults.clone(),
                     eager: false,
                     cost: cfg.cost,
+                    reports_per_block: 0,
                 });
             }
             StakerAgent::spawn(AgentParts {

@@ -675,3 +675,22 @@ fn a_griefed_online_node_clears_the_report_and_loses_nothing() {
         r["balance_mismatches"]
     );
 }
+
+/// The submitter with `--report-missed` reports round-1 members that published nothing: only
+/// keys whose agents never ran are reported (and, after grace, struck); no running key is.
+#[test]
+fn the_submitter_reports_offline_members_only() {
+    let r = devnet(&[
+        "--blocks",
+        "8",
+        "--offline-provers",
+        "4",
+        "--report-missed",
+        "2",
+    ]);
+    let i = &r["inactivity"];
+    assert!(u(i, "reported_offline") >= 1, "{i}");
+    assert_eq!(u(i, "reported_online"), 0, "{i}");
+    assert_eq!(u(i, "struck_online"), 0, "{i}");
+    assert_eq!(u(&r, "blocks_pruned"), 0, "{r}");
+}

@@ -10,7 +10,7 @@ mod report;
 
 pub use anvil::{find_anvil, workspace_root, Anvil};
 pub use l1faults::{parse_fraction, reorg, FaultyProxy};
-pub use report::{BlockReport, GasStat, Report, Rewards, Stat, Withheld};
+pub use report::{BlockReport, GasStat, Inactivity, Report, Rewards, Stat, Withheld};
 
 use spn_core::Chain;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -120,6 +120,8 @@ pub struct DevnetConfig {
     pub forge: u32,
     /// Fault injection: a griefer files k inactivity reports against online members that worked.
     pub grief: u32,
+    /// The submitter's inactivity reports per proven block (0: none).
+    pub report_missed: usize,
     /// Fault injection: this fraction of the agents' L1 requests fail (a proxy before anvil).
     pub rpc_failures: f64,
     /// Fault injection: reorganise this many L1 blocks every `reorg_every` (0: never).
@@ -156,6 +158,7 @@ impl Default for DevnetConfig {
             skip_proofs: 0,
             forge: 0,
             grief: 0,
+            report_missed: 0,
             rpc_failures: 0.0,
             reorg_depth: 0,
             reorg_every: Duration::from_secs(15),
@@ -414,6 +417,7 @@ async fn drive(
         faults: faults.clone(),
         eager: true,
         cost: cfg.cost,
+        reports_per_block: cfg.report_missed,
     });
     let griefer = if cfg.grief > 0 {
         let key = keys::devnet_staker_key(u64::from(u32::MAX));
@@ -583,6 +587,7 @@ async fn drive(
         rpc_failures_injected: proxy.as_ref().map_or(0, |p| p.failed()),
         reorgs_injected: reorgs_injected.load(std::sync::atomic::Ordering::Relaxed),
         reorgs_seen: view.reorgs(),
+        offline_keys: &offline_keys,
     }))
 }
 
@@ -682,6 +687,9 @@ struct Accumulator {
     proven: BTreeMap<u64, ProvenInfo>,
     credited: HashSet<Address>,
     rewards: Rewards,
+    /// Stakers reported and struck (§14), one entry per event.
+    reported: Vec<Address>,
+    struck: Vec<Address>,
 }
 
 struct ReportInputs<'a> {
@@ -699,6 +707,7 @@ struct ReportInputs<'a> {
     rpc_failures_injected: u64,
     reorgs_injected: u64,
     reorgs_seen: u64,
+    offline_keys: &'a HashSet<Address>,
 }
 
 impl Accumulator {
@@ -713,6 +722,8 @@ impl Accumulator {
             proven: BTreeMap::new(),
             credited: HashSet::new(),
             rewards: Rewards::default(),
+            reported: Vec::new(),
+            struck: Vec::new(),
         }
     }
 
@@ -825,10 +836,14 @@ impl Accumulator {
                 self.rewards.claims += 1;
                 tracing::info!(target: "spn::devnet", "{} claimed {} for {blocks} block(s)", crate::agent::short(prover), fmt_tokens(amount));
             }
-            L1Event::Replaced { .. }
-            | L1Event::Reported { .. }
-            | L1Event::Cleared { .. }
-            | L1Event::Struck { .. } => {}
+            L1Event::Replaced { .. } => {}
+            L1Event::Reported { staker, .. } => {
+                self.reported.push(staker);
+            }
+            L1Event::Struck { staker, .. } => {
+                self.struck.push(staker);
+            }
+            L1Event::Cleared { .. } => {}
         }
     }
 
@@ -890,6 +905,18 @@ impl Accumulator {
             ]),
             rewards: self.rewards.clone(),
             grief: i.grief,
+            inactivity: {
+                let offline = |xs: &[Address]| {
+                    xs.iter().filter(|a| i.offline_keys.contains(*a)).count() as u64
+                };
+                let (r, st) = (offline(&self.reported), offline(&self.struck));
+                Inactivity {
+                    reported_offline: r,
+                    reported_online: self.reported.len() as u64 - r,
+                    struck_offline: st,
+                    struck_online: self.struck.len() as u64 - st,
+                }
+            },
             balances_match: i.mismatches.is_empty(),
             balance_mismatches: i.mismatches,
             rejected_messages: i.metrics.rejected_count(),

@@ -177,6 +177,8 @@ pub struct Report {
     pub gas: BTreeMap<String, GasStat>,
     /// Rewards per role.
     pub rewards: Rewards,
+    /// Inactivity reports and strikes (§14) against offline and online keys.
+    pub inactivity: Inactivity,
     /// Griefing reports against online members (`--fault.grief`): filed, cleared, struck, stake lost.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub grief: Option<super::grief::GriefReport>,
@@ -204,6 +206,20 @@ pub struct Report {
     pub l1_rpc: String,
     /// Every proven block.
     pub blocks: Vec<BlockReport>,
+}
+
+/// Inactivity reports (`MissReported`) and strikes (`StrikeFinalised`) of a devnet run, against
+/// the keys whose agents never ran and against the running ones.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Inactivity {
+    /// Reports against offline keys.
+    pub reported_offline: u64,
+    /// Reports against running keys (griefing, or a slow agent).
+    pub reported_online: u64,
+    /// Strikes on offline keys.
+    pub struck_offline: u64,
+    /// Strikes on running keys.
+    pub struck_online: u64,
 }
 
 impl Report {
@@ -346,6 +362,17 @@ impl Report {
             &mut s,
             "messages dropped by validation",
             self.rejected_messages.to_string(),
+        );
+        row(
+            &mut s,
+            "inactivity reports offline / online, strikes offline / online",
+            format!(
+                "{} / {}, {} / {}",
+                self.inactivity.reported_offline,
+                self.inactivity.reported_online,
+                self.inactivity.struck_offline,
+                self.inactivity.struck_online
+            ),
         );
         if let Some(g) = &self.grief {
             row(
