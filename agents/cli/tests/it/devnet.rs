@@ -498,6 +498,8 @@ fn node_with_an_external_prover_is_credited_and_reports_metrics() {
     let mut endpoint = None;
     let mut health_ok = false;
     let mut last_metrics = String::new();
+    // Peers drop to 0 once the devnet stops, possibly before the last sample: keep the most seen.
+    let mut most_peers = 0.0f64;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
     while devnet.try_wait().unwrap().is_none() && std::time::Instant::now() < deadline {
         std::thread::sleep(std::time::Duration::from_millis(500));
@@ -509,6 +511,7 @@ fn node_with_an_external_prover_is_credited_and_reports_metrics() {
         }
         let Some(addr) = &endpoint else { continue };
         if let Some((200, body)) = http_get(addr, "/metrics") {
+            most_peers = most_peers.max(sample(&body, "spn_peers"));
             last_metrics = body;
         }
         if let Some((status, body)) = http_get(addr, "/health") {
@@ -551,7 +554,7 @@ fn node_with_an_external_prover_is_credited_and_reports_metrics() {
     );
     assert!(!node_log.contains("not signed"), "node log:\n{node_log}");
     assert!(sample(&last_metrics, "spn_l1_head") > 0.0, "{last_metrics}");
-    assert!(sample(&last_metrics, "spn_peers") >= 1.0, "{last_metrics}");
+    assert!(most_peers >= 1.0, "no peer ever connected: {last_metrics}");
     assert!(sample(&last_metrics, "spn_attestations_received_total") > 0.0);
     // Its script-proven results made it into transcripts.
     assert!(u(&r, "offline_credited") >= 1, "node log:\n{node_log}");
