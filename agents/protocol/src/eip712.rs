@@ -1,6 +1,8 @@
 //! Block header hashing and the EIP-712 messages stakers sign (MessagesLib).
 //!
 //! Domain: name `"SPN"`, version `"1"`, `chainId`, `verifyingContract` = the Rollup.
+//! `StateTransition` is signed with BLS keys (the training wheel, [`crate::bls`]); the others
+//! with staking keys.
 //! Typehashes are derived by `sol!` from the struct definitions below, not written by hand.
 
 use alloy_primitives::{keccak256, Address, B256, U256};
@@ -20,6 +22,17 @@ sol! {
         bytes32 blockHash;
         uint32 job;
         bytes32 output;
+    }
+
+    /// Signed with BLS keys by round-1 provers while the training wheel is on: the block's tree
+    /// (`outputsRoot`, the root job's output, which equals its txRoot) takes the state from
+    /// `preStateRoot` to `postStateRoot` ([`crate::bls::state_root_next`]).
+    #[derive(Debug, Default, PartialEq, Eq)]
+    struct StateTransition {
+        bytes32 blockHash;
+        bytes32 outputsRoot;
+        bytes32 preStateRoot;
+        bytes32 postStateRoot;
     }
 
     /// An L2 block header as the Rollup hashes it.
@@ -69,6 +82,36 @@ pub fn job_result_digest(domain: &Eip712Domain, block_hash: B256, job: u32, outp
     .eip712_signing_hash(domain)
 }
 
+/// Digest a round-1 prover signs with its BLS key: EIP-712 hash of
+/// `StateTransition(bytes32 blockHash,bytes32 outputsRoot,bytes32 preStateRoot,bytes32 postStateRoot)`.
+pub fn state_transition_digest(
+    domain: &Eip712Domain,
+    block_hash: B256,
+    outputs_root: B256,
+    pre_state_root: B256,
+    post_state_root: B256,
+) -> B256 {
+    signing_hash(
+        domain.separator(),
+        &StateTransition {
+            blockHash: block_hash,
+            outputsRoot: outputs_root,
+            preStateRoot: pre_state_root,
+            postStateRoot: post_state_root,
+        },
+    )
+}
+
+/// `keccak256(0x1901 ‖ domainSeparator ‖ hashStruct(message))`, for callers that hold the
+/// separator rather than the domain (as the contracts' `MessagesLib` does).
+pub fn signing_hash<T: SolStruct>(domain_separator: B256, message: &T) -> B256 {
+    let mut buf = [0u8; 66];
+    buf[..2].copy_from_slice(&[0x19, 0x01]);
+    buf[2..34].copy_from_slice(domain_separator.as_slice());
+    buf[34..].copy_from_slice(message.eip712_hash_struct().as_slice());
+    keccak256(buf)
+}
+
 impl Header {
     /// `keccak256(abi.encode(number, parentHash, slot, proposer, txRoot, height))`.
     pub fn hash(&self) -> B256 {
@@ -96,6 +139,51 @@ mod tests {
             JobResult::default().eip712_type_hash(),
             keccak256("JobResult(bytes32 blockHash,uint32 job,bytes32 output)")
         );
+        let st = keccak256(
+            "StateTransition(bytes32 blockHash,bytes32 outputsRoot,bytes32 preStateRoot,bytes32 postStateRoot)",
+        );
+        assert_eq!(StateTransition::default().eip712_type_hash(), st);
+        // The value the design (docs/design/bls-training-wheel.md §1.2) gives.
+        assert_eq!(
+            st,
+            alloy_primitives::b256!(
+                "7538477a85260434e5344d14347f5783bf10262ce333a05fe9380ff1ef5b1896"
+            )
+        );
+    }
+
+    #[test]
+    fn state_transition_digest_matches_hand_encoding() {
+        let d = domain(31337, address!("5FbDB2315678afecb367f032d93F642f64180aa3"));
+        let (bh, out, pre, post) = (
+            B256::repeat_byte(1),
+            B256::repeat_byte(2),
+            B256::repeat_byte(3),
+            B256::repeat_byte(4),
+        );
+        let mut s = keccak256(
+            "StateTransition(bytes32 blockHash,bytes32 outputsRoot,bytes32 preStateRoot,bytes32 postStateRoot)",
+        )
+        .to_vec();
+        for w in [bh, out, pre, post] {
+            s.extend_from_slice(w.as_slice());
+        }
+        let mut msg = vec![0x19, 0x01];
+        msg.extend_from_slice(d.separator().as_slice());
+        msg.extend_from_slice(keccak256(&s).as_slice());
+        let digest = state_transition_digest(&d, bh, out, pre, post);
+        assert_eq!(digest, keccak256(&msg));
+        let st = StateTransition {
+            blockHash: bh,
+            outputsRoot: out,
+            preStateRoot: pre,
+            postStateRoot: post,
+        };
+        assert_eq!(st.eip712_signing_hash(&d), digest);
+        assert_eq!(signing_hash(d.separator(), &st), digest);
+        // Every field is bound.
+        assert_ne!(state_transition_digest(&d, bh, out, post, pre), digest);
+        assert_ne!(state_transition_digest(&d, out, bh, pre, post), digest);
     }
 
     /// The digest rebuilt by hand from the EIP-712 definition.

@@ -14,7 +14,7 @@ pub mod time;
 pub mod transcript;
 pub mod tree;
 
-pub use eip712::{Attestation, Header, JobResult};
+pub use eip712::{Attestation, Header, JobResult, StateTransition};
 pub use error::{Error, Result};
 pub use params::Params;
 pub use schedule::{CostWeights, Member, Schedule, SlotSchedule};
