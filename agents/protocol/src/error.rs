@@ -95,6 +95,17 @@ pub enum Error {
     /// A secret key that is zero or not below the curve order.
     #[error("invalid secret key")]
     InvalidSecretKey,
+    /// Bytes that are not a valid BLS public key (96 bytes `x ‖ y`, a point of G1 other than
+    /// infinity); the text names the reason.
+    #[error("invalid BLS public key: {0}")]
+    InvalidBlsPublicKey(&'static str),
+    /// Bytes that are not a valid BLS signature (a point of G2 other than infinity in the
+    /// expected encoding), or no signatures to aggregate; the text names the reason.
+    #[error("invalid BLS signature: {0}")]
+    InvalidBlsSignature(&'static str),
+    /// A signed state transition `BlsVerifier` rejects, with the contract's reason.
+    #[error(transparent)]
+    Transition(#[from] crate::bls::TransitionError),
     /// A signature that OZ `ECDSA.tryRecover` would reject; the text names the reason.
     #[error("invalid signature: {0}")]
     InvalidSignature(&'static str),

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 
+pub mod bls;
 pub mod eip712;
 pub mod error;
 pub mod inactivity;
@@ -14,6 +15,7 @@ pub mod time;
 pub mod transcript;
 pub mod tree;
 
+pub use bls::{BlsPublicKey, BlsSecretKey, BlsSignature, Transition, TransitionContext};
 pub use eip712::{Attestation, Header, JobResult, StateTransition};
 pub use error::{Error, Result};
 pub use params::Params;
