@@ -8,6 +8,17 @@ library Errors {
     /// @notice A deployment parameter set is inconsistent; `reason` names the rule it breaks.
     error Params__Invalid(string reason);
 
+    // ---------------------------------------------------------------- BlsLib
+    /// @notice A precompile call (EIP-2537, SHA-256 or MODEXP) failed or returned a short result: a point off its curve
+    ///         or outside its subgroup (MSM), or a coordinate not below p.
+    error BlsLib__PrecompileFailed(address precompile);
+    /// @notice A BLS encoding (point, field element) has the wrong length.
+    error BlsLib__InvalidLength(uint256 expected, uint256 actual);
+    /// @notice expand_message_xmd's DST is over 255 bytes (RFC 9380 §5.3.3 has such a DST hashed first).
+    error BlsLib__DstTooLong(uint256 length);
+    /// @notice expand_message_xmd was asked for more than 255 · 32 bytes (RFC 9380 §5.3.1: ell <= 255).
+    error BlsLib__ExpandTooLong(uint256 lenInBytes, uint256 max);
+
     // ---------------------------------------------------------------- Staking
     error Staking__AlreadyRegistered(address key);
     error Staking__ZeroAddress();
