@@ -8,6 +8,7 @@ import {EIP712} from "@openzeppelin/contracts/utils/cryptography/EIP712.sol";
 import {MerkleProof} from "@openzeppelin/contracts/utils/cryptography/MerkleProof.sol";
 import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol";
 
+import {IBlsVerifier} from "./interfaces/IBlsVerifier.sol";
 import {IProofVerifier} from "./interfaces/IProofVerifier.sol";
 import {IRollup} from "./interfaces/IRollup.sol";
 import {IStaking} from "./interfaces/IStaking.sol";
@@ -55,6 +56,10 @@ contract Rollup is IRollup, EIP712 {
         uint256 strikeThreshold;
         uint256 penaltyBase;
         uint256 ejectionFloor;
+        /// @dev The BLS training wheel (docs/design/bls-training-wheel.md §3): 0 = off for good.
+        IBlsVerifier trainingWheel;
+        uint256 trainingWheelBps;
+        uint256 trainingWheelUntil;
     }
 
     /// @notice Chain heads: blocks 1..provenTip are final; provenTip+1..pendingTip await proofs.
@@ -91,6 +96,13 @@ contract Rollup is IRollup, EIP712 {
     uint256 public immutable ejectionFloor;
     /// @notice Fewest credited committee jobs a proof must carry, in basis points of the committee jobs.
     uint256 public immutable minCoverageBps;
+    /// @notice Verifier of the committee's aggregate BLS signature over each block's state transition; 0 if the
+    ///         training wheel is off.
+    IBlsVerifier public immutable trainingWheel;
+    /// @notice Signers the training wheel requires, in basis points of the expected round-1 committee size.
+    uint256 public immutable trainingWheelBps;
+    /// @notice First L2 block number proven without the training wheel: blocks below it need submitSignedProof.
+    uint256 public immutable trainingWheelUntil;
     uint256 internal immutable _vmProofsPerTx;
     uint256 internal immutable _vmProofCost;
     uint256 internal immutable _baseProofCost;
@@ -113,6 +125,9 @@ contract Rollup is IRollup, EIP712 {
     mapping(address staker => Inactivity) internal _inactivity;
     /// @dev Credited, not yet withdrawn submitter and sequencer rewards; their sum is part of `_pool.outstanding`.
     mapping(address account => uint256 amount) internal _owed;
+    /// @notice State root after the latest block proven with the training wheel (MessagesLib.stateRoot chain); written
+    ///         only by submitSignedProof, so it stays at its last value once the wheel is off.
+    bytes32 public provenStateRoot;
 
     constructor(Config memory c) EIP712("SPN", "1") {
         _validate(c);
@@ -138,6 +153,9 @@ contract Rollup is IRollup, EIP712 {
         penaltyBase = c.penaltyBase;
         ejectionFloor = c.ejectionFloor;
         minCoverageBps = c.minCoverageBps;
+        trainingWheel = c.trainingWheel;
+        trainingWheelBps = c.trainingWheelBps;
+        trainingWheelUntil = c.trainingWheelUntil;
         _vmProofsPerTx = c.costs.vmProofsPerTx;
         _vmProofCost = c.costs.vmProofCost;
         _baseProofCost = c.costs.baseProofCost;
@@ -202,48 +220,39 @@ contract Rollup is IRollup, EIP712 {
 
     /// @inheritdoc IRollup
     function submitProof(MessagesLib.Header calldata header, bytes calldata proof) external {
-        uint256 slot = currentSlot();
-        _sampleSeed(slot);
-        Chain memory c = chain;
-        uint256 number = header.number;
-        require(
-            number == uint256(c.provenTip) + 1 && number <= c.pendingTip,
-            Errors.Rollup__WrongBlockNumber(uint256(c.provenTip) + 1, number)
-        );
-        BlockLog storage b = _checkHeader(header);
-        uint256 lastSlot = uint256(b.slot) + proofWindow;
-        require(slot <= lastSlot, Errors.Rollup__DeadlinePassed(slot, lastSlot));
+        _prove(header, proof, false, proof[0:0]);
+    }
 
-        uint256 epoch = header.slot / epochDuration;
-        IProofVerifier.VerifiedWork memory w = verifier.verify(
-            IProofVerifier.VerifyContext({
-                blockHash: b.blockHash,
-                txRoot: header.txRoot,
-                slotSeed: slotSeed(header.slot),
-                domainSeparator: _domainSeparatorV4(),
-                staking: staking,
-                epoch: epoch,
-                activeCount: staking.activeCount(epoch),
-                height: header.height,
-                roundHeight: roundHeight,
-                redundancy: redundancy,
-                neighbourhood: neighbourhood,
-                costs: costWeights()
-            }),
-            proof
-        );
+    /// @inheritdoc IRollup
+    function submitSignedProof(MessagesLib.Header calldata header, bytes calldata proof, bytes calldata transition)
+        external
+    {
+        _prove(header, proof, true, transition);
+    }
 
+    /// @dev Both proof entry points (docs/PROTOCOL.md §12.2): `signed` says which one was called, and must match whether
+    ///      the training wheel covers the block. With the wheel, the committee's signature over the transition is
+    ///      checked after the proof and its coverage, and the state root advances once the block is booked.
+    function _prove(MessagesLib.Header calldata header, bytes calldata proof, bool signed, bytes calldata transition)
+        internal
+    {
+        BlockLog storage b = _checkProvable(header, signed);
+        IProofVerifier.VerifyContext memory ctx = _verifyContext(header, b.blockHash);
+        IProofVerifier.VerifiedWork memory w = verifier.verify(ctx, proof);
         (Payout memory p, uint256 totalCost) = _coveredPayout(header.height, w);
+        (bytes32 post, uint256 signers) = signed ? _verifyTransition(ctx, transition) : (bytes32(0), 0);
+
+        uint256 number = header.number;
         chain.provenTip = uint64(number);
         _proven[number] = ProvenBlock({
-            blockHash: b.blockHash,
+            blockHash: ctx.blockHash,
             rewardsRoot: w.rewardsRoot,
             proversPot: uint128(p.proversPot),
             totalProverCost: uint64(totalCost)
         });
         emit BlockProven(
             number,
-            b.blockHash,
+            ctx.blockHash,
             msg.sender,
             w.rewardsRoot,
             w.distinctProvers,
@@ -252,7 +261,96 @@ contract Rollup is IRollup, EIP712 {
             p.sequencer,
             p.proversReserved
         );
+        if (signed) {
+            provenStateRoot = post;
+            emit TransitionSigned(number, post, signers);
+        }
         _credit(header.proposer, p);
+    }
+
+    /// @dev Steps 1-4 of docs/PROTOCOL.md §12.2, with the training wheel's choice of entry point after the number check.
+    function _checkProvable(MessagesLib.Header calldata header, bool signed) internal returns (BlockLog storage b) {
+        uint256 slot = currentSlot();
+        _sampleSeed(slot);
+        Chain memory c = chain;
+        uint256 number = header.number;
+        require(
+            number == uint256(c.provenTip) + 1 && number <= c.pendingTip,
+            Errors.Rollup__WrongBlockNumber(uint256(c.provenTip) + 1, number)
+        );
+        // The wheel covers blocks below `trainingWheelUntil`; the proven tip only grows, so it turns off once.
+        if ((address(trainingWheel) != address(0) && number < trainingWheelUntil) != signed) {
+            if (signed) revert Errors.Rollup__TrainingWheelOff(number);
+            revert Errors.Rollup__TrainingWheelOn(number, trainingWheelUntil);
+        }
+        b = _checkHeader(header);
+        uint256 lastSlot = uint256(b.slot) + proofWindow;
+        require(slot <= lastSlot, Errors.Rollup__DeadlinePassed(slot, lastSlot));
+    }
+
+    /// @dev The proof verifier's context of block `header` (docs/PROTOCOL.md §12.2 step 5).
+    function _verifyContext(MessagesLib.Header calldata header, bytes32 blockHash_)
+        internal
+        view
+        returns (IProofVerifier.VerifyContext memory)
+    {
+        uint256 epoch = header.slot / epochDuration;
+        return IProofVerifier.VerifyContext({
+            blockHash: blockHash_,
+            txRoot: header.txRoot,
+            slotSeed: slotSeed(header.slot),
+            domainSeparator: _domainSeparatorV4(),
+            staking: staking,
+            epoch: epoch,
+            activeCount: staking.activeCount(epoch),
+            height: header.height,
+            roundHeight: roundHeight,
+            redundancy: redundancy,
+            neighbourhood: neighbourhood,
+            costs: costWeights()
+        });
+    }
+
+    /// @dev The training wheel's check (design §3.4): `trainingWheel.verify(TransitionContext, transition)`, a view
+    ///      call whose reverts bubble up. Encoded here from the proof's context (whose memory layout is the field order
+    ///      of IProofVerifier.VerifyContext) rather than by the compiler, which keeps the Rollup within EIP-170.
+    function _verifyTransition(IProofVerifier.VerifyContext memory ctx, bytes calldata transition)
+        internal
+        view
+        returns (bytes32 post, uint256 signers)
+    {
+        bytes4 selector = IBlsVerifier.verify.selector;
+        address wheel = address(trainingWheel);
+        bytes32 pre = provenStateRoot;
+        uint256 bps = trainingWheelBps;
+        assembly ("memory-safe") {
+            let m := mload(0x40)
+            mstore(m, selector)
+            // TransitionContext: domainSeparator, blockHash, txRoot, preStateRoot, staking, slotSeed, then epoch,
+            // activeCount, height, roundHeight and redundancy as in VerifyContext, then thresholdBps.
+            mstore(add(m, 0x04), mload(add(ctx, 0x60)))
+            mstore(add(m, 0x24), mload(ctx))
+            mstore(add(m, 0x44), mload(add(ctx, 0x20)))
+            mstore(add(m, 0x64), pre)
+            mstore(add(m, 0x84), mload(add(ctx, 0x80)))
+            mstore(add(m, 0xa4), mload(add(ctx, 0x40)))
+            mcopy(add(m, 0xc4), add(ctx, 0xa0), 0xa0)
+            mstore(add(m, 0x164), bps)
+            // `transition`: its offset (after the 12 context words and this one), length and bytes, zero-padded.
+            mstore(add(m, 0x184), 0x1a0)
+            let length := transition.length
+            mstore(add(m, 0x1a4), length)
+            let size := add(0x1c4, and(add(length, 31), not(31)))
+            mstore(add(m, sub(size, 0x20)), 0)
+            calldatacopy(add(m, 0x1c4), transition.offset, length)
+            if iszero(staticcall(gas(), wheel, m, size, 0x00, 0x40)) {
+                returndatacopy(m, 0x00, returndatasize())
+                revert(m, returndatasize())
+            }
+            if lt(returndatasize(), 0x40) { revert(0x00, 0x00) }
+            post := mload(0x00)
+            signers := mload(0x20)
+        }
     }
 
     /// @dev Checks the proof's coverage (credited committee jobs) against `minCoverageBps`, then books the block's
@@ -733,6 +831,13 @@ contract Rollup is IRollup, EIP712 {
         require(c.ejectionFloor <= stake, Errors.Params__Invalid("ejectionFloor above stake"));
         require(c.neighbourhood < 32, Errors.Params__Invalid("neighbourhood >= 32"));
         require(c.minCoverageBps <= RewardLib.BPS, Errors.Params__Invalid("minCoverageBps above 10000"));
+        if (address(c.trainingWheel) != address(0)) {
+            require(
+                c.trainingWheelBps > 0 && c.trainingWheelBps <= RewardLib.BPS,
+                Errors.Params__Invalid("trainingWheelBps out of range")
+            );
+            require(c.trainingWheelUntil > 1, Errors.Params__Invalid("trainingWheelUntil must exceed 1"));
+        }
     }
 }
 

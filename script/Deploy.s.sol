@@ -8,6 +8,7 @@ import {Rollup} from "../contracts/Rollup.sol";
 import {Staking} from "../contracts/Staking.sol";
 import {TranscriptVerifier} from "../contracts/TranscriptVerifier.sol";
 import {TestToken} from "../contracts/devnet/TestToken.sol";
+import {IBlsVerifier} from "../contracts/interfaces/IBlsVerifier.sol";
 import {IProofVerifier} from "../contracts/interfaces/IProofVerifier.sol";
 import {IStaking} from "../contracts/interfaces/IStaking.sol";
 import {RewardLib} from "../contracts/libraries/RewardLib.sol";
@@ -229,7 +230,10 @@ contract Deploy is Script {
             graceSlots: p.graceSlots,
             strikeThreshold: p.strikeThreshold,
             penaltyBase: p.penaltyBase,
-            ejectionFloor: p.ejectionFloor
+            ejectionFloor: p.ejectionFloor,
+            trainingWheel: IBlsVerifier(address(0)),
+            trainingWheelBps: 0,
+            trainingWheelUntil: 0
         });
     }
 

@@ -85,6 +85,9 @@ interface IRollup {
         uint256 sequencerReward,
         uint256 proversReserved
     );
+    /// @notice Block `number` was proven with its committee's aggregate BLS signature of `signers` signers over the
+    ///         transition to `postStateRoot` (the training wheel), now `provenStateRoot`.
+    event TransitionSigned(uint256 indexed number, bytes32 postStateRoot, uint256 signers);
     event PoolFunded(address indexed funder, uint256 amount);
     event RewardsClaimed(address indexed prover, address indexed recipient, uint256 amount, uint256 blocks);
     /// @notice `account` withdrew its whole owed (submitter and sequencer) rewards to `recipient`.
@@ -110,7 +113,15 @@ interface IRollup {
     /// @notice Submits the proof of the next unproven block; credits B^Submitter to msg.sender and B^Sequencer to the
     ///         proposer's withdrawer as owed rewards (pulled with `withdrawRewards`), so no recipient can block a proof.
     /// @dev Reverts with Rollup__CoverageTooLow if the proof credits fewer than `minCoverageBps` of the committee jobs.
+    /// @custom:reverts Rollup__TrainingWheelOn while the training wheel covers the block (use submitSignedProof).
     function submitProof(MessagesLib.Header calldata header, bytes calldata proof) external;
+
+    /// @notice submitProof for a block the training wheel covers (`number < trainingWheelUntil`): the same checks and
+    ///         rewards, plus the round-1 committee's aggregate BLS signature over the block's state transition
+    ///         (`transition`, IBlsVerifier's packed encoding), after which `provenStateRoot` advances.
+    /// @custom:reverts Rollup__TrainingWheelOff if the wheel does not cover the block; the verifier's Bls__* errors.
+    function submitSignedProof(MessagesLib.Header calldata header, bytes calldata proof, bytes calldata transition)
+        external;
 
     /// @notice Adds the reward tokens received from a transfer of `amount` from msg.sender to the reward pool (the
     ///         balance delta, so a fee-on-transfer token credits what actually arrived).

@@ -8,6 +8,17 @@ library Errors {
     /// @notice A deployment parameter set is inconsistent; `reason` names the rule it breaks.
     error Params__Invalid(string reason);
 
+    // ---------------------------------------------------------------- BlsLib
+    /// @notice A precompile call (EIP-2537, SHA-256 or MODEXP) failed or returned a short result: a point off its curve
+    ///         or outside its subgroup (MSM), or a coordinate not below p.
+    error BlsLib__PrecompileFailed(address precompile);
+    /// @notice A BLS encoding (point, field element) has the wrong length.
+    error BlsLib__InvalidLength(uint256 expected, uint256 actual);
+    /// @notice expand_message_xmd's DST is over 255 bytes (RFC 9380 §5.3.3 has such a DST hashed first).
+    error BlsLib__DstTooLong(uint256 length);
+    /// @notice expand_message_xmd was asked for more than 255 · 32 bytes (RFC 9380 §5.3.1: ell <= 255).
+    error BlsLib__ExpandTooLong(uint256 lenInBytes, uint256 max);
+
     // ---------------------------------------------------------------- Staking
     error Staking__AlreadyRegistered(address key);
     error Staking__ZeroAddress();
@@ -67,6 +78,30 @@ library Errors {
     error Transcript__HeightTooLarge(uint256 height, uint256 max);
     /// @notice The block's totalProverCost does not fit the rewards leaf's uint64 cost.
     error Transcript__ProverCostTooLarge(uint256 totalProverCost, uint256 max);
+
+    // ---------------------------------------------------------------- BLS training wheel (Rollup, BlsVerifier)
+    /// @notice submitProof was called for a block the training wheel covers (`number < until`): use submitSignedProof.
+    error Rollup__TrainingWheelOn(uint256 number, uint256 until);
+    /// @notice submitSignedProof was called for a block the training wheel does not cover (off, or `number >= until`).
+    error Rollup__TrainingWheelOff(uint256 number);
+    /// @notice The packed transition is too short or not exactly 194 + 124 * signerCount bytes (`at` is the calldata
+    ///         position where it should end, `end` where it does).
+    error Bls__Malformed(uint256 at, uint256 end);
+    /// @notice Fewer signers than `trainingWheelBps` of the expected round-1 committee.
+    error Bls__TooFewSigners(uint256 count, uint256 required);
+    /// @notice Signers must be strictly ascending (hence distinct and nonzero).
+    error Bls__SignersNotAscending(address previous, address next);
+    /// @notice The signer's calldata epochs do not make it active in the block's epoch.
+    error Bls__SignerNotActive(address signer, uint256 epoch);
+    /// @notice The signer's score in the block's slot is not below the round-1 threshold.
+    error Bls__NotInCommittee(address signer, uint256 score, uint256 threshold);
+    /// @notice The signer's key and epochs in calldata are not its BLS record in Staking (no key, another key, or
+    ///         stale epochs).
+    error Bls__KeyMismatch(address signer);
+    /// @notice The signers' keys add up to the point at infinity.
+    error Bls__AggregateIsInfinity();
+    /// @notice The aggregate signature does not verify against the signers' aggregate key (or is not a G2 point).
+    error Bls__BadSignature();
 
     // ---------------------------------------------------------------- Rewards
     error Rewards__AlreadyClaimed(address prover, uint256 blockNumber);

@@ -79,6 +79,13 @@ library SortitionLib {
         return q < HALF ? q : HALF;
     }
 
+    /// @notice Expected size of a committee with target `target` among `n` active stakers: min(target, n / 2), the
+    ///         cap being committeeThreshold's (a threshold of at most 2^255 admits half the scores).
+    function committeeSize(uint256 target, uint256 n) internal pure returns (uint256) {
+        uint256 half = n / 2;
+        return target < half ? target : half;
+    }
+
     /// @notice Lowest excluded score of the sequencer range: a key may sequence iff score > floor.
     function sequencerFloor(uint256 target, uint256 n) internal pure returns (uint256) {
         uint256 q = quantile(target, n);
@@ -159,6 +166,15 @@ library SortitionLib {
         returns (uint256)
     {
         return committeeThreshold(redundancy * jobs(round, height, roundHeight), n);
+    }
+
+    /// @notice Expected size of round r's committee, the one `roundThreshold` selects: committeeSize(R * jobs(r), n).
+    function roundSize(uint256 round, uint256 height, uint256 roundHeight, uint256 redundancy, uint256 n)
+        internal
+        pure
+        returns (uint256)
+    {
+        return committeeSize(redundancy * jobs(round, height, roundHeight), n);
     }
 
     /// @notice Simulated cost of one job of round r, in proof-seconds.

@@ -69,6 +69,33 @@ contract SignaturesFuzzTest is SPNTest {
         assertTrue(h.jobResultDigestKeepsMemory(domain, hash, job, output), "scratch hashing clobbered memory");
     }
 
+    /// @dev The training wheel's message (docs/design/bls-training-wheel.md §1.2), with the design's constants.
+    function testFuzz_stateTransitionDigest_matchesTypedData(
+        bytes32 domain,
+        bytes32 hash,
+        bytes32 outputsRoot,
+        bytes32 pre,
+        bytes32 post
+    ) public view {
+        bytes32 typehash = keccak256(
+            "StateTransition(bytes32 blockHash,bytes32 outputsRoot,bytes32 preStateRoot,bytes32 postStateRoot)"
+        );
+        assertEq(typehash, 0x7538477a85260434e5344d14347f5783bf10262ce333a05fe9380ff1ef5b1896, "design typehash");
+        bytes32 structHash = keccak256(abi.encode(typehash, hash, outputsRoot, pre, post));
+        assertEq(
+            h.stateTransitionDigest(domain, hash, outputsRoot, pre, post),
+            MessageHashUtils.toTypedDataHash(domain, structHash)
+        );
+    }
+
+    /// @dev stateRoot(n) = keccak256(abi.encode(STATE_TAG, stateRoot(n - 1), txRoot(n))), STATE_TAG = keccak256("spn.state").
+    function testFuzz_stateRoot_chainsTaggedRoots(bytes32 pre, bytes32 txRoot) public view {
+        bytes32 tag = keccak256("spn.state");
+        assertEq(tag, 0x04a77eaf6185eef2e3777a6da2b706cbed49ef65461b054c7f827797fa46e6e4, "design tag");
+        assertEq(h.stateRoot(pre, txRoot), keccak256(abi.encode(tag, pre, txRoot)));
+        assertTrue(h.stateRoot(pre, txRoot) != keccak256(abi.encodePacked(pre, txRoot)), "not a tree node");
+    }
+
     function testFuzz_blockHash_matchesAbiEncoding(MessagesLib.Header memory hd) public view {
         assertEq(
             h.blockHash(hd), keccak256(abi.encode(hd.number, hd.parentHash, hd.slot, hd.proposer, hd.txRoot, hd.height))

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 pragma solidity 0.8.30;
 
+import {Math} from "@openzeppelin/contracts/utils/math/Math.sol";
 import {Test} from "forge-std/Test.sol";
 
 import {SortitionLib} from "../../contracts/libraries/SortitionLib.sol";
@@ -221,6 +222,32 @@ contract SortitionLibFuzzTest is Test {
             uint256 t = h.roundThreshold(r, n, m, red, activeN);
             assertEq(t, h.committeeThreshold(red * h.jobs(r, n, m), activeN), "threshold of R * jobs(r)");
             assertLe(h.roundThreshold(r + 1, n, m, red, activeN), t, "later committees are subsets");
+        }
+    }
+
+    function testFuzz_committeeSize_isTargetCappedAtHalf(uint256 t, uint256 n) public view {
+        uint256 size = h.committeeSize(t, n);
+        assertEq(size, t < n / 2 ? t : n / 2, "min(target, N / 2)");
+    }
+
+    /// @dev The expected size is what the threshold admits: N · threshold / 2^256, within one member.
+    function testFuzz_committeeSize_matchesThreshold(uint256 t, uint256 n) public view {
+        n = bound(n, 1, 1 << 64);
+        t = bound(t, 0, 1 << 64);
+        uint256 admitted = Math.mulDiv(h.committeeThreshold(t, n), n, MAX);
+        uint256 size = h.committeeSize(t, n);
+        assertApproxEqAbs(admitted, size, 1, "expected size of the threshold's committee");
+    }
+
+    function testFuzz_roundSize_isCommitteeSizeOfRound(uint256 mSeed, uint256 nSeed, uint256 red, uint256 activeN)
+        public
+        view
+    {
+        (uint256 m, uint256 n) = _schedule(mSeed, nSeed);
+        red = bound(red, 1, 64);
+        activeN = bound(activeN, 0, 1 << 32);
+        for (uint256 r = 1; r < h.rounds(n, m); ++r) {
+            assertEq(h.roundSize(r, n, m, red, activeN), h.committeeSize(red * h.jobs(r, n, m), activeN), "R * jobs(r)");
         }
     }
 

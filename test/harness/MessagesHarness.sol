@@ -21,6 +21,20 @@ contract MessagesHarness {
         return MessagesLib.jobResultDigest(domainSeparator, hash, job, output);
     }
 
+    function stateRoot(bytes32 preStateRoot, bytes32 txRoot) external pure returns (bytes32) {
+        return MessagesLib.stateRoot(preStateRoot, txRoot);
+    }
+
+    function stateTransitionDigest(
+        bytes32 domainSeparator,
+        bytes32 hash,
+        bytes32 outputsRoot,
+        bytes32 preStateRoot,
+        bytes32 postStateRoot
+    ) external pure returns (bytes32) {
+        return MessagesLib.stateTransitionDigest(domainSeparator, hash, outputsRoot, preStateRoot, postStateRoot);
+    }
+
     /// @dev The digest computed right after an allocation must leave it unchanged and must not move the free memory
     ///      pointer (the assembly claims to be memory-safe and writes only above the pointer).
     function jobResultDigestKeepsMemory(bytes32 domainSeparator, bytes32 hash, uint256 job, bytes32 output)

@@ -66,6 +66,18 @@ contract SortitionHarness {
         return SortitionLib.roundThreshold(round, height, m, redundancy, n);
     }
 
+    function committeeSize(uint256 target, uint256 n) external pure returns (uint256) {
+        return SortitionLib.committeeSize(target, n);
+    }
+
+    function roundSize(uint256 round, uint256 height, uint256 m, uint256 redundancy, uint256 n)
+        external
+        pure
+        returns (uint256)
+    {
+        return SortitionLib.roundSize(round, height, m, redundancy, n);
+    }
+
     function jobCost(uint256 round, uint256 height, uint256 m, SortitionLib.CostWeights memory w)
         external
         pure

@@ -7,6 +7,7 @@ import {Rollup} from "../../contracts/Rollup.sol";
 import {Staking} from "../../contracts/Staking.sol";
 import {TranscriptVerifier} from "../../contracts/TranscriptVerifier.sol";
 import {TestToken} from "../../contracts/devnet/TestToken.sol";
+import {IBlsVerifier} from "../../contracts/interfaces/IBlsVerifier.sol";
 import {IRollup} from "../../contracts/interfaces/IRollup.sol";
 import {IProofVerifier} from "../../contracts/interfaces/IProofVerifier.sol";
 import {IStaking} from "../../contracts/interfaces/IStaking.sol";
@@ -70,7 +71,10 @@ abstract contract SPNTest is Test {
             graceSlots: 8,
             strikeThreshold: 3,
             penaltyBase: 1_000e18,
-            ejectionFloor: 50_000e18
+            ejectionFloor: 50_000e18,
+            trainingWheel: IBlsVerifier(address(0)),
+            trainingWheelBps: 0,
+            trainingWheelUntil: 0
         });
     }
 

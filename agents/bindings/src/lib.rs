@@ -127,6 +127,10 @@ impl rollup::Rollup::Config {
             strikeThreshold: u(params.strike_threshold),
             penaltyBase: params.penalty_base,
             ejectionFloor: params.ejection_floor,
+            // The BLS training wheel is off: agents do not sign transitions yet.
+            trainingWheel: alloy_primitives::Address::ZERO,
+            trainingWheelBps: alloy_primitives::U256::ZERO,
+            trainingWheelUntil: alloy_primitives::U256::ZERO,
         }
     }
 }

@@ -121,6 +121,18 @@ fn thresholds_and_scores() {
             sol,
         );
 
+        let (target, active) = (committee.rng.u256(), committee.rng.u256());
+        let sol = chain.view(
+            h,
+            &sortition::SortitionHarness::committeeSizeCall { target, n: active },
+        );
+        committee.check(
+            i,
+            (target, active),
+            selection::committee_size(target, active),
+            sol,
+        );
+
         let (target, active) = (floor.rng.u256(), floor.rng.u256());
         let sol = chain.view(
             h,
@@ -299,6 +311,17 @@ fn schedule_functions() {
             },
         );
         r.check(i, input, s.committee_threshold(cr, active), sol);
+        let sol = chain.view(
+            h,
+            &S::roundSizeCall {
+                round: u(cr.into()),
+                height: hh,
+                m: mm,
+                redundancy: u(redundancy),
+                n: u(active),
+            },
+        );
+        r.check(i, input, s.committee_size(cr, active), sol);
         let sol = chain.view(
             h,
             &S::jobCostCall {

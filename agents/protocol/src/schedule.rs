@@ -267,6 +267,12 @@ impl Schedule {
         selection::committee_threshold(self.committee_target(round), U256::from(active))
     }
 
+    /// Expected size of round r's committee (`SortitionLib.roundSize`):
+    /// `committeeSize(R * jobs(r), N)`.
+    pub fn committee_size(&self, round: u32, active: u64) -> U256 {
+        selection::committee_size(self.committee_target(round), U256::from(active))
+    }
+
     /// Whether a score is in the round-r committee (only committee rounds `1..K` have one).
     pub fn in_committee(&self, score: U256, round: u32, active: u64) -> bool {
         self.is_prover_round(round) && score < self.committee_threshold(round, active)

@@ -132,6 +132,12 @@ pub fn committee_threshold(target: U256, active: U256) -> U256 {
     quantile(target, active).min(HALF)
 }
 
+/// `committeeSize(target, N) = min(target, N / 2)`: the expected size of the committee
+/// `committee_threshold(target, N)` selects (its cap at `HALF` admits half the scores).
+pub fn committee_size(target: U256, active: U256) -> U256 {
+    target.min(active / U256::from(2))
+}
+
 /// `sequencerFloor(N) = MAX - min(quantile(S, N), HALF - 1)`.
 pub fn sequencer_floor(sequencer_target: U256, active: U256) -> U256 {
     MAX - quantile(sequencer_target, active).min(HALF - U256::from(1))

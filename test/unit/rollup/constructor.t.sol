@@ -6,6 +6,7 @@ import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 import {UnitBase} from "../UnitBase.sol";
 import {Rollup} from "../../../contracts/Rollup.sol";
 import {Staking} from "../../../contracts/Staking.sol";
+import {IBlsVerifier} from "../../../contracts/interfaces/IBlsVerifier.sol";
 import {IProofVerifier} from "../../../contracts/interfaces/IProofVerifier.sol";
 import {IStaking} from "../../../contracts/interfaces/IStaking.sol";
 import {Errors} from "../../../contracts/libraries/Errors.sol";
@@ -57,6 +58,16 @@ contract RollupConstructorTest is UnitBase {
         assertEq(rollup.minCoverageBps(), c.minCoverageBps);
         assertEq(abi.encode(rollup.costWeights()), abi.encode(c.costs));
         assertEq(abi.encode(rollup.rewards()), abi.encode(c.rewards));
+        assertEq(address(rollup.trainingWheel()), address(0), "the fixture runs without the training wheel");
+        assertEq(rollup.provenStateRoot(), bytes32(0), "stateRoot(0)");
+    }
+
+    function test_constructor_storesTrainingWheel() public {
+        Rollup r = new Rollup(_withWheel(7_500, 100));
+        assertEq(address(r.trainingWheel()), WHEEL);
+        assertEq(r.trainingWheelBps(), 7_500);
+        assertEq(r.trainingWheelUntil(), 100);
+        assertEq(r.provenStateRoot(), bytes32(0));
     }
 
     function test_constructor_startsAtGenesisBlock() public view {
@@ -306,5 +317,50 @@ contract RollupConstructorTest is UnitBase {
         Rollup.Config memory c = _rollupConfig();
         c.minCoverageBps = 10_000;
         assertEq(new Rollup(c).minCoverageBps(), 10_000);
+    }
+
+    // ------------------------------------------------------------------ training wheel (rules 26-27)
+
+    /// @dev Any nonzero address turns the wheel on; the constructor never calls it.
+    address internal constant WHEEL = address(0xb15);
+
+    function _withWheel(uint256 bps, uint256 until) internal view returns (Rollup.Config memory c) {
+        c = _rollupConfig();
+        c.trainingWheel = IBlsVerifier(WHEEL);
+        c.trainingWheelBps = bps;
+        c.trainingWheelUntil = until;
+    }
+
+    function test_constructor_revertsWhenTrainingWheelBpsIsZero() public {
+        _expectInvalid(_withWheel(0, 100), "trainingWheelBps out of range");
+    }
+
+    function test_constructor_revertsWhenTrainingWheelBpsAbove10000() public {
+        _expectInvalid(_withWheel(10_001, 100), "trainingWheelBps out of range");
+    }
+
+    function test_constructor_revertsWhenTrainingWheelUntilIsOne() public {
+        // Block 1 is the first: an `until` of 1 (or 0) would cover no block.
+        _expectInvalid(_withWheel(5_000, 1), "trainingWheelUntil must exceed 1");
+        _expectInvalid(_withWheel(5_000, 0), "trainingWheelUntil must exceed 1");
+    }
+
+    /// @dev Rule 26 is checked before rule 27.
+    function test_constructor_checksTrainingWheelBpsBeforeUntil() public {
+        _expectInvalid(_withWheel(0, 0), "trainingWheelBps out of range");
+    }
+
+    function test_constructor_acceptsTrainingWheelBoundaries() public {
+        assertEq(new Rollup(_withWheel(1, 2)).trainingWheelUntil(), 2);
+        assertEq(new Rollup(_withWheel(10_000, type(uint256).max)).trainingWheelBps(), 10_000);
+    }
+
+    /// @dev Without a wheel its other two fields are not checked: they are never read.
+    function test_constructor_ignoresTrainingWheelFieldsWhenOff() public {
+        Rollup.Config memory c = _withWheel(20_000, 0);
+        c.trainingWheel = IBlsVerifier(address(0));
+        Rollup r = new Rollup(c);
+        assertEq(address(r.trainingWheel()), address(0));
+        assertEq(r.trainingWheelBps(), 20_000);
     }
 }

@@ -132,6 +132,10 @@ pub(super) async fn deploy(
         verifier,
         stake_token,
         reward_token,
+        // The devnet deploys without the BLS training wheel.
+        bls_verifier: Address::ZERO,
+        training_wheel_bps: 0,
+        training_wheel_until: U256::ZERO,
         bootnodes: Vec::new(),
     })
 }

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use alloy_primitives::Address;
+use alloy_primitives::{Address, U256};
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
@@ -29,6 +29,18 @@ pub struct Deployment {
     pub stake_token: Address,
     /// Reward token.
     pub reward_token: Address,
+    /// The BLS training wheel's verifier (`Rollup.trainingWheel()`); zero when the wheel is off,
+    /// and in files written before it existed.
+    #[serde(default, skip_serializing_if = "is_zero_address")]
+    pub bls_verifier: Address,
+    /// Signers the training wheel requires, in basis points of the expected round-1 committee
+    /// (`Rollup.trainingWheelBps()`); 0 when off.
+    #[serde(default, skip_serializing_if = "is_zero_u64")]
+    pub training_wheel_bps: u64,
+    /// First L2 block proven without the training wheel (`Rollup.trainingWheelUntil()`); the
+    /// script writes it as a decimal string (it may be 2^256 - 1). 0 when off.
+    #[serde(default, skip_serializing_if = "U256::is_zero")]
+    pub training_wheel_until: U256,
     /// libp2p bootnodes (multiaddrs with `/p2p/<peer id>`) an agent dials when `--p2p.peers`
     /// is not given; the devnet writes its agents' addresses here. Files written before the
     /// rename say `p2pPeers`, still read.
@@ -82,6 +94,14 @@ impl Deployment {
     }
 }
 
+fn is_zero_address(a: &Address) -> bool {
+    a.is_zero()
+}
+
+fn is_zero_u64(v: &u64) -> bool {
+    *v == 0
+}
+
 fn lower_first(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
@@ -105,6 +125,9 @@ mod tests {
             verifier: Address::with_last_byte(3),
             stake_token: Address::with_last_byte(4),
             reward_token: Address::with_last_byte(5),
+            bls_verifier: Address::ZERO,
+            training_wheel_bps: 0,
+            training_wheel_until: U256::ZERO,
             bootnodes: vec!["/ip4/127.0.0.1/tcp/4001".into()],
         };
         let path = Deployment::default_path(&dir, 31337);
@@ -131,6 +154,27 @@ mod tests {
             Deployment::load(&path).unwrap().bootnodes,
             vec!["/ip4/127.0.0.1/tcp/4002".to_string()]
         );
+        // A file without the training wheel's fields (written before it existed) loads with the
+        // wheel off; the script's fields load, `trainingWheelUntil` as a decimal string.
+        let old_loaded = Deployment::load(&path).unwrap();
+        assert_eq!(old_loaded.bls_verifier, Address::ZERO);
+        assert_eq!(old_loaded.training_wheel_bps, 0);
+        assert_eq!(old_loaded.training_wheel_until, U256::ZERO);
+        let wheel = serde_json::json!({
+            "chainId": 31337, "trainingWheelBps": 5000,
+            "trainingWheelUntil": U256::MAX.to_string(),
+            "contracts": {"rollup": d.rollup, "staking": d.staking, "verifier": d.verifier,
+                          "blsVerifier": Address::with_last_byte(6),
+                          "stakeToken": d.stake_token, "rewardToken": d.reward_token}
+        });
+        std::fs::write(&path, wheel.to_string()).unwrap();
+        let loaded = Deployment::load(&path).unwrap();
+        assert_eq!(loaded.bls_verifier, Address::with_last_byte(6));
+        assert_eq!(loaded.training_wheel_bps, 5000);
+        assert_eq!(loaded.training_wheel_until, U256::MAX);
+        // And it round-trips through `save`.
+        loaded.save(&path).unwrap();
+        assert_eq!(Deployment::load(&path).unwrap(), loaded);
         std::fs::remove_dir_all(&dir).unwrap();
         assert!(matches!(
             Deployment::load(&path),
