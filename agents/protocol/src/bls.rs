@@ -575,7 +575,7 @@ pub struct Quorum {
     /// Round-1 committee threshold `roundThreshold(1, n, m, R, N)`: a signer's score must be
     /// below it.
     pub threshold: U256,
-    /// Expected round-1 committee size `min(R · jobs(1), N / 2)`.
+    /// Expected round-1 committee size `roundSize(1, n, m, R, N) = min(R · jobs(1), N / 2)`.
     pub expected: u64,
     /// Signers required: `max(1, ceil(trainingWheelBps · expected / 10,000))`.
     pub required: u64,
@@ -601,10 +601,7 @@ impl Quorum {
         }
         let schedule =
             Schedule::from_parts(height, round_height, redundancy, 0, CostWeights::default())?;
-        let expected: u64 = schedule
-            .committee_target(1)
-            .min(U256::from(active / 2))
-            .saturating_to();
+        let expected: u64 = schedule.committee_size(1, active).saturating_to();
         let required = (u128::from(threshold_bps) * u128::from(expected)).div_ceil(u128::from(BPS));
         Ok(Self {
             threshold: schedule.committee_threshold(1, active),
@@ -646,12 +643,12 @@ pub enum TransitionError {
         required: u64,
     },
     /// `Bls__SignersNotAscending`: a signer not above the previous one (the first above zero).
-    #[error("signers not strictly ascending: {previous} then {signer}")]
+    #[error("signers not strictly ascending: {previous} then {next}")]
     SignersNotAscending {
         /// The previous signer (zero for the first).
         previous: Address,
         /// The offending signer.
-        signer: Address,
+        next: Address,
     },
     /// `Bls__SignerNotActive`: not `activation <= epoch < exit` by the transition's epochs.
     #[error("signer {signer} is not active in epoch {epoch}")]
@@ -725,7 +722,7 @@ pub fn verify_packed(
         if s.address <= previous {
             return Err(TransitionError::SignersNotAscending {
                 previous,
-                signer: s.address,
+                next: s.address,
             }
             .into());
         }
@@ -1347,7 +1344,7 @@ mod tests {
             err(f.verify(&t)),
             SignersNotAscending {
                 previous: t.signers[3].address,
-                signer: t.signers[4].address
+                next: t.signers[4].address
             }
         );
         let mut t = good.clone();
@@ -1356,7 +1353,7 @@ mod tests {
             err(f.verify(&t)),
             SignersNotAscending {
                 previous: t.signers[3].address,
-                signer: t.signers[3].address
+                next: t.signers[3].address
             }
         );
         let mut t = good.clone();
@@ -1365,7 +1362,7 @@ mod tests {
             err(f.verify(&t)),
             SignersNotAscending {
                 previous: Address::ZERO,
-                signer: Address::ZERO
+                next: Address::ZERO
             }
         );
         // Activity by the transition's epochs: exit at the epoch, activation after it.
