@@ -23,6 +23,7 @@ const HARNESS: &[&str] = &[
     "DiffHarness.sol/DomainHarness.json",
     "DiffHarness.sol/SeedHarness.json",
     "DiffHarness.sol/TimeHarness.json",
+    "BlsDiffHarness.sol/BlsDiffHarness.json",
 ];
 
 fn main() {

@@ -198,10 +198,16 @@ pub mod harness {
         time::TimeHarness = "DiffHarness.sol/TimeHarness.json"
     );
 
+    bindings!(
+        /// `test/harness/rust/BlsDiffHarness.sol`: BlsLib's hash to G2, compressed keys, PoP check.
+        bls::BlsDiffHarness = "BlsDiffHarness.sol/BlsDiffHarness.json"
+    );
+
     #[cfg(not(spn_missing_artifacts))]
     pub use {
-        domain::DomainHarness, inactivity::InactivityHarness, messages::MessagesHarness,
-        reward::RewardHarness, seed::SeedHarness, signature::SignatureHarness,
-        sortition::SortitionHarness, time::TimeHarness, tree::TreeHarness,
+        bls::BlsDiffHarness, domain::DomainHarness, inactivity::InactivityHarness,
+        messages::MessagesHarness, reward::RewardHarness, seed::SeedHarness,
+        signature::SignatureHarness, sortition::SortitionHarness, time::TimeHarness,
+        tree::TreeHarness,
     };
 }
