@@ -34,6 +34,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::eip712::{self, StateTransition};
 use crate::error::{Error, Result};
+use crate::params::BPS;
+use crate::rewards;
 use crate::schedule::{CostWeights, Schedule};
 use crate::selection::Scorer;
 use crate::signing::StakingKey;
@@ -66,8 +68,6 @@ pub const HEADER_BYTES: usize = SIGNATURE_BYTES + 2;
 pub const SIGNER_BYTES: usize = 20 + 4 + 4 + PUBLIC_KEY_BYTES;
 /// Largest number of signers the `uint16` count holds.
 pub const MAX_SIGNERS: usize = u16::MAX as usize;
-/// Basis points of a whole (`trainingWheelBps` is at most this).
-pub const BPS: u64 = 10_000;
 
 // ------------------------------------------------------------------------------------ keys
 
@@ -577,7 +577,8 @@ pub struct Quorum {
     pub threshold: U256,
     /// Expected round-1 committee size `roundSize(1, n, m, R, N) = min(R · jobs(1), N / 2)`.
     pub expected: u64,
-    /// Signers required: `max(1, ceil(trainingWheelBps · expected / 10,000))`.
+    /// Signers required (`BlsVerifier.requiredSigners`):
+    /// `max(1, ceil(trainingWheelBps · expected / 10,000))`.
     pub required: u64,
 }
 
@@ -602,12 +603,12 @@ impl Quorum {
         let schedule =
             Schedule::from_parts(height, round_height, redundancy, 0, CostWeights::default())?;
         let expected: u64 = schedule.committee_size(1, active).saturating_to();
-        let required = (u128::from(threshold_bps) * u128::from(expected)).div_ceil(u128::from(BPS));
+        // BlsVerifier.requiredSigners: the coverage rule's ceiling (RewardLib.requiredJobs).
+        let required = rewards::required_jobs(expected, threshold_bps).max(1);
         Ok(Self {
             threshold: schedule.committee_threshold(1, active),
             expected,
-            // threshold_bps <= 10,000, so required <= expected.
-            required: u64::try_from(required).unwrap_or(u64::MAX).max(1),
+            required,
         })
     }
 }
