@@ -9,7 +9,7 @@ use spn_bindings::Rollup;
 use spn_protocol::Transcript;
 
 use crate::chain::{Chain, L1Event};
-use crate::messages::{AttestationMsg, JobResultMsg, ProposalMsg, StartedMsg};
+use crate::messages::{AttestationMsg, JobResultMsg, ProposalMsg, StartedMsg, TransitionSigMsg};
 
 /// A peer, as the runtime names it (asked first for data it announced).
 pub type PeerId = String;
@@ -47,6 +47,8 @@ pub enum Input {
     JobResult(JobResultMsg),
     /// A gossiped start of a job (the liveness signal).
     Started(StartedMsg),
+    /// A gossiped BLS signature of a block's state transition (stage 1 passed).
+    TransitionSignature(TransitionSigMsg),
     /// The answer to [`Output::FetchBody`].
     Body {
         /// Block hash.
@@ -266,6 +268,8 @@ pub enum Msg {
     JobResult(JobResultMsg),
     /// A prover started a job.
     Started(StartedMsg),
+    /// A round-1 member signed a block's state transition.
+    TransitionSignature(TransitionSigMsg),
     /// Raw bytes on the job-result topic (fault injection only: garbage receivers must drop).
     RawJobResult(Bytes),
 }

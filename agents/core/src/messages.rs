@@ -3,8 +3,9 @@
 
 use alloy_primitives::{Address, Bytes, B256};
 use alloy_sol_types::{sol, Eip712Domain, SolStruct, SolType, SolValue};
+use spn_protocol::bls::COMPRESSED_SIGNATURE_BYTES;
 use spn_protocol::{eip712, params::MAX_SUPPORTED_HEIGHT, signing, tree, tree::BlockTree};
-use spn_protocol::{CompactSignature, Header};
+use spn_protocol::{BlsSignature, CompactSignature, Header};
 
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +21,9 @@ pub enum Topic {
     /// `(bytes32 blockHash, uint32 job, address prover, Signature)`: a prover started a job
     /// (the liveness signal fillers wait for, §9.3).
     JobStarted,
+    /// `(bytes32 blockHash, address signer, bytes signature)`: a round-1 member's BLS signature
+    /// of the block's state transition (the training wheel, design §6), 96 bytes compressed.
+    TransitionSignature,
 }
 
 impl Topic {
@@ -27,7 +31,10 @@ impl Topic {
     pub fn max_size(self) -> usize {
         match self {
             Topic::Proposal => 1024,
-            Topic::Attestation | Topic::JobResult | Topic::JobStarted => 256,
+            Topic::Attestation
+            | Topic::JobResult
+            | Topic::JobStarted
+            | Topic::TransitionSignature => 256,
         }
     }
 
@@ -38,6 +45,7 @@ impl Topic {
             Topic::Attestation => "attestation",
             Topic::JobResult => "job-result",
             Topic::JobStarted => "job-started",
+            Topic::TransitionSignature => "transition-signature",
         }
     }
 }
@@ -111,6 +119,17 @@ where
 {
     let v = T::abi_decode_validate(payload).map_err(|e| format!("undecodable: {e}"))?;
     if v.abi_encode() != payload {
+        return Err("non-canonical encoding".into());
+    }
+    Ok(v)
+}
+
+/// Decodes `abi.encode(bytes32, address, bytes)` (a parameter list with a dynamic member)
+/// strictly, as [`decode_canonical`] does for static tuples.
+fn decode_hash_address_bytes(payload: &[u8]) -> Result<(B256, Address, Bytes), Reject> {
+    let v = <(B256, Address, Bytes)>::abi_decode_params_validate(payload)
+        .map_err(|e| format!("undecodable: {e}"))?;
+    if v.abi_encode_params() != payload {
         return Err("non-canonical encoding".into());
     }
     Ok(v)
@@ -312,6 +331,57 @@ impl StartedMsg {
     }
 }
 
+/// A round-1 member's BLS signature of a block's state transition (training wheel, design §6).
+/// Nothing on the wire authenticates `signer` but the signature itself: stage 1 checks the point
+/// only (canonical compressed form, on the curve, in G2, not infinity); the submitter verifies it
+/// against the signer's registered key ([`crate::submitter`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TransitionSigMsg {
+    /// The signed block.
+    pub block_hash: B256,
+    /// The claimed signer (a staking key with a registered BLS key).
+    pub signer: Address,
+    /// Its signature of the block's `StateTransition` digest.
+    pub signature: BlsSignature,
+}
+
+impl TransitionSigMsg {
+    /// Wire encoding: `abi.encode(blockHash, signer, signature)` with the 96-byte compressed
+    /// signature (224 bytes).
+    pub fn encode(&self) -> Bytes {
+        (
+            self.block_hash,
+            self.signer,
+            Bytes::copy_from_slice(self.signature.compress().as_slice()),
+        )
+            .abi_encode_params()
+            .into()
+    }
+
+    /// Decodes strictly: size, canonical encoding, a 96-byte signature in canonical compressed
+    /// form that is a G2 point other than infinity (`Signature::uncompress` and the subgroup
+    /// check).
+    pub fn decode(payload: &[u8]) -> Result<Self, Reject> {
+        check_size(Topic::TransitionSignature, payload)?;
+        let (block_hash, signer, sig) = decode_hash_address_bytes(payload)?;
+        if sig.len() != COMPRESSED_SIGNATURE_BYTES {
+            return Err(format!(
+                "signature of {} bytes, not {COMPRESSED_SIGNATURE_BYTES}",
+                sig.len()
+            ));
+        }
+        let signature = BlsSignature::from_compressed(&sig).map_err(|e| e.to_string())?;
+        if signature.compress().as_slice() != sig.as_ref() {
+            return Err("non-canonical compressed signature".into());
+        }
+        Ok(Self {
+            block_hash,
+            signer,
+            signature,
+        })
+    }
+}
+
 /// Decodes a result received by request for block `block_hash`, checked like a gossiped one
 /// ([`JobResultMsg::decode`]) and required to be of that block.
 pub fn decode_requested_result(
@@ -487,6 +557,74 @@ mod tests {
             signer: k.address(),
         };
         assert_eq!(AttestationMsg::decode(&a.encode(), &d).unwrap(), a);
+    }
+
+    fn bls_key(i: u64) -> spn_protocol::BlsSecretKey {
+        spn_protocol::BlsSecretKey::from_bytes(&B256::from(alloy_primitives::U256::from(i)))
+            .unwrap()
+    }
+
+    /// The transition signature's wire form: 224 bytes, round trip, and every malformed
+    /// signature field refused at stage 1 (length, infinity, off the curve, outside G2,
+    /// non-canonical flags).
+    #[test]
+    fn transition_signatures_are_checked_points() {
+        let m = TransitionSigMsg {
+            block_hash: B256::repeat_byte(3),
+            signer: Address::with_last_byte(7),
+            signature: bls_key(5).sign_transition(B256::repeat_byte(9)),
+        };
+        let enc = m.encode();
+        assert_eq!(enc.len(), 224);
+        assert!(enc.len() <= Topic::TransitionSignature.max_size());
+        assert_eq!(TransitionSigMsg::decode(&enc).unwrap(), m);
+        let with_sig = |sig: &[u8]| -> Vec<u8> {
+            (B256::repeat_byte(3), Address::with_last_byte(7), Bytes::copy_from_slice(sig))
+                .abi_encode_params()
+        };
+        assert_eq!(with_sig(m.signature.compress().as_slice()), enc.to_vec());
+        // Lengths: 48 bytes, 95, 97 (192 is oversized on the wire).
+        for len in [0usize, 48, 95, 97] {
+            let e = TransitionSigMsg::decode(&with_sig(&vec![0x80; len])).unwrap_err();
+            assert!(e.contains("bytes, not 96"), "{len}: {e}");
+        }
+        let e = TransitionSigMsg::decode(&with_sig(&[0u8; 192])).unwrap_err();
+        assert!(e.starts_with("oversized"), "{e}");
+        // The point at infinity (compressed: 0xc0 then zeros).
+        let mut inf = [0u8; 96];
+        inf[0] = 0xc0;
+        assert!(TransitionSigMsg::decode(&with_sig(&inf)).is_err());
+        // Without the compression flag (an uncompressed prefix), or with the sign bit flipped
+        // into another valid point: refused or a different signature, never the same one.
+        let mut raw = m.signature.compress().0;
+        raw[0] &= 0x7f;
+        assert!(TransitionSigMsg::decode(&with_sig(&raw)).is_err());
+        let mut neg = m.signature.compress().0;
+        neg[0] ^= 0x20;
+        let other = TransitionSigMsg::decode(&with_sig(&neg)).unwrap();
+        assert_ne!(other.signature, m.signature);
+        // x = p (not a field element).
+        let mut x_p = [0u8; 96];
+        x_p[48..].copy_from_slice(&alloy_primitives::hex!(
+            "1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaab"
+        ));
+        x_p[0] |= 0x80;
+        assert!(TransitionSigMsg::decode(&with_sig(&x_p)).is_err());
+        // Points of the curve outside G2: try x = c1·u + small c0 until one decompresses; its
+        // subgroup check fails.
+        let mut outside = 0;
+        for c0 in 1u8..=64 {
+            let mut x = [0u8; 96];
+            x[0] = 0x80;
+            x[47] = 1;
+            x[95] = c0;
+            match TransitionSigMsg::decode(&with_sig(&x)) {
+                Err(e) if e.contains("subgroup") => outside += 1,
+                Err(_) => {}
+                Ok(_) => panic!("a point in G2 at x = u + {c0}"),
+            }
+        }
+        assert!(outside > 0, "no curve point found among 64 candidates");
     }
 
     /// Regression (issue 11): trailing bytes and dirty padding were accepted, so one signed
@@ -763,6 +901,22 @@ mod props {
         })
     }
 
+    fn transition_sig() -> impl Strategy<Value = TransitionSigMsg> {
+        (
+            any::<[u8; 32]>().prop_filter_map("not a BLS scalar", |b| {
+                spn_protocol::BlsSecretKey::from_bytes(&B256::from(b)).ok()
+            }),
+            b256(),
+            any::<[u8; 20]>(),
+            b256(),
+        )
+            .prop_map(|(k, block_hash, signer, digest)| TransitionSigMsg {
+                block_hash,
+                signer: Address::from(signer),
+                signature: k.sign_transition(digest),
+            })
+    }
+
     fn job_started() -> impl Strategy<Value = StartedMsg> {
         (staking_key(), b256(), any::<u32>())
             .prop_map(|(k, block_hash, job)| StartedMsg::sign(&k, &domain(), block_hash, job))
@@ -784,6 +938,11 @@ mod props {
             Topic::JobResult => [uint(1, 32), uint(3, 160)].into_iter().flatten().collect(),
             // job, prover.
             Topic::JobStarted => [uint(1, 32), uint(2, 160)].into_iter().flatten().collect(),
+            // signer; the high bytes of the bytes' offset and length words.
+            Topic::TransitionSignature => [uint(1, 160), uint(2, 8), uint(3, 8)]
+                .into_iter()
+                .flatten()
+                .collect(),
         }
     }
 
@@ -822,6 +981,7 @@ mod props {
             let _ = AttestationMsg::decode(&bytes, &d);
             let _ = JobResultMsg::decode(&bytes, &d);
             let _ = StartedMsg::decode(&bytes, &d);
+            let _ = TransitionSigMsg::decode(&bytes);
             let _ = decode_requested_result(&bytes, B256::ZERO, &d);
             let req = ResultsRequest { block_hash: B256::ZERO, jobs: vec![0, 1] };
             let _ = check_results_response(&req, &[Bytes::from(bytes.clone())], &d);
@@ -840,6 +1000,7 @@ mod props {
             let _ = AttestationMsg::decode(&bytes, &d);
             let _ = JobResultMsg::decode(&bytes, &d);
             let _ = StartedMsg::decode(&bytes, &d);
+            let _ = TransitionSigMsg::decode(&bytes);
         }
 
         #[test]
@@ -885,6 +1046,45 @@ mod props {
             // Another signer's signature is refused.
             let forged = StartedMsg { prover: Address::with_last_byte(1), ..m };
             prop_assert!(StartedMsg::decode(&forged.encode(), &d).is_err());
+        }
+
+        #[test]
+        fn transition_signatures_round_trip_and_variants_are_rejected(
+            m in transition_sig(), pick in any::<usize>(), byte in any::<u8>(),
+            extra in proptest::collection::vec(any::<u8>(), 1..32),
+        ) {
+            let enc = m.encode();
+            prop_assert_eq!(enc.len(), 224);
+            assert_strict(Topic::TransitionSignature, &m, &enc, TransitionSigMsg::decode, pick, byte, &extra)?;
+        }
+
+        /// Any change to the 96 signature bytes is refused at stage 1 or decodes to another
+        /// point: one signature has one byte form.
+        #[test]
+        fn transition_signature_bytes_have_one_form(
+            m in transition_sig(), at in 0usize..96, flip in 1u8..=255,
+        ) {
+            let mut enc = m.encode().to_vec();
+            enc[128 + at] ^= flip;
+            if let Ok(other) = TransitionSigMsg::decode(&enc) {
+                prop_assert_ne!(other.signature, m.signature);
+                prop_assert_eq!(other.encode().to_vec(), enc);
+            }
+        }
+
+        /// Structured garbage in the signature field (compressed-looking prefixes, zeros,
+        /// ones) never panics the point checks.
+        #[test]
+        fn transition_signature_garbage_never_panics(
+            head in prop_oneof![Just(0x80u8), Just(0xa0), Just(0xc0), Just(0xe0), any::<u8>()],
+            body in proptest::collection::vec(any::<u8>(), 95),
+            len in prop_oneof![Just(96usize), 0usize..160],
+        ) {
+            let mut sig = vec![head];
+            sig.extend(body);
+            sig.resize(len, 0);
+            let enc = (B256::ZERO, Address::ZERO, Bytes::from(sig)).abi_encode_params();
+            let _ = TransitionSigMsg::decode(&enc);
         }
 
         #[test]

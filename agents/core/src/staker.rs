@@ -146,6 +146,8 @@ impl Staker {
                     cx.reject("job-started", reason);
                 }
             }
+            // Signatures of transitions are the submitter's to collect.
+            Input::TransitionSignature(_) => {}
             Input::Body { hash, txs } => self.on_body(cx, hash, txs),
             Input::Results { hash, results, tag } => {
                 self.proving.on_results(cx, &self.key, hash, results, tag);

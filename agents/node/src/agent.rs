@@ -17,7 +17,9 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::l1::{ChainView, L1Event, Sender};
 use crate::metrics::{Faults, Metrics};
-use crate::net::messages::{self, AttestationMsg, JobResultMsg, ProposalMsg, StartedMsg};
+use crate::net::messages::{
+    self, AttestationMsg, JobResultMsg, ProposalMsg, StartedMsg, TransitionSigMsg,
+};
 use crate::net::{Inbound, Network, Topic};
 use crate::pool::TxPool;
 use crate::prover::ProverBackend;
@@ -321,6 +323,9 @@ impl<C: Core> Runtime<C> {
             }
             Topic::JobResult => JobResultMsg::decode(&m.payload, domain).map(Input::JobResult),
             Topic::JobStarted => StartedMsg::decode(&m.payload, domain).map(Input::Started),
+            Topic::TransitionSignature => {
+                TransitionSigMsg::decode(&m.payload).map(Input::TransitionSignature)
+            }
         };
         let slot = match &input {
             Ok(Input::Proposal { msg, .. }) => Some(msg.header.slot),
@@ -387,6 +392,7 @@ impl<C: Core> Runtime<C> {
                     }
                     Msg::JobResult(r) => (Topic::JobResult, r.encode()),
                     Msg::Started(m) => (Topic::JobStarted, m.encode()),
+                    Msg::TransitionSignature(m) => (Topic::TransitionSignature, m.encode()),
                     Msg::RawJobResult(b) => (Topic::JobResult, b),
                 };
                 self.net.publish(topic, payload);

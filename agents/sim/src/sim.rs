@@ -692,6 +692,12 @@ impl Sim {
                     }
                 }
             }
+            Output::Publish(Msg::TransitionSignature(m)) => {
+                // Only submitters act on transition signatures.
+                if who != Who::Submitter {
+                    self.gossip(who, Who::Submitter, Input::TransitionSignature(m));
+                }
+            }
             Output::Publish(Msg::RawJobResult(_)) => self.stats.garbage += 1,
             Output::ServeBody { hash, txs } => {
                 if let Who::Staker(i) = who {

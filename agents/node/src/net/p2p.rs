@@ -35,6 +35,7 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::messages::{
     check_results_response, AttestationMsg, JobResultMsg, ProposalMsg, ResultsRequest, StartedMsg,
+    TransitionSigMsg,
 };
 use super::{Inbound, Network, Served, Topic, MAX_RESULT_JOBS, MAX_TX_BYTES};
 use crate::error::{Error, Result};
@@ -268,6 +269,7 @@ impl P2pNetwork {
             Topic::Attestation,
             Topic::JobResult,
             Topic::JobStarted,
+            Topic::TransitionSignature,
         ]
         .into_iter()
         .map(|t| {
@@ -996,6 +998,7 @@ impl Task {
             Topic::Attestation => AttestationMsg::decode(data, &self.domain).map(|_| None),
             Topic::JobResult => JobResultMsg::decode(data, &self.domain).map(|_| None),
             Topic::JobStarted => StartedMsg::decode(data, &self.domain).map(|_| None),
+            Topic::TransitionSignature => TransitionSigMsg::decode(data).map(|_| None),
         }
     }
 
