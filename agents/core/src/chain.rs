@@ -8,9 +8,38 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use alloy_primitives::{Address, Log, B256, U256};
-use alloy_sol_types::{Eip712Domain, SolEventInterface};
+use alloy_sol_types::{Eip712Domain, SolEvent, SolEventInterface};
 use spn_bindings::{rollup::Rollup::RollupEvents, staking::Staking::StakingEvents};
+use spn_protocol::bls::{self, BlsPublicKey};
 use spn_protocol::{eip712, selection, Clock, Header, Params, SlotSchedule};
+
+alloy_sol_types::sol! {
+    /// `Staking.BlsKeyRegistered` (design §2), declared here until the Staking artifact has it.
+    #[derive(Debug)]
+    event BlsKeyRegistered(address indexed key, bytes publicKey);
+}
+
+/// The BLS training wheel of a deployment (`Rollup.trainingWheel() != 0`, design §3.1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TrainingWheel {
+    /// `trainingWheelBps`: signers required, in basis points of the expected round-1 committee.
+    pub bps: u64,
+    /// `trainingWheelUntil`: the first L2 block number proven without the wheel (saturated to
+    /// `u64::MAX`, which no block number reaches).
+    pub until: u64,
+}
+
+impl TrainingWheel {
+    /// Whether the wheel covers block `number` (`number < trainingWheelUntil`).
+    pub fn covers(&self, number: u64) -> bool {
+        number < self.until
+    }
+}
+
+/// The deployment's training wheel if it covers block `number`.
+pub fn wheel_for(chain: &dyn Chain, number: u64) -> Option<TrainingWheel> {
+    chain.training_wheel().filter(|w| w.covers(number))
+}
 
 /// A registered staking key and its activity window.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -165,6 +194,15 @@ pub trait Chain {
     fn last_rollup_event_slot(&self) -> Option<u64>;
     /// The staker record of `key`.
     fn staker(&self, key: Address) -> Option<StakerRecord>;
+    /// The deployment's BLS training wheel, if it has one.
+    fn training_wheel(&self) -> Option<TrainingWheel>;
+    /// The BLS public key `key` registered (`BlsKeyRegistered`), if any.
+    fn bls_key(&self, key: Address) -> Option<BlsPublicKey>;
+    /// The state root before pending block `number` (`stateRoot(number - 1)`, design §1.1): the
+    /// proven state root folded with [`bls::state_root_next`] over the `txRoot`s of the pending
+    /// blocks below `number`. `None` unless `provenTip < number <= pendingTip` and every header
+    /// below is known.
+    fn pre_state_root(&self, number: u64) -> Option<B256>;
 }
 
 /// The unproven blocks on L1, oldest first, as the `BlockProposed` events an agent that was not
@@ -204,6 +242,11 @@ pub struct ChainState {
     epochs: HashMap<u64, (U256, u64)>,
     slots: HashMap<u64, Arc<SlotCtx>>,
     schedules: HashMap<(u64, u8), Arc<SlotSchedule>>,
+    wheel: Option<TrainingWheel>,
+    /// BLS keys from `BlsKeyRegistered`, validated.
+    bls_keys: HashMap<Address, BlsPublicKey>,
+    /// `Rollup.provenStateRoot`: advanced by every proof the wheel covers.
+    proven_state_root: B256,
 }
 
 impl ChainState {
@@ -230,7 +273,26 @@ impl ChainState {
             epochs: HashMap::new(),
             slots: HashMap::new(),
             schedules: HashMap::new(),
+            wheel: None,
+            bls_keys: HashMap::new(),
+            proven_state_root: B256::ZERO,
         }
+    }
+
+    /// Sets the deployment's training wheel (read from the Rollup by the runtime; none: off).
+    pub fn set_training_wheel(&mut self, wheel: Option<TrainingWheel>) {
+        self.wheel = wheel;
+    }
+
+    /// Records a BLS key known without its `BlsKeyRegistered` log (a runtime that registered
+    /// the keys itself, as the simulator may).
+    pub fn add_bls_key(&mut self, key: Address, public: BlsPublicKey) {
+        self.bls_keys.entry(key).or_insert(public);
+    }
+
+    /// `Rollup.provenStateRoot` as folded from the logs (zero before the first signed proof).
+    pub fn proven_state_root(&self) -> B256 {
+        self.proven_state_root
     }
 
     /// Every registered staker, in registration order.
@@ -272,19 +334,19 @@ impl ChainState {
         slot_now: u64,
     ) -> Option<L1Event> {
         if log.address == self.staking {
-            match StakingEvents::decode_log(log).ok()?.data {
-                StakingEvents::Deposited(d) => self.stakers.push(StakerRecord {
+            match StakingEvents::decode_log(log).map(|l| l.data) {
+                Ok(StakingEvents::Deposited(d)) => self.stakers.push(StakerRecord {
                     key: d.key,
                     withdrawer: d.withdrawer,
                     activation_epoch: to_u64(d.activationEpoch),
                     exit_epoch: spn_protocol::time::NO_EXIT,
                 }),
-                StakingEvents::ExitInitiated(e) => {
+                Ok(StakingEvents::ExitInitiated(e)) => {
                     if let Some(s) = self.stakers.iter_mut().find(|s| s.key == e.key) {
                         s.exit_epoch = to_u64(e.exitEpoch);
                     }
                 }
-                _ => {}
+                _ => self.apply_bls_key(log),
             }
             // The active set of an epoch changes only at epoch boundaries; cached contexts of
             // epochs not yet started are never kept, so nothing cached goes stale here.
@@ -329,6 +391,14 @@ impl ChainState {
             }
             RollupEvents::BlockProven(p) => {
                 self.proven_tip = to_u64(p.number);
+                // A proof the wheel covers went through submitSignedProof, which advanced the
+                // state root (TransitionSigned, right after, says the same).
+                if self.wheel.is_some_and(|w| w.covers(self.proven_tip)) {
+                    if let Some(h) = self.headers.get(&p.blockHash) {
+                        self.proven_state_root =
+                            bls::state_root_next(self.proven_state_root, h.txRoot);
+                    }
+                }
                 Some(L1Event::Proven {
                     number: to_u64(p.number),
                     hash: p.blockHash,
@@ -359,6 +429,10 @@ impl ChainState {
                 slashed: r.slashed,
                 ejected: r.ejected,
             }),
+            RollupEvents::TransitionSigned(t) => {
+                self.proven_state_root = t.postStateRoot;
+                None
+            }
             RollupEvents::RewardsClaimed(c) => Some(L1Event::Claimed {
                 prover: c.prover,
                 recipient: c.recipient,
@@ -366,6 +440,22 @@ impl ChainState {
                 blocks: to_u64(c.blocks),
             }),
             _ => None,
+        }
+    }
+
+    /// Folds a `BlsKeyRegistered` log: the first valid key of each staker (Staking sets it once;
+    /// a key that is no G1 point, which the proof of possession excludes, is ignored).
+    fn apply_bls_key(&mut self, log: &Log) {
+        let Ok(ev) = BlsKeyRegistered::decode_log_data(&log.data) else {
+            return;
+        };
+        match BlsPublicKey::from_bytes(&ev.publicKey) {
+            Ok(pk) => {
+                self.bls_keys.entry(ev.key).or_insert(pk);
+            }
+            Err(e) => {
+                tracing::warn!(target: "spn::l1", "BlsKeyRegistered of {}: {e}", ev.key);
+            }
         }
     }
 
@@ -504,6 +594,24 @@ impl Chain for ChainState {
     fn staker(&self, key: Address) -> Option<StakerRecord> {
         self.stakers.iter().find(|s| s.key == key).copied()
     }
+    fn training_wheel(&self) -> Option<TrainingWheel> {
+        self.wheel
+    }
+    fn bls_key(&self, key: Address) -> Option<BlsPublicKey> {
+        self.bls_keys.get(&key).copied()
+    }
+    fn pre_state_root(&self, number: u64) -> Option<B256> {
+        let (pending, proven) = self.tips();
+        if number <= proven || number > pending {
+            return None;
+        }
+        let mut root = self.proven_state_root;
+        for n in proven.checked_add(1)?..number {
+            let h = self.headers.get(&self.hash_of(n)?)?;
+            root = bls::state_root_next(root, h.txRoot);
+        }
+        Some(root)
+    }
 }
 
 fn to_u64(x: U256) -> u64 {
@@ -589,6 +697,154 @@ mod tests {
                 _ => None,
             })
             .collect()
+    }
+
+    fn staking_log<E: SolEvent>(ev: E) -> Log {
+        Log {
+            address: STAKING,
+            data: ev.encode_log_data(),
+        }
+    }
+
+    fn bls_pk(i: u64) -> BlsPublicKey {
+        *spn_protocol::BlsSecretKey::from_bytes(&B256::from(U256::from(i)))
+            .unwrap()
+            .public_key()
+    }
+
+    /// `BlsKeyRegistered` gives each staker its key once; bytes that are no G1 point (which
+    /// the contract's proof of possession excludes) and logs of other contracts are ignored.
+    #[test]
+    fn bls_keys_are_folded_from_staking_logs() {
+        let mut s = state();
+        let (a, b, c) = (
+            Address::repeat_byte(1),
+            Address::repeat_byte(2),
+            Address::repeat_byte(3),
+        );
+        let reg = |key: Address, pk: Vec<u8>| BlsKeyRegistered {
+            key,
+            publicKey: pk.into(),
+        };
+        assert!(s
+            .apply_log(&staking_log(reg(a, bls_pk(5).to_bytes().to_vec())), 1, B256::ZERO, 0)
+            .is_none());
+        assert_eq!(s.bls_key(a), Some(bls_pk(5)));
+        // A second registration (Staking refuses it) does not replace the key.
+        s.apply_log(&staking_log(reg(a, bls_pk(6).to_bytes().to_vec())), 1, B256::ZERO, 0);
+        assert_eq!(s.bls_key(a), Some(bls_pk(5)));
+        // Not a point, wrong length, infinity.
+        s.apply_log(&staking_log(reg(b, vec![0x11; 96])), 1, B256::ZERO, 0);
+        s.apply_log(&staking_log(reg(b, vec![0x11; 95])), 1, B256::ZERO, 0);
+        s.apply_log(&staking_log(reg(b, vec![0; 96])), 1, B256::ZERO, 0);
+        assert_eq!(s.bls_key(b), None);
+        // The same event from another contract.
+        s.apply_log(&log(reg(c, bls_pk(7).to_bytes().to_vec())), 1, B256::ZERO, 0);
+        assert_eq!(s.bls_key(c), None);
+        // A runtime that registers keys itself.
+        s.add_bls_key(c, bls_pk(7));
+        assert_eq!(s.bls_key(c), Some(bls_pk(7)));
+    }
+
+    fn transition_signed(number: u64, root: B256) -> Log {
+        log(Rollup::TransitionSigned {
+            number: U256::from(number),
+            postStateRoot: root,
+            signers: U256::from(1),
+        })
+    }
+
+    /// The state root chain: `provenStateRoot` advances with each proof the wheel covers
+    /// (TransitionSigned has the last word), and the pre-state of a pending block folds the
+    /// pending blocks below it; proofs past `trainingWheelUntil`, or without a wheel, leave it.
+    #[test]
+    fn the_state_root_chain_follows_signed_proofs() {
+        let tx = |salt: u8| B256::repeat_byte(salt);
+        let next = bls::state_root_next;
+        let mut s = state();
+        s.set_training_wheel(Some(TrainingWheel { bps: 5000, until: 3 }));
+        let mut props = BTreeMap::new();
+        for salt in 1..=4 {
+            propose(&mut s, salt, &mut props);
+        }
+        assert_eq!(s.pre_state_root(0), None);
+        assert_eq!(s.pre_state_root(1), Some(B256::ZERO));
+        assert_eq!(s.pre_state_root(2), Some(next(B256::ZERO, tx(1))));
+        assert_eq!(
+            s.pre_state_root(4),
+            Some(next(next(next(B256::ZERO, tx(1)), tx(2)), tx(3)))
+        );
+        assert_eq!(s.pre_state_root(5), None, "above the pending tip");
+        prove(&mut s, 1);
+        let r1 = next(B256::ZERO, tx(1));
+        assert_eq!(s.proven_state_root(), r1);
+        assert_eq!(s.pre_state_root(1), None, "proven");
+        assert_eq!(s.pre_state_root(2), Some(r1));
+        // The event of the same transaction carries the contract's value.
+        assert!(s.apply_log(&transition_signed(1, r1), 1, B256::ZERO, 0).is_none());
+        assert_eq!(s.proven_state_root(), r1);
+        prove(&mut s, 2);
+        let r2 = next(r1, tx(2));
+        assert_eq!(s.proven_state_root(), r2);
+        assert_eq!(s.pre_state_root(3), Some(r2));
+        // Block 3 is past the wheel: proven with submitProof, the root stays.
+        prove(&mut s, 3);
+        assert_eq!(s.proven_state_root(), r2);
+        // The contract's value wins over the fold.
+        s.apply_log(&transition_signed(2, tx(0xaa)), 1, B256::ZERO, 0);
+        assert_eq!(s.proven_state_root(), tx(0xaa));
+        assert_eq!(wheel_for(&s, 2), Some(TrainingWheel { bps: 5000, until: 3 }));
+        assert_eq!(wheel_for(&s, 3), None);
+
+        // Without a wheel nothing moves.
+        let mut off = state();
+        let mut p = BTreeMap::new();
+        propose(&mut off, 1, &mut p);
+        prove(&mut off, 1);
+        assert_eq!(off.proven_state_root(), B256::ZERO);
+        assert_eq!(wheel_for(&off, 1), None);
+    }
+
+    /// Pruned and replaced pending blocks leave the pre-state chain: it follows the pending
+    /// chain of the moment, and a state rebuilt from the canonical logs (a reorg) agrees.
+    #[test]
+    fn the_pre_state_follows_the_pending_chain_across_prunes_and_reorgs() {
+        let next = bls::state_root_next;
+        let wheel = Some(TrainingWheel {
+            bps: 5000,
+            until: u64::MAX,
+        });
+        let mut s = state();
+        s.set_training_wheel(wheel);
+        let mut props = BTreeMap::new();
+        propose(&mut s, 1, &mut props);
+        propose(&mut s, 2, &mut props);
+        propose(&mut s, 3, &mut props);
+        s.apply_log(
+            &log(Rollup::BlocksPruned {
+                fromNumber: U256::from(2),
+                toNumber: U256::from(3),
+            }),
+            1,
+            B256::ZERO,
+            0,
+        );
+        assert_eq!(s.pre_state_root(3), None);
+        propose(&mut s, 7, &mut props);
+        propose(&mut s, 8, &mut props);
+        let want = next(next(B256::ZERO, B256::repeat_byte(1)), B256::repeat_byte(7));
+        assert_eq!(s.pre_state_root(3), Some(want));
+        // The same logs replayed into a fresh state (what the follower does after a reorg).
+        let mut rebuilt = state();
+        rebuilt.set_training_wheel(wheel);
+        let mut p = BTreeMap::new();
+        propose(&mut rebuilt, 1, &mut p);
+        propose(&mut rebuilt, 7, &mut p);
+        propose(&mut rebuilt, 8, &mut p);
+        assert_eq!(rebuilt.pre_state_root(3), Some(want));
+        prove(&mut rebuilt, 1);
+        prove(&mut s, 1);
+        assert_eq!(rebuilt.proven_state_root(), s.proven_state_root());
     }
 
     /// A reorg that replaced blocks 3 and 4 by another block 3 and dropped the proof of block 2:

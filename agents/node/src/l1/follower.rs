@@ -17,8 +17,9 @@ use alloy::rpc::types::Log;
 use alloy_primitives::{keccak256, Address, B256, U256};
 use alloy_sol_types::Eip712Domain;
 use spn_bindings::{Rollup, Staking};
+use spn_core::chain::TrainingWheel;
 use spn_core::{Chain, ChainState};
-use spn_protocol::{Clock, Header, Params, SlotSchedule};
+use spn_protocol::{BlsPublicKey, Clock, Header, Params, SlotSchedule};
 use tokio::sync::{broadcast, watch};
 
 pub use spn_core::chain::{L1Event, SlotCtx, StakerRecord};
@@ -81,6 +82,8 @@ pub struct ChainView {
     clock: Clock,
     domain: Eip712Domain,
     confirmations: u64,
+    /// The Rollup's training wheel, read once at start (immutables).
+    wheel: Option<TrainingWheel>,
     head: Mutex<Head>,
     /// The events folded by the agent core's rules (shared with the simulator).
     state: Mutex<ChainState>,
@@ -105,9 +108,11 @@ impl ChainView {
         let clock = Clock::from_params(genesis_time, &params)?;
         let (events, _) = broadcast::channel(16_384);
         let (failure, _) = watch::channel(None);
+        let wheel = l1.training_wheel(&deployment).await?;
         let view = Arc::new(Self {
             domain: spn_protocol::eip712::domain(deployment.chain_id, deployment.rollup),
-            state: Mutex::new(Self::empty_state(&params, clock, &deployment)),
+            state: Mutex::new(Self::empty_state(&params, clock, &deployment, wheel)),
+            wheel,
             l1,
             deployment,
             deployment_file: OnceLock::new(),
@@ -175,8 +180,15 @@ impl ChainView {
         Ok(view)
     }
 
-    fn empty_state(params: &Params, clock: Clock, d: &Deployment) -> ChainState {
-        ChainState::new(params.clone(), clock, d.chain_id, d.rollup, d.staking)
+    fn empty_state(
+        params: &Params,
+        clock: Clock,
+        d: &Deployment,
+        wheel: Option<TrainingWheel>,
+    ) -> ChainState {
+        let mut s = ChainState::new(params.clone(), clock, d.chain_id, d.rollup, d.staking);
+        s.set_training_wheel(wheel);
+        s
     }
 
     /// Names the deployment file in the messages of a chain reset.
@@ -377,7 +389,7 @@ impl ChainView {
                 *known.entry(key).or_default() += 1;
             }
         }
-        let mut state = Self::empty_state(&self.params, self.clock, &self.deployment);
+        let mut state = Self::empty_state(&self.params, self.clock, &self.deployment, self.wheel);
         let slot_now = self.current_slot();
         let mut proposals = BTreeMap::new();
         let mut fresh = Vec::new();
@@ -573,6 +585,15 @@ impl Chain for ChainView {
     }
     fn staker(&self, key: Address) -> Option<StakerRecord> {
         self.state.lock().unwrap().staker(key)
+    }
+    fn training_wheel(&self) -> Option<TrainingWheel> {
+        self.wheel
+    }
+    fn bls_key(&self, key: Address) -> Option<BlsPublicKey> {
+        self.state.lock().unwrap().bls_key(key)
+    }
+    fn pre_state_root(&self, number: u64) -> Option<B256> {
+        self.state.lock().unwrap().pre_state_root(number)
     }
 }
 

@@ -234,6 +234,35 @@ impl L1 {
             .await
     }
 
+    /// The Rollup's BLS training wheel (`trainingWheel`, `trainingWheelBps`,
+    /// `trainingWheelUntil`), none when `trainingWheel` is zero. A deployment file that says
+    /// otherwise is only warned about: the contract decides which entry point proves a block.
+    pub async fn training_wheel(
+        &self,
+        d: &Deployment,
+    ) -> Result<Option<spn_core::chain::TrainingWheel>> {
+        let r = d.rollup;
+        let verifier = self.view(r, Rollup::trainingWheelCall {}).await?;
+        let bps = self.view(r, Rollup::trainingWheelBpsCall {}).await?;
+        let until = self.view(r, Rollup::trainingWheelUntilCall {}).await?;
+        if (verifier, bps, until)
+            != (
+                d.bls_verifier,
+                U256::from(d.training_wheel_bps),
+                d.training_wheel_until,
+            )
+        {
+            tracing::warn!(target: "spn::l1", "the deployment file's training wheel ({}, {} bps, until {}) is not the Rollup's ({verifier}, {bps} bps, until {until}); using the Rollup's", d.bls_verifier, d.training_wheel_bps, d.training_wheel_until);
+        }
+        if verifier.is_zero() {
+            return Ok(None);
+        }
+        Ok(Some(spn_core::chain::TrainingWheel {
+            bps: u64::try_from(bps).unwrap_or(u64::MAX),
+            until: u64::try_from(until).unwrap_or(u64::MAX),
+        }))
+    }
+
     /// Every protocol parameter, read from the deployed Rollup and Staking.
     pub async fn params(&self, d: &Deployment) -> Result<(Params, u64)> {
         let r = d.rollup;
