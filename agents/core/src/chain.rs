@@ -727,11 +727,21 @@ mod tests {
             publicKey: pk.into(),
         };
         assert!(s
-            .apply_log(&staking_log(reg(a, bls_pk(5).to_bytes().to_vec())), 1, B256::ZERO, 0)
+            .apply_log(
+                &staking_log(reg(a, bls_pk(5).to_bytes().to_vec())),
+                1,
+                B256::ZERO,
+                0
+            )
             .is_none());
         assert_eq!(s.bls_key(a), Some(bls_pk(5)));
         // A second registration (Staking refuses it) does not replace the key.
-        s.apply_log(&staking_log(reg(a, bls_pk(6).to_bytes().to_vec())), 1, B256::ZERO, 0);
+        s.apply_log(
+            &staking_log(reg(a, bls_pk(6).to_bytes().to_vec())),
+            1,
+            B256::ZERO,
+            0,
+        );
         assert_eq!(s.bls_key(a), Some(bls_pk(5)));
         // Not a point, wrong length, infinity.
         s.apply_log(&staking_log(reg(b, vec![0x11; 96])), 1, B256::ZERO, 0);
@@ -739,7 +749,12 @@ mod tests {
         s.apply_log(&staking_log(reg(b, vec![0; 96])), 1, B256::ZERO, 0);
         assert_eq!(s.bls_key(b), None);
         // The same event from another contract.
-        s.apply_log(&log(reg(c, bls_pk(7).to_bytes().to_vec())), 1, B256::ZERO, 0);
+        s.apply_log(
+            &log(reg(c, bls_pk(7).to_bytes().to_vec())),
+            1,
+            B256::ZERO,
+            0,
+        );
         assert_eq!(s.bls_key(c), None);
         // A runtime that registers keys itself.
         s.add_bls_key(c, bls_pk(7));
@@ -762,7 +777,10 @@ mod tests {
         let tx = |salt: u8| B256::repeat_byte(salt);
         let next = bls::state_root_next;
         let mut s = state();
-        s.set_training_wheel(Some(TrainingWheel { bps: 5000, until: 3 }));
+        s.set_training_wheel(Some(TrainingWheel {
+            bps: 5000,
+            until: 3,
+        }));
         let mut props = BTreeMap::new();
         for salt in 1..=4 {
             propose(&mut s, salt, &mut props);
@@ -781,7 +799,9 @@ mod tests {
         assert_eq!(s.pre_state_root(1), None, "proven");
         assert_eq!(s.pre_state_root(2), Some(r1));
         // The event of the same transaction carries the contract's value.
-        assert!(s.apply_log(&transition_signed(1, r1), 1, B256::ZERO, 0).is_none());
+        assert!(s
+            .apply_log(&transition_signed(1, r1), 1, B256::ZERO, 0)
+            .is_none());
         assert_eq!(s.proven_state_root(), r1);
         prove(&mut s, 2);
         let r2 = next(r1, tx(2));
@@ -793,7 +813,13 @@ mod tests {
         // The contract's value wins over the fold.
         s.apply_log(&transition_signed(2, tx(0xaa)), 1, B256::ZERO, 0);
         assert_eq!(s.proven_state_root(), tx(0xaa));
-        assert_eq!(wheel_for(&s, 2), Some(TrainingWheel { bps: 5000, until: 3 }));
+        assert_eq!(
+            wheel_for(&s, 2),
+            Some(TrainingWheel {
+                bps: 5000,
+                until: 3
+            })
+        );
         assert_eq!(wheel_for(&s, 3), None);
 
         // Without a wheel nothing moves.

@@ -151,6 +151,13 @@ pub enum L1Call {
         /// The call.
         call: Rollup::submitProofCall,
     },
+    /// `submitSignedProof`: a block the training wheel covers, with its signed transition.
+    SubmitSignedProof {
+        /// The block.
+        hash: B256,
+        /// The call.
+        call: Rollup::submitSignedProofCall,
+    },
     /// `claim`, paying `call.recipient`.
     Claim(Rollup::claimCall),
     /// `prune`.
@@ -197,6 +204,7 @@ impl L1Call {
         match self {
             L1Call::Propose { .. } => "propose",
             L1Call::SubmitProof { .. } => "submitProof",
+            L1Call::SubmitSignedProof { .. } => "submitSignedProof",
             L1Call::Claim(_) => "claim",
             L1Call::Prune => "prune",
             L1Call::ReportMissed { .. } => "reportMissed",
@@ -213,6 +221,7 @@ impl L1Call {
         Bytes::from(match self {
             L1Call::Propose { call, .. } => call.abi_encode(),
             L1Call::SubmitProof { call, .. } => call.abi_encode(),
+            L1Call::SubmitSignedProof { call, .. } => call.abi_encode(),
             L1Call::Claim(call) => call.abi_encode(),
             L1Call::Prune => Rollup::pruneCall {}.abi_encode(),
             L1Call::ReportMissed { staker, header } => Rollup::reportMissedCall {
@@ -255,6 +264,49 @@ impl L1Call {
             L1Call::SampleSeed => Rollup::sampleSeedCall {}.abi_encode(),
         })
     }
+}
+
+/// What a proof transaction's input carries: the transcript, and the signed transition of a
+/// `submitSignedProof`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProofTx {
+    /// The block's header.
+    pub header: spn_protocol::Header,
+    /// The packed transcript.
+    pub transcript: Transcript,
+    /// The signed transition (`submitSignedProof` only).
+    pub transition: Option<spn_protocol::Transition>,
+}
+
+/// Decodes the input of a `submitProof` or `submitSignedProof` transaction (claims, reports and
+/// the devnet read proven blocks' transcripts from them).
+pub fn decode_proof_tx(input: &[u8]) -> Result<ProofTx, String> {
+    use alloy_sol_types::SolCall;
+    let (h, proof, transition) = match Rollup::submitProofCall::abi_decode(input) {
+        Ok(c) => (c.header, c.proof, None),
+        Err(_) => {
+            let c = Rollup::submitSignedProofCall::abi_decode(input)
+                .map_err(|e| format!("neither submitProof nor submitSignedProof: {e}"))?;
+            (c.header, c.proof, Some(c.transition))
+        }
+    };
+    let header = spn_protocol::Header {
+        number: h.number,
+        parentHash: h.parentHash,
+        slot: h.slot,
+        proposer: h.proposer,
+        txRoot: h.txRoot,
+        height: h.height,
+    };
+    let transcript = Transcript::decode(&proof).map_err(|e| e.to_string())?;
+    let transition = transition
+        .map(|t| spn_protocol::Transition::decode(&t).map_err(|e| e.to_string()))
+        .transpose()?;
+    Ok(ProofTx {
+        header,
+        transcript,
+        transition,
+    })
 }
 
 /// A gossip message to publish.

@@ -579,7 +579,11 @@ mod tests {
         assert!(enc.len() <= Topic::TransitionSignature.max_size());
         assert_eq!(TransitionSigMsg::decode(&enc).unwrap(), m);
         let with_sig = |sig: &[u8]| -> Vec<u8> {
-            (B256::repeat_byte(3), Address::with_last_byte(7), Bytes::copy_from_slice(sig))
+            (
+                B256::repeat_byte(3),
+                Address::with_last_byte(7),
+                Bytes::copy_from_slice(sig),
+            )
                 .abi_encode_params()
         };
         assert_eq!(with_sig(m.signature.compress().as_slice()), enc.to_vec());

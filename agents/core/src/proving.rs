@@ -8,12 +8,14 @@ use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use alloy_primitives::{Address, Bytes, B256, U256};
-use spn_protocol::{selection, tree::BlockTree, Header, SlotSchedule, StakingKey};
+use spn_protocol::BlsSecretKey;
+use spn_protocol::{bls, eip712, selection, tree::BlockTree, Header, SlotSchedule, StakingKey};
 
+use crate::chain::wheel_for;
 use crate::cost::CostModel;
 use crate::faults::Faults;
 use crate::io::{Cx, JobKind, Msg, Note, Output, ProveTask, ResultsTag, Timer};
-use crate::messages::{self, JobResultMsg, StartedMsg};
+use crate::messages::{self, JobResultMsg, StartedMsg, TransitionSigMsg};
 use crate::work::{check_eligible, check_job_result, children, Held};
 
 /// How many times the late inputs of one job are requested.
@@ -48,6 +50,8 @@ struct Work {
     children_asked: HashMap<u32, u32>,
     /// Whether missing results were requested before the fallback.
     fallback_asked: bool,
+    /// Whether the key signed the block's state transition (training wheel).
+    signed_transition: bool,
 }
 
 /// The proving engine (see the module docs).
@@ -60,6 +64,8 @@ pub struct Proving {
     cost: CostModel,
     blocks: HashMap<B256, Work>,
     held: Held,
+    /// The key's BLS key (derived from the staking key), which signs transitions.
+    bls: BlsSecretKey,
 }
 
 /// A block the engine finished with when it was proven: what the claim needs.
@@ -74,15 +80,18 @@ pub struct Finished {
 impl Proving {
     /// An engine for `me`; `committee` when the key proves as a committee member (a prover),
     /// not only as a proposer; `greedy` to fill every neighbourhood job at once (see
-    /// [`crate::StakerConfig::greedy`]).
+    /// [`crate::StakerConfig::greedy`]). `bls` signs the transitions of blocks whose round-1
+    /// committee the key is on while the training wheel covers them.
     pub fn new(
         me: Address,
         committee: bool,
         cost: CostModel,
         greedy: bool,
         liveness: bool,
+        bls: BlsSecretKey,
     ) -> Self {
         Self {
+            bls,
             me,
             committee,
             greedy,
@@ -163,6 +172,7 @@ impl Proving {
                 fallback: false,
                 children_asked: HashMap::new(),
                 fallback_asked: false,
+                signed_transition: false,
             },
         );
         if proposer {
@@ -266,8 +276,49 @@ impl Proving {
         })
     }
 
-    /// Starts every job of `hash` this key should do and whose inputs are published.
+    /// The training wheel's signature (design §6): a round-1 member signs block `hash`'s
+    /// `StateTransition(blockHash, txRoot, pre, post)` once, when the wheel covers the block,
+    /// the key holds its checked body and has accepted the proposer's root result (the proposer
+    /// computes the root only once every input is in: the tree is complete), and its BLS key is
+    /// registered (the submitter has no use for a signature it cannot check). The pre-state is
+    /// folded from L1 ([`crate::Chain::pre_state_root`]).
+    fn maybe_sign(&mut self, cx: &mut Cx<'_>, hash: B256) {
+        let Some(w) = self.blocks.get_mut(&hash) else {
+            return;
+        };
+        if w.signed_transition || !w.in_committee || w.outputs.is_none() {
+            return;
+        }
+        if !w.done.contains(&w.sched.schedule().root_job()) {
+            return;
+        }
+        let number = w.header.number;
+        if wheel_for(cx.chain, number).is_none()
+            || cx.chain.bls_key(self.me) != Some(*self.bls.public_key())
+        {
+            return;
+        }
+        let Some(pre) = cx.chain.pre_state_root(number) else {
+            return;
+        };
+        let tx_root = w.header.txRoot;
+        let post = bls::state_root_next(pre, tx_root);
+        let digest = eip712::state_transition_digest(cx.chain.domain(), hash, tx_root, pre, post);
+        w.signed_transition = true;
+        tracing::debug!(target: "spn::prover", agent = %short(self.me), "block {number} ({}): signed the state transition", short_hash(hash));
+        cx.emit(Output::Publish(Msg::TransitionSignature(
+            TransitionSigMsg {
+                block_hash: hash,
+                signer: self.me,
+                signature: self.bls.sign_transition(digest),
+            },
+        )));
+    }
+
+    /// Starts every job of `hash` this key should do and whose inputs are published (and signs
+    /// its transition once the tree is complete, [`Self::maybe_sign`]).
     fn pump(&mut self, cx: &mut Cx<'_>, key: &StakingKey, hash: B256) {
+        self.maybe_sign(cx, hash);
         let Some(w) = self.blocks.get(&hash) else {
             return;
         };

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use alloy_primitives::{Address, Bytes, B256, U256};
-use spn_protocol::{selection, Header, StakingKey};
+use spn_protocol::{selection, BlsSecretKey, Header, StakingKey};
 
 use crate::claims::Claims;
 use crate::cost::CostModel;
@@ -99,7 +99,14 @@ impl Staker {
         let me = key.address();
         Self {
             sequencer: Sequencer::new(me, cfg.attest_wait, cfg.height),
-            proving: Proving::new(me, cfg.prover, cfg.cost, cfg.greedy, cfg.liveness),
+            proving: Proving::new(
+                me,
+                cfg.prover,
+                cfg.cost,
+                cfg.greedy,
+                cfg.liveness,
+                BlsSecretKey::derive(&key),
+            ),
             claims: Claims::new(me, withdrawer, cfg.claim_batch),
             key,
             me,

@@ -8,14 +8,17 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
-use alloy_primitives::{Bytes, B256};
+use alloy_primitives::{Address, Bytes, B256};
 use spn_bindings::Rollup;
-use spn_protocol::{transcript, tree::BlockTree, Header, SlotSchedule, TranscriptBuilder};
+use spn_protocol::bls::{self, Signer, Transition, TransitionContext};
+use spn_protocol::{selection, transcript, tree::BlockTree, Header, SlotSchedule};
+use spn_protocol::{BlsSignature, TranscriptBuilder};
 
+use crate::chain::{wheel_for, TrainingWheel};
 use crate::cost::CostModel;
 use crate::faults::Faults;
 use crate::io::{Cx, Input, L1Call, Note, Output, ResultsTag, Timer, TxOutcome};
-use crate::messages::JobResultMsg;
+use crate::messages::{JobResultMsg, TransitionSigMsg};
 use crate::proving::{check_body, short_hash};
 use crate::reporter::Reporter;
 use crate::work::{check_job_result, Candidate, Held};
@@ -69,6 +72,10 @@ struct Track {
     done: HashSet<u32>,
     /// Provers seen publishing a valid result (the reporter's evidence of work).
     worked: HashSet<alloy_primitives::Address>,
+    /// Verified transition signatures of round-1 members (training wheel), one per signer.
+    sigs: BTreeMap<Address, BlsSignature>,
+    /// Signatures required when the block was last found short of them (logged once).
+    short_of: Option<u64>,
     complete: bool,
     submitting: Option<u64>,
     submitted: bool,
@@ -92,6 +99,8 @@ pub struct Submitter {
     /// determinism depends on it).
     tracks: BTreeMap<B256, Track>,
     held: Held,
+    /// Transition signatures of blocks not yet seen on L1, held like results (§15.2).
+    held_sigs: Vec<(f64, TransitionSigMsg)>,
     in_flight: HashMap<u64, InFlight>,
     next_id: u64,
     sampled_epoch: Option<u64>,
@@ -114,6 +123,7 @@ impl Submitter {
             faults,
             tracks: BTreeMap::new(),
             held: Held::default(),
+            held_sigs: Vec::new(),
             in_flight: HashMap::new(),
             next_id: 0,
             sampled_epoch: None,
@@ -142,6 +152,17 @@ impl Submitter {
                 }
                 if let Err(reason) = self.on_result(cx, r) {
                     cx.reject("job-result", reason);
+                }
+            }
+            Input::TransitionSignature(m) => {
+                if cx.chain.header(&m.block_hash).is_none() {
+                    if self.held_sigs.len() < Held::MAX {
+                        self.held_sigs.push((cx.now, m));
+                    }
+                    return;
+                }
+                if let Err(reason) = self.on_signature(cx, m) {
+                    cx.reject("transition-signature", reason);
                 }
             }
             Input::Results { hash, results, tag } => {
@@ -195,6 +216,69 @@ impl Submitter {
         Ok(())
     }
 
+    /// Stage 2 of a transition signature (design §6): the block known and covered by the
+    /// wheel; the signer active, in the block's round-1 committee and with a registered BLS
+    /// key; then one verification against that key. One signature is kept per (block,
+    /// signer); later ones are ignored unverified.
+    fn on_signature(&mut self, cx: &mut Cx<'_>, m: TransitionSigMsg) -> Result<(), String> {
+        let Some(t) = self.tracks.get_mut(&m.block_hash) else {
+            // Proven, pruned or replaced already, or of a slot without a schedule.
+            return Ok(());
+        };
+        if t.sigs.contains_key(&m.signer) {
+            return Ok(());
+        }
+        let number = t.header.number;
+        if wheel_for(cx.chain, number).is_none() {
+            return Err(format!("the training wheel does not cover block {number}"));
+        }
+        let ctx = cx
+            .chain
+            .slot_ctx(t.header.slot)
+            .ok_or_else(|| format!("no slot context for slot {}", t.header.slot))?;
+        if !ctx.is_active(&m.signer) {
+            return Err(format!("{} not active in epoch {}", m.signer, ctx.epoch));
+        }
+        let score = selection::score(m.signer, ctx.seed);
+        if !t
+            .sched
+            .schedule()
+            .in_committee(score, 1, t.sched.active_count())
+        {
+            return Err(format!(
+                "{} not in the round-1 committee of block {number}",
+                m.signer
+            ));
+        }
+        let key = cx
+            .chain
+            .bls_key(m.signer)
+            .ok_or_else(|| format!("{} has no registered BLS key", m.signer))?;
+        let pre = cx
+            .chain
+            .pre_state_root(number)
+            .ok_or_else(|| format!("no pre-state for block {number}"))?;
+        let post = bls::state_root_next(pre, t.header.txRoot);
+        let digest = spn_protocol::eip712::state_transition_digest(
+            cx.chain.domain(),
+            m.block_hash,
+            t.header.txRoot,
+            pre,
+            post,
+        );
+        if !bls::verify_aggregate(&m.signature, digest, &[key]) {
+            return Err(format!(
+                "signature of {} does not verify for block {number}",
+                m.signer
+            ));
+        }
+        t.sigs.insert(m.signer, m.signature);
+        if t.complete {
+            self.try_submit(cx);
+        }
+        Ok(())
+    }
+
     fn on_l1(&mut self, cx: &mut Cx<'_>, ev: L1Event) {
         match ev {
             L1Event::Proposed { header, hash, .. } => {
@@ -210,6 +294,8 @@ impl Submitter {
                         credited: HashMap::new(),
                         done: HashSet::new(),
                         worked: HashSet::new(),
+                        sigs: BTreeMap::new(),
+                        short_of: None,
                         complete: false,
                         submitting: None,
                         submitted: false,
@@ -224,6 +310,19 @@ impl Submitter {
                 cx.emit(Output::FetchBody { hash, hint: None });
                 for r in self.held.take(hash, cx.now) {
                     let _ = self.on_result(cx, r);
+                }
+                let now = cx.now;
+                let (mine, rest): (Vec<_>, Vec<_>) = std::mem::take(&mut self.held_sigs)
+                    .into_iter()
+                    .partition(|(_, m)| m.block_hash == hash);
+                self.held_sigs = rest
+                    .into_iter()
+                    .filter(|(t, _)| now - t < Held::FOR)
+                    .collect();
+                for (_, m) in mine {
+                    if let Err(reason) = self.on_signature(cx, m) {
+                        cx.reject("transition-signature", format!("held signature: {reason}"));
+                    }
                 }
             }
             L1Event::Replaced { old, .. } => {
@@ -338,6 +437,21 @@ impl Submitter {
                 return;
             }
         }
+        // With the training wheel, the committee's signatures first: without enough of them
+        // the block waits (for more, or until its deadline prunes it).
+        let signed = match wheel_for(cx.chain, t.header.number) {
+            None => None,
+            Some(wheel) => match signed_transition(cx, t, wheel) {
+                Ok(Some(transition)) => Some(transition),
+                Ok(None) => return,
+                Err(e) => {
+                    tracing::warn!(target: "spn::submitter", "block {}: {e}", t.header.number);
+                    t.retry_at = Some(cx.now + SUBMIT_RETRY);
+                    cx.after(SUBMIT_RETRY, Timer::RetrySubmit(hash));
+                    return;
+                }
+            },
+        };
         let tr = match assemble(cx, t, outputs, &self.strategy) {
             Ok(tr) => tr,
             Err(e) => {
@@ -351,15 +465,24 @@ impl Submitter {
         self.next_id += 1;
         t.submitting = Some(id);
         self.in_flight.insert(id, InFlight::Proof(hash));
-        cx.emit(Output::Send {
-            id,
-            call: L1Call::SubmitProof {
+        let header = (&t.header).into();
+        let call = match signed {
+            None => L1Call::SubmitProof {
                 hash,
-                call: Rollup::submitProofCall {
-                    header: (&t.header).into(),
+                call: Rollup::submitProofCall { header, proof: tr },
+            },
+            Some(transition) => L1Call::SubmitSignedProof {
+                hash,
+                call: Rollup::submitSignedProofCall {
+                    header,
                     proof: tr,
+                    transition,
                 },
             },
+        };
+        cx.emit(Output::Send {
+            id,
+            call,
             gas_limit: None,
         });
     }
@@ -498,6 +621,78 @@ impl Submitter {
             gas_limit: None,
         });
     }
+}
+
+/// The signed transition of a block the wheel covers (design §3.3, §6): `None` while fewer than
+/// `required` verified signatures are in; else the `required` lowest signer addresses (each more
+/// costs ≈ 5.3k gas and pays nobody), aggregated, encoded with the signers' epochs from the chain
+/// state and checked with the verifier's mirror ([`bls::verify_packed`]) before it is sent.
+fn signed_transition(
+    cx: &Cx<'_>,
+    t: &mut Track,
+    wheel: TrainingWheel,
+) -> Result<Option<Bytes>, String> {
+    let h = &t.header;
+    let slot = cx.chain.slot_ctx(h.slot).ok_or("no slot context")?;
+    let pre = cx
+        .chain
+        .pre_state_root(h.number)
+        .ok_or("no pre-state (block not pending)")?;
+    let params = cx.chain.params();
+    let ctx = TransitionContext {
+        domain_separator: cx.chain.domain().separator(),
+        block_hash: h.hash(),
+        tx_root: h.txRoot,
+        pre_state_root: pre,
+        slot_seed: slot.seed,
+        epoch: slot.epoch,
+        active_count: t.sched.active_count(),
+        height: h.height,
+        round_height: params.round_height,
+        redundancy: params.redundancy,
+        threshold_bps: wheel.bps,
+    };
+    let quorum = ctx.quorum().map_err(|e| format!("quorum: {e}"))?;
+    let have = t.sigs.len() as u64;
+    if have < quorum.required {
+        if t.short_of != Some(have) {
+            t.short_of = Some(have);
+            tracing::info!(target: "spn::submitter", "block {}: {have} of {} transition signatures required, waiting (expected committee {})", h.number, quorum.required, quorum.expected);
+        }
+        return Ok(None);
+    }
+    let take = usize::try_from(quorum.required).map_err(|e| e.to_string())?;
+    let mut parts = Vec::with_capacity(take);
+    let mut records = HashMap::with_capacity(take);
+    for (&address, &sig) in t.sigs.iter().take(take) {
+        let key = cx
+            .chain
+            .bls_key(address)
+            .ok_or_else(|| format!("{address}: no BLS key"))?;
+        let s = cx
+            .chain
+            .staker(address)
+            .ok_or_else(|| format!("{address}: not a staker"))?;
+        let epoch = |e: u64| u32::try_from(e).map_err(|_| format!("{address}: epoch {e}"));
+        let signer = Signer::new(
+            address,
+            epoch(s.activation_epoch)?,
+            epoch(s.exit_epoch)?,
+            &key,
+        );
+        records.insert(address, signer.record());
+        parts.push((signer, sig));
+    }
+    let transition = Transition::aggregate(parts).map_err(|e| e.to_string())?;
+    let verified = transition
+        .verify(&ctx, |a| records.get(&a).copied().unwrap_or_default())
+        .map_err(|e| format!("signed transition rejected locally: {e}"))?;
+    tracing::debug!(target: "spn::submitter", "block {}: transition signed by {} of {} members, post-state {}", h.number, verified.signers, have, verified.post_state_root);
+    transition
+        .encode()
+        .map(Bytes::from)
+        .map(Some)
+        .map_err(|e| e.to_string())
 }
 
 fn set_outputs(t: &mut Track, tree: &BlockTree) {

@@ -8,14 +8,16 @@ use alloy_primitives::{Address, Bytes, Log, B256, U256};
 use alloy_sol_types::SolEvent;
 use proptest::prelude::*;
 use spn_bindings::rollup::Rollup;
+use spn_core::chain::TrainingWheel;
 use spn_core::faults::Faults;
 use spn_core::io::{JobKind, L1Call, Msg, Note, ProveTask, Timer, TxOutcome};
-use spn_core::messages::{AttestationMsg, JobResultMsg, ProposalMsg, StartedMsg};
+use spn_core::messages::{AttestationMsg, JobResultMsg, ProposalMsg, StartedMsg, TransitionSigMsg};
 use spn_core::{
     Chain, ChainState, Cx, Input, L1Event, Output, Staker, StakerConfig, StakerRecord, Submitter,
 };
+use spn_protocol::bls::{self, TransitionContext};
 use spn_protocol::tree::{subtree_root, BlockTree};
-use spn_protocol::{selection, Clock, Header, Params, StakingKey};
+use spn_protocol::{eip712, selection, BlsSecretKey, Clock, Header, Params, StakingKey};
 
 const GENESIS: u64 = 1_000_000;
 const ROLLUP: Address = Address::repeat_byte(0xaa);
@@ -529,6 +531,472 @@ fn the_submitter_submits_a_complete_tree() {
     )));
 }
 
+// ------------------------------------------------------------------------- training wheel
+
+impl World {
+    /// A world whose deployment has the training wheel (`bps`, until `until`), with every
+    /// staker's BLS key registered.
+    fn with_wheel(bps: u64, until: u64) -> Self {
+        let mut w = Self::new();
+        w.chain
+            .set_training_wheel(Some(TrainingWheel { bps, until }));
+        for k in &w.keys {
+            w.chain
+                .add_bls_key(k.address(), *BlsSecretKey::derive(k).public_key());
+        }
+        w
+    }
+
+    /// The proposer's signed root result of block `hash`.
+    fn root_result(&self, by: usize, hash: B256, body: &[Bytes], height: u8) -> JobResultMsg {
+        let sched = self.chain.schedule(SLOT, height).unwrap();
+        let s0 = sched.schedule();
+        let outputs = BlockTree::from_transactions(u32::from(height), body)
+            .unwrap()
+            .job_outputs(s0)
+            .unwrap();
+        let root = s0.root_job();
+        let k = &self.keys[by];
+        JobResultMsg {
+            block_hash: hash,
+            job: root,
+            output: outputs[root as usize],
+            prover: k.address(),
+            sig: k.sign_job_result(self.chain.domain(), hash, root, outputs[root as usize]),
+        }
+    }
+
+    /// The transition context of pending block `hash` (pre-state from the chain state).
+    fn transition_ctx(&self, hash: B256, bps: u64) -> TransitionContext {
+        let h = self.chain.header(&hash).unwrap();
+        let slot = self.chain.slot_ctx(h.slot).unwrap();
+        let p = self.chain.params();
+        TransitionContext {
+            domain_separator: self.chain.domain().separator(),
+            block_hash: hash,
+            tx_root: h.txRoot,
+            pre_state_root: self.chain.pre_state_root(h.number).unwrap(),
+            slot_seed: slot.seed,
+            epoch: slot.epoch,
+            active_count: slot.active_count,
+            height: h.height,
+            round_height: p.round_height,
+            redundancy: p.redundancy,
+            threshold_bps: bps,
+        }
+    }
+
+    /// Member `i`'s transition signature of `hash`.
+    fn signature(&self, i: usize, hash: B256, bps: u64) -> TransitionSigMsg {
+        let k = &self.keys[i];
+        TransitionSigMsg {
+            block_hash: hash,
+            signer: k.address(),
+            signature: BlsSecretKey::derive(k)
+                .sign_transition(self.transition_ctx(hash, bps).digest()),
+        }
+    }
+}
+
+fn signatures(out: &[Output]) -> Vec<TransitionSigMsg> {
+    out.iter()
+        .filter_map(|o| match o {
+            Output::Publish(Msg::TransitionSignature(m)) => Some(*m),
+            _ => None,
+        })
+        .collect()
+}
+
+fn proposed(header: &Header, hash: B256) -> Input {
+    Input::L1(L1Event::Proposed {
+        header: header.clone(),
+        hash,
+        l1_block: 1,
+        tx: B256::ZERO,
+    })
+}
+
+/// A round-1 member signs the block's transition once: only after both the body and the
+/// proposer's root result are in (in either order), with the pre-state folded from L1, and the
+/// signature verifies against its registered key as the submitter checks it.
+#[test]
+fn a_round_one_member_signs_the_transition_once_the_tree_is_complete() {
+    for root_first in [false, true] {
+        let mut w = World::with_wheel(5000, u64::MAX);
+        let body = txs(6);
+        let (header, hash) = w.propose_on_l1(0, 3, &body);
+        let sched = w.chain.schedule(SLOT, 3).unwrap();
+        let member = sched
+            .committee(1)
+            .iter()
+            .map(|m| w.index_of(m.address))
+            .find(|&i| i != 0)
+            .unwrap();
+        let mut s = w.staker(member);
+        let root = w.root_result(0, hash, &body, 3);
+        let body_in = Input::Body {
+            hash,
+            txs: Ok(Arc::new(body.clone())),
+        };
+        assert!(signatures(&w.feed(&mut s, proposed(&header, hash))).is_empty());
+        let first = if root_first {
+            Input::JobResult(root)
+        } else {
+            body_in.clone()
+        };
+        let second = if root_first {
+            body_in
+        } else {
+            Input::JobResult(root)
+        };
+        assert!(
+            signatures(&w.feed(&mut s, first)).is_empty(),
+            "half the inputs"
+        );
+        let sigs = signatures(&w.feed(&mut s, second));
+        assert_eq!(sigs.len(), 1);
+        let m = sigs[0];
+        assert_eq!((m.block_hash, m.signer), (hash, w.keys[member].address()));
+        assert_eq!(TransitionSigMsg::decode(&m.encode()).unwrap(), m);
+        let ctx = w.transition_ctx(hash, 5000);
+        assert_eq!(ctx.pre_state_root, B256::ZERO);
+        assert_eq!(
+            ctx.digest(),
+            eip712::state_transition_digest(
+                w.chain.domain(),
+                hash,
+                header.txRoot,
+                B256::ZERO,
+                bls::state_root_next(B256::ZERO, header.txRoot)
+            )
+        );
+        let key = w.chain.bls_key(m.signer).unwrap();
+        assert!(bls::verify_aggregate(&m.signature, ctx.digest(), &[key]));
+        assert_eq!(m, w.signature(member, hash, 5000));
+        // Once only.
+        assert!(signatures(&w.feed(&mut s, Input::JobResult(root))).is_empty());
+    }
+}
+
+/// No signature without the wheel (off, or past `trainingWheelUntil`), from a key without a
+/// registered BLS key, or from a key outside the round-1 committee.
+#[test]
+fn no_transition_signature_outside_the_wheel_or_the_committee() {
+    let run = |w: &mut World, who: Option<usize>| -> usize {
+        let body = txs(6);
+        let (header, hash) = w.propose_on_l1(0, 3, &body);
+        let sched = w.chain.schedule(SLOT, 3).unwrap();
+        let i = who.unwrap_or_else(|| w.index_of(sched.committee(1)[0].address));
+        let mut s = w.staker(i);
+        let root = w.root_result(0, hash, &body, 3);
+        let mut n = signatures(&w.feed(&mut s, proposed(&header, hash))).len();
+        n += signatures(&w.feed(
+            &mut s,
+            Input::Body {
+                hash,
+                txs: Ok(Arc::new(body)),
+            },
+        ))
+        .len();
+        n + signatures(&w.feed(&mut s, Input::JobResult(root))).len()
+    };
+    // Sanity: the same run with the wheel signs.
+    assert_eq!(run(&mut World::with_wheel(5000, 2), None), 1);
+    // Off; block 1 at `until` = 1 (past the wheel).
+    assert_eq!(run(&mut World::new(), None), 0);
+    assert_eq!(run(&mut World::with_wheel(5000, 1), None), 0);
+    // No registered BLS key.
+    let mut w = World::new();
+    w.chain.set_training_wheel(Some(TrainingWheel {
+        bps: 5000,
+        until: u64::MAX,
+    }));
+    assert_eq!(run(&mut w, None), 0);
+    // Outside the committee (a key that is not a round-1 member).
+    let w0 = World::with_wheel(5000, u64::MAX);
+    let sched = w0.chain.schedule(SLOT, 3).unwrap();
+    let members: Vec<Address> = sched.committee(1).iter().map(|m| m.address).collect();
+    let outsider = (1..N)
+        .find(|&i| !members.contains(&w0.keys[i].address()))
+        .expect("a non-member");
+    assert_eq!(
+        run(&mut World::with_wheel(5000, u64::MAX), Some(outsider)),
+        0
+    );
+}
+
+/// A submitter (past its first tick) with every result of a block of `SLOT` (height 3,
+/// proposer 0), and what it output on the results.
+fn complete_submitter(w: &mut World) -> (Submitter, B256, Vec<Output>) {
+    let body = txs(6);
+    let (header, hash) = w.propose_on_l1(0, 3, &body);
+    let sched = w.chain.schedule(SLOT, 3).unwrap();
+    let s0 = sched.schedule();
+    let outputs = BlockTree::from_transactions(3, &body)
+        .unwrap()
+        .job_outputs(s0)
+        .unwrap();
+    let mut sub = Submitter::new(
+        true,
+        spn_core::Strategy::Honest,
+        Default::default(),
+        Arc::new(Faults::default()),
+    );
+    let mut out = Vec::new();
+    // The first tick replays the pending blocks (a restarted submitter's resumption).
+    sub.handle(&mut w.cx(&mut out), Input::Tick);
+    sub.handle(
+        &mut w.cx(&mut out),
+        Input::Body {
+            hash,
+            txs: Ok(Arc::new(body)),
+        },
+    );
+    out.clear();
+    for job in 0..=s0.root_job() {
+        let signer = if job < s0.prover_jobs() {
+            sched
+                .fillers(job)
+                .next()
+                .map(|m| w.keys[w.index_of(m.address)].clone())
+        } else {
+            None
+        }
+        .unwrap_or_else(|| w.keys[0].clone());
+        let output = outputs[job as usize];
+        let r = JobResultMsg {
+            block_hash: hash,
+            job,
+            output,
+            prover: signer.address(),
+            sig: signer.sign_job_result(w.chain.domain(), hash, job, output),
+        };
+        sub.handle(&mut w.cx(&mut out), Input::JobResult(r));
+    }
+    let _ = header;
+    (sub, hash, out)
+}
+
+fn sends(out: &[Output]) -> Vec<L1Call> {
+    out.iter()
+        .filter_map(|o| match o {
+            Output::Send { call, .. } => Some(call.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// With the wheel on, a complete block waits for `required` verified signatures (bad,
+/// foreign, outsider and repeated ones do not count), then goes out through
+/// `submitSignedProof` with the `required` lowest signers, aggregated, and a transition the
+/// verifier's mirror accepts.
+#[test]
+fn the_submitter_waits_for_the_quorum_and_sends_the_lowest_signers() {
+    let mut w = World::with_wheel(5000, u64::MAX);
+    let (mut sub, hash, out) = complete_submitter(&mut w);
+    let header = w.chain.header(&hash).unwrap();
+    // Complete, but no signatures: nothing is sent.
+    assert!(sends(&out).is_empty(), "{out:?}");
+    let ctx = w.transition_ctx(hash, 5000);
+    let quorum = ctx.quorum().unwrap();
+    let sched = w.chain.schedule(SLOT, 3).unwrap();
+    let mut members: Vec<usize> = sched
+        .committee(1)
+        .iter()
+        .map(|m| w.index_of(m.address))
+        .collect();
+    assert!(
+        members.len() as u64 > quorum.required,
+        "{} members, {} required: pick another bps",
+        members.len(),
+        quorum.required
+    );
+    let mut out = Vec::new();
+    sub.handle(&mut w.cx(&mut out), Input::Tick);
+    assert!(sends(&out).is_empty(), "{out:?}");
+    let feed = |sub: &mut Submitter, m: TransitionSigMsg| {
+        let mut out = Vec::new();
+        sub.handle(&mut w.cx(&mut out), Input::TransitionSignature(m));
+        out
+    };
+    let rejected = |out: &[Output]| {
+        out.iter().any(|o| {
+            matches!(
+                o,
+                Output::Note(Note::Rejected {
+                    kind: "transition-signature",
+                    ..
+                })
+            )
+        })
+    };
+    // A signature of another message, a signer claiming another's signature, a non-member.
+    let good = w.signature(members[0], hash, 5000);
+    let wrong_digest = TransitionSigMsg {
+        signature: BlsSecretKey::derive(&w.keys[members[0]]).sign_transition(B256::repeat_byte(1)),
+        ..good
+    };
+    assert!(rejected(&feed(&mut sub, wrong_digest)));
+    let claimed = TransitionSigMsg {
+        signer: w.keys[members[1]].address(),
+        ..good
+    };
+    assert!(rejected(&feed(&mut sub, claimed)));
+    let outsider = (1..N).find(|i| !members.contains(i)).expect("a non-member");
+    assert!(rejected(&feed(&mut sub, w.signature(outsider, hash, 5000))));
+    // A key with no registered BLS key (a non-staker).
+    let stranger = StakingKey::from_bytes(&B256::repeat_byte(0x77)).unwrap();
+    let m = TransitionSigMsg {
+        signer: stranger.address(),
+        signature: BlsSecretKey::derive(&stranger).sign_transition(ctx.digest()),
+        block_hash: hash,
+    };
+    assert!(rejected(&feed(&mut sub, m)));
+
+    // Every member but the lowest signs (highest address first); the send comes with the
+    // required-th, repeats change nothing.
+    members.sort_by_key(|&i| w.keys[i].address());
+    let mut sent = Vec::new();
+    for (k, &i) in members[1..].iter().rev().enumerate() {
+        let out = feed(&mut sub, w.signature(i, hash, 5000));
+        assert!(!rejected(&out), "{out:?}");
+        assert!(
+            feed(&mut sub, w.signature(i, hash, 5000)).is_empty(),
+            "repeat"
+        );
+        let s = sends(&out);
+        if (k as u64 + 1) < quorum.required {
+            assert!(s.is_empty(), "sent with {} signatures", k + 1);
+        } else if sent.is_empty() {
+            sent = s;
+            assert_eq!(sent.len(), 1, "{out:?}");
+        }
+    }
+    let Some(L1Call::SubmitSignedProof { call, .. }) = sent.first() else {
+        panic!("{sent:?}")
+    };
+    assert_eq!(call.header.number, header.number);
+    let t = bls::Transition::decode(&call.transition).unwrap();
+    assert_eq!(t.signers.len() as u64, quorum.required);
+    // The lowest `required` of the signers at the time of sending (all but the lowest member
+    // had signed, in descending order: the last `required` fed).
+    let expect: Vec<Address> = {
+        let mut v: Vec<Address> = members[members.len() - quorum.required as usize..]
+            .iter()
+            .map(|&i| w.keys[i].address())
+            .collect();
+        v.sort();
+        v
+    };
+    let got: Vec<Address> = t.signers.iter().map(|s| s.address).collect();
+    assert_eq!(got, expect);
+    let records = |a: Address| {
+        let k = w.chain.bls_key(a).unwrap();
+        bls::bls_record(k.hash(), 0, u32::MAX)
+    };
+    let v = t.verify(&ctx, records).unwrap();
+    assert_eq!(v.post_state_root, ctx.post_state_root());
+    assert_eq!(v.signers, quorum.required);
+}
+
+/// Signatures that arrive before the block is complete are kept; the lowest addresses are
+/// taken, and a submitter without the wheel sends submitProof.
+#[test]
+fn the_submitter_takes_the_lowest_signers_and_ignores_the_wheel_when_off() {
+    let mut w = World::with_wheel(5000, u64::MAX);
+    let body = txs(6);
+    let sched = w.chain.schedule(SLOT, 3).unwrap();
+    let mut members: Vec<usize> = sched
+        .committee(1)
+        .iter()
+        .map(|m| w.index_of(m.address))
+        .collect();
+    members.sort_by_key(|&i| w.keys[i].address());
+    // Signatures of a block not yet on L1 are held.
+    let (header, hash) = {
+        let mut w2 = World::with_wheel(5000, u64::MAX);
+        w2.propose_on_l1(0, 3, &body)
+    };
+    let mut sub = Submitter::new(
+        true,
+        spn_core::Strategy::Honest,
+        Default::default(),
+        Arc::new(Faults::default()),
+    );
+    let mut out = Vec::new();
+    // The block is not known to `w` yet: signatures are held, silently.
+    let early: Vec<TransitionSigMsg> = {
+        let mut w2 = World::with_wheel(5000, u64::MAX);
+        w2.propose_on_l1(0, 3, &body);
+        members
+            .iter()
+            .map(|&i| w2.signature(i, hash, 5000))
+            .collect()
+    };
+    for m in &early {
+        sub.handle(&mut w.cx(&mut out), Input::TransitionSignature(*m));
+    }
+    assert!(out.is_empty(), "{out:?}");
+    let (h2, hash2) = w.propose_on_l1(0, 3, &body);
+    assert_eq!((h2, hash2), (header.clone(), hash));
+    sub.handle(&mut w.cx(&mut out), proposed(&header, hash));
+    sub.handle(
+        &mut w.cx(&mut out),
+        Input::Body {
+            hash,
+            txs: Ok(Arc::new(body.clone())),
+        },
+    );
+    let s0 = sched.schedule();
+    let outputs = BlockTree::from_transactions(3, &body)
+        .unwrap()
+        .job_outputs(s0)
+        .unwrap();
+    out.clear();
+    for job in 0..=s0.root_job() {
+        let signer = if job < s0.prover_jobs() {
+            sched
+                .fillers(job)
+                .next()
+                .map(|m| w.keys[w.index_of(m.address)].clone())
+        } else {
+            None
+        }
+        .unwrap_or_else(|| w.keys[0].clone());
+        let output = outputs[job as usize];
+        sub.handle(
+            &mut w.cx(&mut out),
+            Input::JobResult(JobResultMsg {
+                block_hash: hash,
+                job,
+                output,
+                prover: signer.address(),
+                sig: signer.sign_job_result(w.chain.domain(), hash, job, output),
+            }),
+        );
+    }
+    let sent = sends(&out);
+    let Some(L1Call::SubmitSignedProof { call, .. }) = sent.first() else {
+        panic!("{out:?}")
+    };
+    let quorum = w.transition_ctx(hash, 5000).quorum().unwrap();
+    let t = bls::Transition::decode(&call.transition).unwrap();
+    let got: Vec<Address> = t.signers.iter().map(|s| s.address).collect();
+    let want: Vec<Address> = members[..quorum.required as usize]
+        .iter()
+        .map(|&i| w.keys[i].address())
+        .collect();
+    assert_eq!(got, want);
+
+    // The wheel off: submitProof, whatever signatures come.
+    let mut off = World::new();
+    let (_, _, out) = complete_submitter(&mut off);
+    assert!(
+        matches!(sends(&out).as_slice(), [L1Call::SubmitProof { .. }]),
+        "{out:?}"
+    );
+}
+
 fn arb_key() -> impl Strategy<Value = StakingKey> {
     prop_oneof![
         (0..N).prop_map(key),
@@ -591,6 +1059,11 @@ proptest! {
                 sig: k.sign_job_result(&d, block, job, B256::from(output)),
             }),
             Input::Started(StartedMsg::sign(&k, &d, block, job)),
+            Input::TransitionSignature(TransitionSigMsg {
+                block_hash: block,
+                signer: k.address(),
+                signature: BlsSecretKey::derive(&k).sign_transition(B256::from(output)),
+            }),
         ];
         let mut s = w.staker(who);
         let mut sub = Submitter::new(true, spn_core::Strategy::Honest, Default::default(), Arc::new(Faults::default()));
@@ -603,5 +1076,49 @@ proptest! {
             }
         }
         let _ = selection::score(k.address(), B256::ZERO);
+    }
+
+    /// The submitter's stage 2 on arbitrary transition signatures: a member's, an outsider's
+    /// or a stranger's, of the right digest or not, for a known block or not, with the wheel
+    /// on or off. It never panics or sends; it rejects exactly the invalid ones of known
+    /// blocks and holds the others silently.
+    #[test]
+    fn the_submitter_rejects_exactly_the_invalid_transition_signatures(
+        who in 0..N + 1, right in any::<bool>(), wheel in any::<bool>(),
+        known in any::<bool>(), digest in any::<[u8; 32]>(),
+    ) {
+        let mut w = if wheel { World::with_wheel(5000, u64::MAX) } else { World::new() };
+        let body = txs(4);
+        let (header, hash) = w.propose_on_l1(1, 3, &body);
+        let block = if known { hash } else { B256::from(digest) };
+        let key = if who < N {
+            w.keys[who].clone()
+        } else {
+            StakingKey::from_bytes(&B256::repeat_byte(0x77)).unwrap()
+        };
+        let valid_digest = w.transition_ctx(hash, 5000).digest();
+        let m = TransitionSigMsg {
+            block_hash: block,
+            signer: key.address(),
+            signature: BlsSecretKey::derive(&key)
+                .sign_transition(if right { valid_digest } else { B256::from(digest) }),
+        };
+        let member = w
+            .chain
+            .schedule(SLOT, 3)
+            .unwrap()
+            .committee(1)
+            .iter()
+            .any(|x| x.address == key.address());
+        let mut sub = Submitter::new(true, spn_core::Strategy::Honest, Default::default(), Arc::new(Faults::default()));
+        let mut out = Vec::new();
+        sub.handle(&mut w.cx(&mut out), proposed(&header, hash));
+        out.clear();
+        sub.handle(&mut w.cx(&mut out), Input::TransitionSignature(m));
+        let sent = out.iter().any(|o| matches!(o, Output::Send { .. }));
+        prop_assert!(!sent);
+        let rejected = out.iter().any(|o| matches!(o, Output::Note(Note::Rejected { .. })));
+        let valid = wheel && member && right;
+        prop_assert_eq!(rejected, known && !valid, "{:?}", out);
     }
 }

@@ -84,6 +84,9 @@ struct Node {
 struct Interest {
     by_job: Vec<Vec<usize>>,
     proposer: Option<usize>,
+    /// With the training wheel: the round-1 members, who sign the transition once the root
+    /// result is in (design §6); they get the root result.
+    signers: Vec<usize>,
 }
 
 /// A simulation in progress.
@@ -410,6 +413,12 @@ impl Sim {
                             self.transcripts.insert(call.header.number, Arc::new(t));
                         }
                     }
+                    L1Call::SubmitSignedProof { call, .. } => {
+                        self.stats.gas("submitSignedProof", r.gas_used);
+                        if let Ok(t) = Transcript::decode(&call.proof) {
+                            self.transcripts.insert(call.header.number, Arc::new(t));
+                        }
+                    }
                     L1Call::Propose { .. } => self.stats.gas("propose", r.gas_used),
                     L1Call::ReportMissed { .. } => self.stats.gas("reportMissed", r.gas_used),
                     L1Call::Claim(_) => {
@@ -424,7 +433,7 @@ impl Sim {
                     paid,
                 })
             } else {
-                if let L1Call::SubmitProof { .. } = call {
+                if let L1Call::SubmitProof { .. } | L1Call::SubmitSignedProof { .. } = call {
                     self.stats.failed_submissions += 1;
                 }
                 Err(r.revert.clone().unwrap_or_else(|| "reverted".into()))
@@ -450,8 +459,9 @@ impl Sim {
                 if let Some(s) = &sched {
                     let cp = self.cost.critical_path(s.schedule()).as_secs_f64();
                     self.stats.critical_path.insert(*hash, cp);
+                    let wheel = spn_core::chain::wheel_for(&self.chain, header.number).is_some();
                     self.interest
-                        .insert(*hash, self.interest_of(s, header.proposer));
+                        .insert(*hash, self.interest_of(s, header.proposer, wheel));
                 }
             }
             L1Event::Replaced { old, .. } => {
@@ -543,7 +553,12 @@ impl Sim {
         self.feed(Who::Submitter, 0, Input::L1(ev));
     }
 
-    fn interest_of(&self, s: &spn_protocol::SlotSchedule, proposer: Address) -> Interest {
+    fn interest_of(
+        &self,
+        s: &spn_protocol::SlotSchedule,
+        proposer: Address,
+        wheel: bool,
+    ) -> Interest {
         let sch = s.schedule();
         let total = sch.total_jobs() as usize;
         let mut by_job: Vec<Vec<usize>> = vec![Vec::new(); total];
@@ -569,9 +584,18 @@ impl Sim {
             v.dedup();
             by_job[j as usize] = v;
         }
+        let signers = if wheel {
+            s.committee(1)
+                .iter()
+                .filter_map(|m| self.index.get(&m.address).copied())
+                .collect()
+        } else {
+            Vec::new()
+        };
         Interest {
             by_job,
             proposer: self.index.get(&proposer).copied(),
+            signers,
         }
     }
 
@@ -838,12 +862,17 @@ impl Sim {
     }
 
     /// The agents that act on a result or start of `job` of `hash`: the members whose
-    /// neighbourhood holds the job or the job it feeds, and the block's proposer.
+    /// neighbourhood holds the job or the job it feeds, and the block's proposer; with the
+    /// training wheel, every round-1 member for the root job (its result starts their
+    /// signatures).
     fn interested(&self, hash: &B256, job: u32) -> Vec<usize> {
         let Some(int) = self.interest.get(hash) else {
             return Vec::new();
         };
         let mut to: Vec<usize> = int.by_job.get(job as usize).cloned().unwrap_or_default();
+        if job as usize + 1 == int.by_job.len() {
+            to.extend(int.signers.iter().copied());
+        }
         to.extend(int.proposer);
         to
     }
