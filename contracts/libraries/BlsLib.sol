@@ -160,7 +160,8 @@ library BlsLib {
     /// @notice RFC 9380 `hash_to_curve` for the suite `BLS12381G2_XMD:SHA-256_SSWU_RO_` (§8.8.2): a padded G2 point
     ///         (256 bytes) in the prime-order subgroup.
     /// @dev MAP_FP2_TO_G2 applies SSWU, the 3-isogeny and cofactor clearing (EIP-2537 `field_to_curve.md`). Clearing
-    ///      is a homomorphism, so clear(Q0) + clear(Q1) = clear(Q0 + Q1), RFC 9380 §3's result. About 53k gas.
+    ///      is a homomorphism, so clear(Q0) + clear(Q1) = clear(Q0 + Q1), RFC 9380 §3's result. About 55k gas
+    ///      for a 32-byte message (2 × 23,800 for the maps).
     function hashToG2(bytes memory message, bytes memory dst) internal view returns (bytes memory point) {
         (bytes memory u0, bytes memory u1) = hashToFp2(message, dst);
         point = new bytes(G2_BYTES);
@@ -422,6 +423,27 @@ library BlsLib {
         if (isInfinityG1(key)) return false;
         bytes memory message = hashToG2(compressG1(publicKey96), DST_POP);
         return pairing2(key, message, NEG_G1, padG2(proof192));
+    }
+
+    /* ------------------------------------------------------------------ STAKING RECORD */
+
+    /// @notice A staker's BLS record: the one slot Staking keeps per BLS key (`Staking.blsRecord`) and the verifier
+    ///         recomputes per signer from calldata, so that one SLOAD proves the key and the activity
+    ///         (design §2). It is keccak256 of 40 bytes, `abi.encodePacked(keyHash, activationEpoch, exitEpoch)`:
+    ///         the keccak256 of the 96-byte unpadded key, then each epoch as a 4-byte big-endian integer
+    ///         (exitEpoch = 0xffffffff while not exiting).
+    function keyRecord(bytes32 keyHash, uint32 activationEpoch, uint32 exitEpoch)
+        internal
+        pure
+        returns (bytes32 record)
+    {
+        assembly ("memory-safe") {
+            // Scratch memory past the free pointer; the epochs are masked (narrow types may carry dirty high bits).
+            let m := mload(0x40)
+            mstore(m, keyHash)
+            mstore(add(m, 0x20), or(shl(224, and(activationEpoch, 0xffffffff)), shl(192, and(exitEpoch, 0xffffffff))))
+            record := keccak256(m, 0x28)
+        }
     }
 
     /* ------------------------------------------------------------------ INTERNALS */
