@@ -7,6 +7,7 @@ import {Checkpoints} from "@openzeppelin/contracts/utils/structs/Checkpoints.sol
 import {SafeCast} from "@openzeppelin/contracts/utils/math/SafeCast.sol";
 
 import {IStaking} from "./interfaces/IStaking.sol";
+import {BlsLib} from "./libraries/BlsLib.sol";
 import {Errors} from "./libraries/Errors.sol";
 import {TimeLib} from "./libraries/TimeLib.sol";
 
@@ -42,6 +43,11 @@ contract Staking is IStaking {
     mapping(address key => Staker) internal _stakers;
     mapping(address key => uint256) internal _stakes;
     Checkpoints.Trace224 internal _activeCount;
+    /// @notice keccak256 of each key's 96-byte BLS public key; zero until `registerBlsKey`.
+    mapping(address key => bytes32) internal _blsKeyHash;
+    /// @notice `BlsLib.keyRecord(_blsKeyHash[key], activationEpoch, exitEpoch)` for every key with a BLS key, zero for
+    ///         the others: one slot proves a signer's key and activity (docs/design/bls-training-wheel.md §2).
+    mapping(address key => bytes32) internal _blsRecord;
 
     struct Config {
         IERC20 stakeToken;
@@ -142,6 +148,27 @@ contract Staking is IStaking {
         stakeToken.safeTransfer(recipient, amount);
     }
 
+    /// @inheritdoc IStaking
+    /// @dev Called by the staking key itself, as `deposit`: only it can prove possession of both keys in one call.
+    ///      The epochs are copied from the staker record, which only `deposit` and `_exit` write; `_exit` refreshes
+    ///      the BLS record, so it never goes stale.
+    function registerBlsKey(bytes calldata publicKey, bytes calldata proof) external {
+        Staker storage s = _registered(msg.sender);
+        require(_blsKeyHash[msg.sender] == bytes32(0), Errors.Staking__BlsKeyExists(msg.sender));
+        require(
+            publicKey.length == BlsLib.G1_UNPADDED_BYTES && proof.length == BlsLib.G2_UNPADDED_BYTES
+                && !_isZeroKey(publicKey),
+            Errors.Staking__BlsInvalidKey(msg.sender)
+        );
+        // The pairing subgroup-checks the key: every key that can reach a G1ADD later is a valid G1 point.
+        require(BlsLib.verifyPop(publicKey, proof), Errors.Staking__BlsInvalidProof(msg.sender));
+
+        bytes32 keyHash = keccak256(publicKey);
+        _blsKeyHash[msg.sender] = keyHash;
+        _blsRecord[msg.sender] = BlsLib.keyRecord(keyHash, s.activationEpoch, s.exitEpoch);
+        emit BlsKeyRegistered(msg.sender, publicKey);
+    }
+
     /* ------------------------------------------------------------------ ROLLUP ACTIONS */
 
     /// @inheritdoc IStaking
@@ -217,6 +244,39 @@ contract Staking is IStaking {
     }
 
     /// @inheritdoc IStaking
+    function blsKeyHash(address key) external view returns (bytes32) {
+        return _blsKeyHash[key];
+    }
+
+    /// @inheritdoc IStaking
+    function blsRecord(address key) external view returns (bytes32) {
+        return _blsRecord[key];
+    }
+
+    /// @inheritdoc IStaking
+    function firstBlsMismatch(address[] calldata keys, bytes32[] calldata records) external view returns (uint256) {
+        require(keys.length == records.length, Errors.Staking__LengthMismatch(keys.length, records.length));
+        // Runs once per signed proof, over hundreds of signers: `firstInactive`'s loop, one SLOAD per key. A key
+        // without a BLS key has record 0, which never matches, even a record of 0 in the input.
+        uint256 first;
+        uint256 at;
+        assembly ("memory-safe") {
+            first := keys.offset
+            at := first
+            let keysEnd := add(first, shl(5, keys.length))
+            // records[i] sits at a fixed distance from keys[i] (modular, so either order of the arrays works).
+            let toRecords := sub(records.offset, first)
+            mstore(0x20, _blsRecord.slot)
+            for {} lt(at, keysEnd) { at := add(at, 0x20) } {
+                mstore(0x00, calldataload(at))
+                let stored := sload(keccak256(0x00, 0x40))
+                if or(iszero(stored), iszero(eq(stored, calldataload(add(at, toRecords))))) { break }
+            }
+        }
+        return (at - first) / 32;
+    }
+
+    /// @inheritdoc IStaking
     function activeCount(uint256 epoch) external view returns (uint256) {
         return _activeCount.upperLookupRecent(SafeCast.toUint32(epoch));
     }
@@ -241,13 +301,25 @@ contract Staking is IStaking {
     function _exit(address key, Staker storage s, bool forced) internal {
         uint256 effective = currentEpoch() + setChangeDelay;
         // A key whose activation is still ahead leaves at its activation epoch at the latest: it was counted from then.
-        s.exitEpoch = SafeCast.toUint32(effective);
+        uint32 exitEpoch = SafeCast.toUint32(effective);
+        s.exitEpoch = exitEpoch;
+        // The BLS record binds the exit epoch: refresh it, or the key would keep signing after it leaves.
+        bytes32 keyHash = _blsKeyHash[key];
+        if (keyHash != bytes32(0)) _blsRecord[key] = BlsLib.keyRecord(keyHash, s.activationEpoch, exitEpoch);
         _pushCount(effective, _activeCount.latest() - 1);
         emit ExitInitiated(key, effective, forced);
     }
 
     function _pushCount(uint256 epoch, uint256 count) internal {
         _activeCount.push(SafeCast.toUint32(epoch), SafeCast.toUint224(count));
+    }
+
+    /// @dev Whether a 96-byte unpadded key is the point at infinity, all zeros (KeyValidate's identity check).
+    function _isZeroKey(bytes calldata publicKey) internal pure returns (bool zero) {
+        assembly ("memory-safe") {
+            let at := publicKey.offset
+            zero := iszero(or(or(calldataload(at), calldataload(add(at, 0x20))), calldataload(add(at, 0x40))))
+        }
     }
 }
 

@@ -26,11 +26,25 @@ interface IStaking {
     event Slashed(address indexed key, uint256 amount, address indexed sink);
     /// @notice `amount` of accumulated slashed stake was transferred to the slash sink.
     event SlashedWithdrawn(address indexed sink, uint256 amount);
+    /// @notice `key` registered the BLS public key `publicKey` (96 bytes, unpadded EIP-2537 G1 `x ‖ y`).
+    event BlsKeyRegistered(address indexed key, bytes publicKey);
 
     /// @notice Registers msg.sender as a staking key with `withdrawer`, pulling `stakeAmount()` stake tokens from it.
     /// @custom:reverts Staking__AlreadyRegistered if the key was ever registered; Staking__ZeroAddress;
     ///                 Staking__StakeNotReceived unless the balance grew by exactly `stakeAmount()`.
     function deposit(address withdrawer) external;
+
+    /// @notice Registers msg.sender's BLS public key for the training wheel, once: `publicKey` is an unpadded G1 point
+    ///         (96 bytes, `x ‖ y`, 48 bytes each, big-endian) and `proof` its proof of possession, the key's signature of
+    ///         its own 48-byte compressed form under `BlsLib.DST_POP`, as an unpadded G2 point (192 bytes,
+    ///         `x.c0 ‖ x.c1 ‖ y.c0 ‖ y.c1`). Sets `blsKeyHash(key) = keccak256(publicKey)` and
+    ///         `blsRecord(key) = BlsLib.keyRecord(keyHash, activationEpoch, exitEpoch)`; emits BlsKeyRegistered.
+    /// @dev A proof the pairing precompile rejects outright (a point off its curve or outside its subgroup) burns the
+    ///      gas forwarded to it (EIP-2537); a well-formed wrong proof costs the usual ≈ 160k.
+    /// @custom:reverts In order: Staking__NotRegistered(msg.sender) unless msg.sender is a staking key;
+    ///                 Staking__BlsKeyExists if it already has a BLS key; Staking__BlsInvalidKey unless the key is 96
+    ///                 bytes, the proof 192 and the key not all zero; Staking__BlsInvalidProof unless the proof verifies.
+    function registerBlsKey(bytes calldata publicKey, bytes calldata proof) external;
 
     /// @notice Starts the exit of `key`; callable by its withdrawer only.
     function initiateExit(address key) external;
@@ -80,6 +94,18 @@ interface IStaking {
     /// @notice Index of the first of `keys` not active in `epoch`, or `keys.length` if all are: one call checks a
     ///         whole attestation set or transcript.
     function firstInactive(address[] calldata keys, uint256 epoch) external view returns (uint256);
+
+    /// @notice keccak256 of `key`'s 96-byte BLS public key, or zero if it has none.
+    function blsKeyHash(address key) external view returns (bytes32);
+
+    /// @notice `key`'s BLS record, keccak256(abi.encodePacked(blsKeyHash, uint32 activationEpoch, uint32 exitEpoch))
+    ///         (40 bytes hashed; `BlsLib.keyRecord`), kept current through exits; zero if it has no BLS key.
+    function blsRecord(address key) external view returns (bytes32);
+
+    /// @notice Index of the first of `keys` whose BLS record is not `records` at the same index, or `keys.length` if
+    ///         all match: one call checks a whole signer list's keys and epochs. A key without a BLS key never matches.
+    /// @custom:reverts Staking__LengthMismatch unless the arrays have the same length.
+    function firstBlsMismatch(address[] calldata keys, bytes32[] calldata records) external view returns (uint256);
 
     /// @notice Number of active keys in `epoch`, reproducible for any past epoch and up to `setChangeDelay` ahead.
     function activeCount(uint256 epoch) external view returns (uint256);

@@ -424,6 +424,27 @@ library BlsLib {
         return pairing2(key, message, NEG_G1, padG2(proof192));
     }
 
+    /* ------------------------------------------------------------------ STAKING RECORD */
+
+    /// @notice A staker's BLS record: the one slot Staking keeps per BLS key (`Staking.blsRecord`) and the verifier
+    ///         recomputes per signer from calldata, so that one SLOAD proves the key and the activity
+    ///         (design §2). It is keccak256 of 40 bytes, `abi.encodePacked(keyHash, activationEpoch, exitEpoch)`:
+    ///         the keccak256 of the 96-byte unpadded key, then each epoch as a 4-byte big-endian integer
+    ///         (exitEpoch = 0xffffffff while not exiting).
+    function keyRecord(bytes32 keyHash, uint32 activationEpoch, uint32 exitEpoch)
+        internal
+        pure
+        returns (bytes32 record)
+    {
+        assembly ("memory-safe") {
+            // Scratch memory past the free pointer; the epochs are masked (narrow types may carry dirty high bits).
+            let m := mload(0x40)
+            mstore(m, keyHash)
+            mstore(add(m, 0x20), or(shl(224, and(activationEpoch, 0xffffffff)), shl(192, and(exitEpoch, 0xffffffff))))
+            record := keccak256(m, 0x28)
+        }
+    }
+
     /* ------------------------------------------------------------------ INTERNALS */
 
     function _requireLength(bytes memory data, uint256 expected) private pure {

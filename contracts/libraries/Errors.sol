@@ -35,6 +35,14 @@ library Errors {
     error Staking__RollupMismatch(address expected, address actual);
     /// @notice The stake token delivered less than the stake (a fee-on-transfer or otherwise non-standard token).
     error Staking__StakeNotReceived(uint256 expected, uint256 received);
+    /// @notice registerBlsKey: the key already has a BLS key (set once, never rotated).
+    error Staking__BlsKeyExists(address key);
+    /// @notice registerBlsKey: the BLS key is not 96 bytes, the proof not 192, or the key is the point at infinity.
+    error Staking__BlsInvalidKey(address key);
+    /// @notice registerBlsKey: the proof of possession does not verify (or a point is invalid).
+    error Staking__BlsInvalidProof(address key);
+    /// @notice Two arrays that go in pairs have different lengths.
+    error Staking__LengthMismatch(uint256 keys, uint256 records);
 
     // ---------------------------------------------------------------- Rollup: proposals
     error Rollup__WrongSlot(uint256 expected, uint256 actual);

@@ -176,6 +176,21 @@ contract BlsLibFuzzTest is Test {
         assertEq(h.padG2Calldata(unpadded), padded);
     }
 
+    // ------------------------------------------------------------------ staking record
+
+    /// @notice keyRecord is the design's packing, keccak256(abi.encodePacked(bytes32, uint32, uint32)), which the Rust
+    ///         side mirrors; bits above 32 of the epochs never leak into it.
+    function testFuzz_keyRecord_isTheDesignsPacking(bytes32 keyHash, uint256 activationRaw, uint256 exitRaw)
+        public
+        view
+    {
+        uint32 activation = uint32(activationRaw);
+        uint32 exit = uint32(exitRaw);
+        bytes32 expected = keccak256(abi.encodePacked(keyHash, activation, exit));
+        assertEq(h.keyRecord(keyHash, activation, exit), expected);
+        assertEq(h.keyRecordDirty(keyHash, activationRaw, exitRaw), expected, "dirty high bits");
+    }
+
     // ------------------------------------------------------------------ helpers
 
     /// @dev (x, p − y) of a padded G1 point, by two-word subtraction (y < p).

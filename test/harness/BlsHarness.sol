@@ -105,6 +105,21 @@ contract BlsHarness {
         return BlsLib.verifyPop(publicKey, proof);
     }
 
+    function keyRecord(bytes32 keyHash, uint32 activationEpoch, uint32 exitEpoch) external pure returns (bytes32) {
+        return BlsLib.keyRecord(keyHash, activationEpoch, exitEpoch);
+    }
+
+    /// @notice keyRecord with epochs whose bits above 32 are dirty, as narrow stack values may be.
+    function keyRecordDirty(bytes32 keyHash, uint256 activationRaw, uint256 exitRaw) external pure returns (bytes32) {
+        uint32 activationEpoch;
+        uint32 exitEpoch;
+        assembly {
+            activationEpoch := activationRaw
+            exitEpoch := exitRaw
+        }
+        return BlsLib.keyRecord(keyHash, activationEpoch, exitEpoch);
+    }
+
     /// @notice Gas of one hashToG2, measured inside the call (execution only, no call or calldata overhead).
     function hashToG2Gas(bytes memory message, bytes memory dst) external view returns (uint256 used) {
         used = gasleft();

@@ -4,16 +4,18 @@ pragma solidity 0.8.30;
 import {Test, console2} from "forge-std/Test.sol";
 
 import {StakingHandler} from "./handlers/StakingHandler.sol";
+import {Staking} from "../../contracts/Staking.sol";
+import {IStaking} from "../../contracts/interfaces/IStaking.sol";
 
-/// @notice Stake conservation and the active-set bookkeeping of Staking under random deposits, exits, withdrawals,
-///         slashes and ejections (the handler sits in the rollup's seat).
+/// @notice Stake conservation, the active-set bookkeeping and the BLS records of Staking under random deposits, exits,
+///         withdrawals, slashes, ejections and BLS key registrations (the handler sits in the rollup's seat).
 contract StakingInvariantsTest is Test {
     StakingHandler internal handler;
 
     function setUp() public {
         handler = new StakingHandler();
         handler.init();
-        bytes4[] memory selectors = new bytes4[](9);
+        bytes4[] memory selectors = new bytes4[](10);
         selectors[0] = StakingHandler.deposit.selector;
         selectors[1] = StakingHandler.depositAgain.selector;
         selectors[2] = StakingHandler.initiateExit.selector;
@@ -23,6 +25,7 @@ contract StakingInvariantsTest is Test {
         selectors[6] = StakingHandler.eject.selector;
         selectors[7] = StakingHandler.strangerSlashes.selector;
         selectors[8] = StakingHandler.warp.selector;
+        selectors[9] = StakingHandler.registerBlsKey.selector;
         targetSelector(FuzzSelector({addr: address(handler), selectors: selectors}));
         targetContract(address(handler));
     }
@@ -52,6 +55,30 @@ contract StakingInvariantsTest is Test {
         }
     }
 
+    /// @dev Design §2: every key with a BLS key has `blsRecord == keccak256(keyHash ‖ activationEpoch ‖ exitEpoch)` of
+    ///      its current staker record (the exit hook keeps it so through exits and ejections), with keyHash the hash of
+    ///      the key it registered; a key without one has neither hash nor record.
+    function invariant_blsRecordMatchesStaker() public view {
+        Staking staking = handler.staking();
+        for (uint256 i; i < handler.keyCount(); ++i) {
+            address key = handler.keys(i);
+            bytes memory registered = handler.blsKeyOf(key);
+            bytes32 keyHash = staking.blsKeyHash(key);
+            if (registered.length == 0) {
+                assertEq(keyHash, bytes32(0), "BLS key hash without a registration");
+                assertEq(staking.blsRecord(key), bytes32(0), "BLS record without a registration");
+                continue;
+            }
+            assertEq(keyHash, keccak256(registered), "BLS key hash != hash of the registered key");
+            IStaking.Staker memory s = staking.getStaker(key);
+            assertEq(
+                staking.blsRecord(key),
+                keccak256(abi.encodePacked(keyHash, s.activationEpoch, s.exitEpoch)),
+                "BLS record != keccak256(keyHash, activationEpoch, exitEpoch)"
+            );
+        }
+    }
+
     function invariant_noUnexpectedSuccess() public view {
         assertEq(handler.violations(), 0, handler.lastViolation());
     }
@@ -62,5 +89,6 @@ contract StakingInvariantsTest is Test {
         console2.log("exits", handler.calls("initiateExit.ok"));
         console2.log("withdrawals", handler.calls("withdraw.ok"));
         console2.log("slashes", handler.calls("slash.ok"));
+        console2.log("BLS keys", handler.calls("registerBlsKey.ok"));
     }
 }

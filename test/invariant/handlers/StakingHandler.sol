@@ -5,12 +5,13 @@ import {CommonBase} from "forge-std/Base.sol";
 import {StdCheats} from "forge-std/StdCheats.sol";
 import {StdUtils} from "forge-std/StdUtils.sol";
 
+import {BlsTestSigner} from "../../utils/BlsTestSigner.sol";
 import {Staking} from "../../../contracts/Staking.sol";
 import {TestToken} from "../../../contracts/devnet/TestToken.sol";
 import {IStaking} from "../../../contracts/interfaces/IStaking.sol";
 
 /// @notice Drives Staking alone, with the handler in the rollup's seat so slashing and ejection can be exercised with
-///         any amounts: deposit, exit, withdraw, slash, eject and time. Every action either performs a call that must
+///         any amounts: deposit, exit, withdraw, slash, eject, BLS key registration and time. Every action either performs a call that must
 ///         succeed (a revert fails the campaign) or tries one that must revert (a success is counted as a violation).
 contract StakingHandler is CommonBase, StdCheats, StdUtils {
     uint256 public constant STAKE = 100_000e18;
@@ -33,6 +34,11 @@ contract StakingHandler is CommonBase, StdCheats, StdUtils {
     string public lastViolation;
 
     mapping(bytes32 action => uint256) public calls;
+    /// @notice The unpadded BLS public key each key registered (empty if none).
+    mapping(address key => bytes) public blsKeyOf;
+
+    /// @dev The BLS12-381 group order r.
+    uint256 internal constant BLS_ORDER = 0x73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001;
 
     constructor() {
         ghostTime = GENESIS;
@@ -225,6 +231,39 @@ contract StakingHandler is CommonBase, StdCheats, StdUtils {
         try staking.eject(key) {
             _violation("stranger ejected");
         } catch {}
+    }
+
+    /// @dev Registers the picked key's BLS key if it has none (a second one must be refused). Sometimes first tries a
+    ///      proof of possession made by another BLS key, which must be refused too.
+    function registerBlsKey(uint256 seed) external sync("registerBlsKey") {
+        if (keys.length == 0) return;
+        address key = _pick(seed);
+        uint256 sk = _blsSecret(key);
+        // Built before any prank: the signer's precompile calls would consume it.
+        bytes memory pk = BlsTestSigner.publicKey(sk);
+        bytes memory proof = BlsTestSigner.pop(sk);
+        if (blsKeyOf[key].length != 0) {
+            vm.prank(key);
+            try staking.registerBlsKey(pk, proof) {
+                _violation("second BLS key accepted");
+            } catch {}
+            return;
+        }
+        if (seed % 3 == 0) {
+            bytes memory otherPop = BlsTestSigner.pop(sk - 1); // sk >= 2, so sk - 1 is another valid secret
+            vm.prank(key);
+            try staking.registerBlsKey(pk, otherPop) {
+                _violation("another key's proof of possession accepted");
+            } catch {}
+        }
+        vm.prank(key);
+        staking.registerBlsKey(pk, proof);
+        blsKeyOf[key] = pk;
+        calls["registerBlsKey.ok"]++;
+    }
+
+    function _blsSecret(address key) internal pure returns (uint256) {
+        return uint256(keccak256(abi.encode("spn.invariant.bls", key))) % (BLS_ORDER - 2) + 2;
     }
 
     function warp(uint256 secondsSeed) external sync("warp") {
