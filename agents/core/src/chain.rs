@@ -8,16 +8,10 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::sync::Arc;
 
 use alloy_primitives::{Address, Log, B256, U256};
-use alloy_sol_types::{Eip712Domain, SolEvent, SolEventInterface};
+use alloy_sol_types::{Eip712Domain, SolEventInterface};
 use spn_bindings::{rollup::Rollup::RollupEvents, staking::Staking::StakingEvents};
 use spn_protocol::bls::{self, BlsPublicKey};
 use spn_protocol::{eip712, selection, Clock, Header, Params, SlotSchedule};
-
-alloy_sol_types::sol! {
-    /// `Staking.BlsKeyRegistered` (design §2), declared here until the Staking artifact has it.
-    #[derive(Debug)]
-    event BlsKeyRegistered(address indexed key, bytes publicKey);
-}
 
 /// The BLS training wheel of a deployment (`Rollup.trainingWheel() != 0`, design §3.1).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -346,7 +340,8 @@ impl ChainState {
                         s.exit_epoch = to_u64(e.exitEpoch);
                     }
                 }
-                _ => self.apply_bls_key(log),
+                Ok(StakingEvents::BlsKeyRegistered(e)) => self.apply_bls_key(e.key, &e.publicKey),
+                _ => {}
             }
             // The active set of an epoch changes only at epoch boundaries; cached contexts of
             // epochs not yet started are never kept, so nothing cached goes stale here.
@@ -445,16 +440,13 @@ impl ChainState {
 
     /// Folds a `BlsKeyRegistered` log: the first valid key of each staker (Staking sets it once;
     /// a key that is no G1 point, which the proof of possession excludes, is ignored).
-    fn apply_bls_key(&mut self, log: &Log) {
-        let Ok(ev) = BlsKeyRegistered::decode_log_data(&log.data) else {
-            return;
-        };
-        match BlsPublicKey::from_bytes(&ev.publicKey) {
+    fn apply_bls_key(&mut self, key: Address, public_key: &[u8]) {
+        match BlsPublicKey::from_bytes(public_key) {
             Ok(pk) => {
-                self.bls_keys.entry(ev.key).or_insert(pk);
+                self.bls_keys.entry(key).or_insert(pk);
             }
             Err(e) => {
-                tracing::warn!(target: "spn::l1", "BlsKeyRegistered of {}: {e}", ev.key);
+                tracing::warn!(target: "spn::l1", "BlsKeyRegistered of {key}: {e}");
             }
         }
     }
@@ -722,7 +714,7 @@ mod tests {
             Address::repeat_byte(2),
             Address::repeat_byte(3),
         );
-        let reg = |key: Address, pk: Vec<u8>| BlsKeyRegistered {
+        let reg = |key: Address, pk: Vec<u8>| spn_bindings::staking::Staking::BlsKeyRegistered {
             key,
             publicKey: pk.into(),
         };
