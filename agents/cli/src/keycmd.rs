@@ -1,4 +1,4 @@
-//! `spn key new|import|address`: encrypted keystores (web3 secret storage, as alloy's local
+//! `spn key new|import|address|bls`: encrypted keystores (web3 secret storage, as alloy's local
 //! signer and geth read them). Passwords come from `--password-file` or a prompt without echo;
 //! a raw key to import comes from `SPN_KEY` (or `--key-file`), never from a flag's value.
 
@@ -50,6 +50,13 @@ pub(crate) enum KeyCommand {
         #[arg(long = "password-file", env = "SPN_PASSWORD_FILE")]
         password_file: Option<PathBuf>,
     },
+    /// Print, as JSON, the BLS key derived from a staking key (the training wheel's signing key)
+    /// and its proof of possession: the two arguments of `Staking.registerBlsKey`, which
+    /// `spn node` sends itself when the deployment has a training wheel.
+    Bls {
+        #[command(flatten)]
+        keys: crate::cli::KeyFlags,
+    },
 }
 
 fn new_password(file: Option<&Path>, dir: &Path) -> Result<String, String> {
@@ -82,6 +89,11 @@ impl KeyArgs {
     /// Runs the command.
     pub(crate) fn run(&self) -> Result<(), String> {
         let (path, address) = match &self.command {
+            KeyCommand::Bls { keys: flags } => {
+                let key = keys::require(flags.source().as_ref()).map_err(|e| e.to_string())?;
+                println!("{}", bls_json(&key));
+                return Ok(());
+            }
             KeyCommand::New { dir, password_file } => {
                 let pw = new_password(password_file.as_deref(), dir)?;
                 keys::encrypt(dir, &pw, None).map_err(|e| e.to_string())?
@@ -132,4 +144,19 @@ impl KeyArgs {
         }
         Ok(())
     }
+}
+
+/// The BLS key of `key` as `spn key bls` prints it: the 96-byte public key `x ‖ y` and the
+/// 192-byte proof of possession in EIP-2537 order, as `registerBlsKey` takes them, with the
+/// 48-byte compressed key (the proof's message).
+pub(crate) fn bls_json(key: &spn_protocol::StakingKey) -> serde_json::Value {
+    let bls = spn_protocol::BlsSecretKey::derive(key);
+    let pk = bls.public_key();
+    serde_json::json!({
+        "address": key.address().to_string(),
+        "publicKey": pk.to_bytes().to_string(),
+        "publicKeyCompressed": pk.compress().to_string(),
+        "publicKeyHash": pk.hash().to_string(),
+        "proofOfPossession": bls.pop().to_eip2537().to_string(),
+    })
 }

@@ -222,6 +222,14 @@ impl StatusArgs {
             "stakers {}  attestation committee ~{} (quorum {})",
             s.active_stakers, s.expected_attesters, s.attestation_quorum
         );
+        if let Some(w) = &s.training_wheel {
+            println!(
+                "training wheel: {} bps of the round-1 committee until block {} ({} for the next block)",
+                w.bps,
+                w.until,
+                if w.on { "on" } else { "off" }
+            );
+        }
         if let Some(k) = &s.key {
             if !k.registered {
                 println!("key {}: not registered (spn stake register)", k.address);
@@ -246,6 +254,16 @@ impl StatusArgs {
                 }
             );
             println!("rewards owed to the withdrawer: {}", k.rewards_owed);
+            match (&s.training_wheel, k.bls_key_registered) {
+                (_, true) => println!(
+                    "BLS key: registered {}",
+                    k.bls_public_key.as_deref().unwrap_or("")
+                ),
+                (Some(_), false) => {
+                    println!("BLS key: not registered (spn node registers it at start)")
+                }
+                (None, false) => println!("BLS key: not registered (no training wheel)"),
+            }
             println!(
                 "this epoch: may sequence in slots {:?}; on the round-1 committee in slots {:?}",
                 k.sequencer_slots, k.committee_slots

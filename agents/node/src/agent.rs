@@ -8,11 +8,9 @@ use std::time::Duration;
 
 use alloy::primitives::TxKind;
 use alloy_primitives::{Address, Bytes, U256};
-use alloy_sol_types::SolCall;
-use spn_bindings::Rollup;
 use spn_core::io::{L1Call, Msg, Note, TxOutcome};
 use spn_core::{Chain, Cx, Input, Output};
-use spn_protocol::{StakingKey, Transcript};
+use spn_protocol::StakingKey;
 use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::l1::{ChainView, L1Event, Sender};
@@ -41,6 +39,10 @@ pub trait Core: Send + 'static {
     fn tick(&self) -> Duration {
         Duration::from_millis(100)
     }
+    /// Whether the core acts on gossip of `topic` (others are not even decoded).
+    fn wants(&self, _topic: Topic) -> bool {
+        true
+    }
 }
 
 impl Core for spn_core::Staker {
@@ -49,6 +51,10 @@ impl Core for spn_core::Staker {
     }
     fn label(&self) -> String {
         short(self.address())
+    }
+    /// Transition signatures are the submitter's: a staker does not pay their point checks.
+    fn wants(&self, topic: Topic) -> bool {
+        topic != Topic::TransitionSignature
     }
 }
 
@@ -308,6 +314,9 @@ impl<C: Core> Runtime<C> {
     /// or attestation for the next slot may come before the tick that reads its epoch: its slot
     /// is read first, if it is within the window (an absurd slot costs no RPC call, §15.2).
     async fn on_message(&mut self, m: Inbound) {
+        if !self.core.wants(m.topic) {
+            return;
+        }
         let domain = Chain::domain(&*self.view);
         let input = match m.topic {
             Topic::Proposal => ProposalMsg::decode(&m.payload, domain).map(|msg| Input::Proposal {
@@ -487,11 +496,7 @@ impl<C: Core> Runtime<C> {
                 tokio::spawn(async move {
                     let transcript = async {
                         let input = l1.tx_input(tx).await.map_err(|e| e.to_string())?;
-                        let call = Rollup::submitProofCall::abi_decode(&input)
-                            .map_err(|e| e.to_string())?;
-                        Transcript::decode(&call.proof)
-                            .map(Arc::new)
-                            .map_err(|e| e.to_string())
+                        spn_core::io::decode_proof_tx(&input).map(|p| Arc::new(p.transcript))
                     }
                     .await;
                     let _ = feedback.send(Input::Transcript { number, transcript });
@@ -539,6 +544,12 @@ impl<C: Core> Runtime<C> {
                     job: r.job,
                 },
                 r.encode(),
+            ),
+            Output::Publish(Msg::TransitionSignature(t)) if t.signer == me => (
+                Signed::Transition {
+                    block: t.block_hash,
+                },
+                t.encode(),
             ),
             _ => return true,
         };

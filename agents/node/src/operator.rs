@@ -8,7 +8,7 @@ use alloy_primitives::{Address, U256};
 use serde::Serialize;
 use spn_bindings::{rollup::Rollup, staking::Staking, TestToken};
 use spn_core::Chain;
-use spn_protocol::{schedule, selection, StakingKey};
+use spn_protocol::{schedule, selection, BlsSecretKey, StakingKey};
 
 use crate::agent::fmt_tokens;
 use crate::error::{Error, Result};
@@ -168,8 +168,22 @@ pub struct Status {
     pub expected_attesters: u64,
     /// The quorum M.
     pub attestation_quorum: u64,
+    /// The BLS training wheel (`trainingWheelBps`, `trainingWheelUntil`), if the deployment
+    /// has one.
+    pub training_wheel: Option<WheelStatus>,
     /// The key, if one was given.
     pub key: Option<KeyStatus>,
+}
+
+/// The deployment's training wheel, as `spn status` shows it.
+#[derive(Debug, Clone, Serialize)]
+pub struct WheelStatus {
+    /// Signers required, basis points of the expected round-1 committee.
+    pub bps: u64,
+    /// First block proven without the wheel.
+    pub until: u64,
+    /// Whether it covers the next block to prove.
+    pub on: bool,
 }
 
 /// One key's state.
@@ -200,6 +214,57 @@ pub struct KeyStatus {
     /// Slots of the rest of this epoch in which the key is on the round-1 proving committee (at
     /// the sequencer policy's largest height).
     pub committee_slots: Vec<u64>,
+    /// The key's registered BLS public key (`BlsKeyRegistered`), hex.
+    pub bls_public_key: Option<String>,
+    /// Whether a BLS key is registered at Staking (`blsKeyHash(key) != 0`); `spn node`
+    /// registers it when the deployment has a training wheel.
+    pub bls_key_registered: bool,
+}
+
+/// What [`register_bls_key`] found or did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BlsRegistration {
+    /// The key's BLS key was registered before.
+    Registered,
+    /// Another BLS key is registered for the key (Staking sets it once): its transition
+    /// signatures would not verify.
+    Mismatch,
+    /// Registered now.
+    New,
+}
+
+/// Registers the BLS key derived from `key` at Staking (`registerBlsKey(publicKey, proof of
+/// possession)`, sent by `sender`, the key's own) unless `blsKeyHash(key)` is already set. The
+/// key must be registered as a staker first.
+pub async fn register_bls_key(
+    l1: &L1,
+    d: &Deployment,
+    key: &StakingKey,
+    sender: &Sender,
+) -> Result<BlsRegistration> {
+    let me = key.address();
+    let bls = BlsSecretKey::derive(key);
+    let have = l1
+        .view(d.staking, Staking::blsKeyHashCall { key: me })
+        .await?;
+    if have == bls.public_key().hash() {
+        return Ok(BlsRegistration::Registered);
+    }
+    if !have.is_zero() {
+        return Ok(BlsRegistration::Mismatch);
+    }
+    sender
+        .send(
+            "registerBlsKey",
+            d.staking,
+            &Staking::registerBlsKeyCall {
+                publicKey: bls.public_key().to_bytes().to_vec().into(),
+                proof: bls.pop().to_eip2537().to_vec().into(),
+            },
+            None,
+        )
+        .await?;
+    Ok(BlsRegistration::New)
 }
 
 /// The state of the chain, and of `key` if given.
@@ -233,6 +298,10 @@ pub async fn status(c: &Connected, key: Option<Address>) -> Result<Status> {
                 c.l1.view(d.rollup, Rollup::getInactivityCall { staker: address })
                     .await?;
             let registered = s.withdrawer != Address::ZERO;
+            let bls_hash =
+                c.l1.view(d.staking, Staking::blsKeyHashCall { key: address })
+                    .await?;
+            let bls_public_key = view.bls_key(address).map(|k| k.to_bytes().to_string());
             let owed = if registered {
                 c.l1.rewards_owed(d.rollup, s.withdrawer).await?
             } else {
@@ -272,9 +341,16 @@ pub async fn status(c: &Connected, key: Option<Address>) -> Result<Status> {
                 rewards_owed: fmt_tokens(owed),
                 sequencer_slots,
                 committee_slots,
+                bls_public_key,
+                bls_key_registered: !bls_hash.is_zero(),
             })
         }
     };
+    let training_wheel = view.training_wheel().map(|w| WheelStatus {
+        bps: w.bps,
+        until: w.until,
+        on: w.covers(proven.saturating_add(1)),
+    });
     Ok(Status {
         chain_id: d.chain_id,
         rollup: d.rollup,
@@ -285,6 +361,7 @@ pub async fn status(c: &Connected, key: Option<Address>) -> Result<Status> {
         active_stakers: n,
         expected_attesters: params.attestation_target.min(n / 2),
         attestation_quorum: params.attestation_quorum,
+        training_wheel,
         key,
     })
 }
@@ -320,7 +397,7 @@ pub async fn claim(
     batch: usize,
     from_block: Option<u64>,
 ) -> Result<ClaimOutcome> {
-    use alloy_sol_types::{SolCall, SolEvent};
+    use alloy_sol_types::SolEvent;
     let d = &c.deployment;
     let me = key.address();
     let (params, genesis) = c.l1.params(d).await?;
@@ -353,10 +430,9 @@ pub async fn claim(
             continue;
         };
         let input = c.l1.tx_input(*tx).await?;
-        let call = Rollup::submitProofCall::abi_decode(&input)
-            .map_err(|e| Error::rpc("submitProof input", e))?;
-        let transcript = spn_protocol::Transcript::decode(&call.proof)
-            .map_err(|e| Error::rpc("transcript", e))?;
+        let transcript = spn_core::io::decode_proof_tx(&input)
+            .map_err(|e| Error::rpc("proof transaction input", e))?
+            .transcript;
         let sched = view.schedule(header.slot, header.height).await?;
         let item =
             spn_core::claims::claim_item(me, number, &transcript, sched.schedule(), ev.rewardsRoot)

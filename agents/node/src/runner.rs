@@ -258,6 +258,30 @@ async fn check_active(view: &ChainView, p: &Prepared, wait: bool) -> Result<()> 
     }
 }
 
+/// With the training wheel, a staking key's transition signatures count only under a registered
+/// BLS key (design §6): registers the one derived from the staking key, once. A failure is
+/// logged, not fatal: the key still proves, and the next start tries again.
+async fn register_bls_key(view: &ChainView, p: &Prepared, sender: &Sender) {
+    use crate::operator::BlsRegistration;
+    use spn_core::Chain;
+    if view.training_wheel().is_none() {
+        return;
+    }
+    let me = p.key.address();
+    match crate::operator::register_bls_key(&p.l1, &p.deployment, &p.key, sender).await {
+        Ok(BlsRegistration::New) => {
+            tracing::info!(target: "spn", "registered the BLS key of {me} (training wheel)")
+        }
+        Ok(BlsRegistration::Registered) => {}
+        Ok(BlsRegistration::Mismatch) => {
+            tracing::warn!(target: "spn", "{me} has another BLS key registered than the one derived from it: its transition signatures will not count")
+        }
+        Err(e) => {
+            tracing::warn!(target: "spn", "registering the BLS key of {me}: {e}; its transition signatures will not count until it is registered")
+        }
+    }
+}
+
 /// Writes the last L1 block seen to the data directory every few seconds.
 fn record_l1_progress(view: Arc<ChainView>, store: Arc<Store>) {
     tokio::spawn(async move {
@@ -373,6 +397,9 @@ pub async fn run(cfg: NodeConfig) -> Result<()> {
     }
     if cfg.role != Role::Submitter && cfg.wait_active {
         check_active(&view, &p, true).await?;
+    }
+    if cfg.role != Role::Submitter {
+        register_bls_key(&view, &p, &sender).await;
     }
     record_l1_progress(view.clone(), store.clone());
     let watch = view.clone();

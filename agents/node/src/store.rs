@@ -1,12 +1,13 @@
 //! An agent's data directory: an embedded store (redb, one file, transactional) holding what must
 //! survive a restart (docs/PROTOCOL.md §15.7).
 //!
-//! - **The signing record** (slashing protection): every proposal, attestation and job result the
-//!   key published. Before a message goes out it is checked against the record in the same write
-//!   transaction that records it, and that transaction is durable before the message leaves the
-//!   process: across crashes and restarts the key never publishes two different proposals for one
-//!   slot, two different attestations for one block, or two different results for one job of a
-//!   block. Re-publishing the same bytes is allowed (gossip is lossy).
+//! - **The signing record** (slashing protection): every proposal, attestation, job result and
+//!   transition signature (training wheel) the key published. Before a message goes out it is
+//!   checked against the record in the same write transaction that records it, and that
+//!   transaction is durable before the message leaves the process: across crashes and restarts
+//!   the key never publishes two different proposals for one slot, two different attestations for
+//!   one block, two different results for one job of a block, or two different transition
+//!   signatures for one block. Re-publishing the same bytes is allowed (gossip is lossy).
 //! - **Its job results**, served again after a restart to submitters that ask for them.
 //! - **The last L1 block processed**, which tells a chain that went backwards (a reset).
 //! - **Whose records these are**: the chain, the Rollup, the hash of the deployment block and the
@@ -51,6 +52,11 @@ pub enum Signed {
         /// The job.
         job: u32,
     },
+    /// A BLS signature of a block's state transition (training wheel): one per block.
+    Transition {
+        /// The signed block.
+        block: B256,
+    },
 }
 
 impl Signed {
@@ -60,6 +66,7 @@ impl Signed {
             Signed::Proposal { slot } => (1u8, B256::left_padding_from(&slot.to_be_bytes()), 0),
             Signed::Attestation { block } => (2, block, 0),
             Signed::JobResult { block, job } => (3, block, job),
+            Signed::Transition { block } => (4, block, 0),
         };
         k[0] = kind;
         k[1..33].copy_from_slice(id.as_slice());
@@ -72,6 +79,7 @@ impl Signed {
             Signed::Proposal { slot } => format!("proposal for slot {slot}"),
             Signed::Attestation { block } => format!("attestation of block {block}"),
             Signed::JobResult { block, job } => format!("result of job {job} of block {block}"),
+            Signed::Transition { block } => format!("transition signature of block {block}"),
         }
     }
 }
@@ -377,6 +385,14 @@ mod tests {
                 s.guard(Signed::Proposal { slot: 5 }, b"p1").unwrap(),
                 Verdict::New
             );
+            // One transition signature per block, independent of the block's other records.
+            let t = Signed::Transition { block };
+            assert_eq!(s.guard(t, b"sig-a").unwrap(), Verdict::New);
+            assert_eq!(s.guard(t, b"sig-a").unwrap(), Verdict::Repeat);
+            assert!(matches!(
+                s.guard(t, b"sig-b").unwrap(),
+                Verdict::Conflict { .. }
+            ));
             s.set_last_l1_block(42).unwrap();
         }
         let s = Store::open(&dir, &identity(9)).unwrap();
@@ -389,6 +405,14 @@ mod tests {
             s.guard(Signed::Proposal { slot: 5 }, b"p2").unwrap(),
             Verdict::Conflict { .. }
         ));
+        assert!(matches!(
+            s.guard(Signed::Transition { block }, b"sig-b").unwrap(),
+            Verdict::Conflict { .. }
+        ));
+        assert_eq!(
+            s.guard(Signed::Transition { block }, b"sig-a").unwrap(),
+            Verdict::Repeat
+        );
         assert_eq!(s.last_l1_block().unwrap(), Some(42));
         let mut results = s.job_results().unwrap();
         results.sort_by_key(|r| r.1);
@@ -399,7 +423,8 @@ mod tests {
                 (block, 4, Bytes::from_static(b"out-b"))
             ]
         );
-        assert_eq!(s.signed_count().unwrap(), 4);
+        // Transition signatures are not job results to serve.
+        assert_eq!(s.signed_count().unwrap(), 5);
         drop(s);
         std::fs::remove_dir_all(&dir).unwrap();
     }

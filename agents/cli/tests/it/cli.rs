@@ -418,3 +418,35 @@ fn each_agent_shows_only_its_own_flags() {
         }
     }
 }
+
+/// `spn key bls`: the BLS key derived from the staking key and its proof of possession, as JSON,
+/// the arguments `registerBlsKey` takes; the same key always gives the same output, and the proof
+/// verifies for the key.
+#[test]
+fn key_bls_prints_the_registration_arguments() {
+    let mut c = spn();
+    c.args(["key", "bls"]).env("SPN_KEY", KEY);
+    let (code, out, err) = run(c);
+    assert_eq!(code, 0, "{err}");
+    let v: serde_json::Value = serde_json::from_str(&out).expect("JSON");
+    let hex = |k: &str| -> Vec<u8> {
+        let s = v[k].as_str().unwrap_or_else(|| panic!("{k} in {out}"));
+        alloy_primitives::hex::decode(s).unwrap()
+    };
+    let key = spn_node::keys::parse_key(KEY, "test").unwrap();
+    assert_eq!(v["address"].as_str().unwrap(), key.address().to_string());
+    let pk = spn_protocol::BlsPublicKey::from_bytes(&hex("publicKey")).unwrap();
+    assert_eq!(&pk, spn_protocol::BlsSecretKey::derive(&key).public_key());
+    assert_eq!(hex("publicKeyCompressed").len(), 48);
+    let pop = spn_protocol::BlsSignature::from_eip2537(&hex("proofOfPossession")).unwrap();
+    assert!(pk.verify_pop(&pop));
+    // Deterministic; a missing key is one line.
+    let mut c = spn();
+    c.args(["key", "bls"]).env("SPN_KEY", KEY);
+    assert_eq!(run(c).1, out);
+    let mut c = spn();
+    c.args(["key", "bls"]);
+    let (code, _, err) = run(c);
+    assert_ne!(code, 0);
+    assert!(one_line(&err).contains("missing"), "{err}");
+}
