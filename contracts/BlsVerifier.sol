@@ -193,7 +193,7 @@ contract BlsVerifier is IBlsVerifier {
     }
 
     /// @dev Allocates `keys` and `records` as the tail of a ready `IStaking.firstBlsMismatch(keys, records)` call, so
-    ///      the call needs no copy of hundreds of entries. Layout from `callData = keys - 0x80`: the selector in the low
+    ///      the call needs no copy of hundreds of entries. Layout from `callData = keys - 0x60`: the selector in the low
     ///      four bytes of the first word, the offsets of `keys` (0x40) and `records`, then `keys` and `records` (each
     ///      a length and its elements).
     function _newMismatchCall(uint256 count) internal pure returns (address[] memory keys, bytes32[] memory records) {
