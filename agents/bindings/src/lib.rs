@@ -144,6 +144,10 @@ bindings!(
     transcript_verifier::TranscriptVerifier = "TranscriptVerifier.sol/TranscriptVerifier.json"
 );
 bindings!(
+    /// `contracts/BlsVerifier.sol`: the training wheel's check of a signed state transition.
+    bls_verifier::BlsVerifier = "BlsVerifier.sol/BlsVerifier.json"
+);
+bindings!(
     /// `contracts/devnet/TestToken.sol`: a freely mintable ERC-20.
     test_token::TestToken = "TestToken.sol/TestToken.json"
 );
@@ -154,8 +158,8 @@ bindings!(
 
 #[cfg(not(spn_missing_artifacts))]
 pub use {
-    errors::Errors, rollup::Rollup, staking::Staking, test_token::TestToken,
-    transcript_verifier::TranscriptVerifier,
+    bls_verifier::BlsVerifier, errors::Errors, rollup::Rollup, staking::Staking,
+    test_token::TestToken, transcript_verifier::TranscriptVerifier,
 };
 
 /// The harness contracts of `test/harness/` (library internals behind external functions).

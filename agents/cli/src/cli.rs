@@ -539,6 +539,28 @@ pub(crate) struct DevnetArgs {
         default_value_t = 15
     )]
     pub(crate) fault_reorg_every: u64,
+    /// Deploy the BLS training wheel (a BlsVerifier): every staker registers the BLS key derived
+    /// from its staking key, round-1 members sign each block's state transition, and the
+    /// submitter proves the blocks below `--training-wheel-until` with `submitSignedProof`.
+    #[arg(long = "training-wheel", env = "SPN_TRAINING_WHEEL")]
+    pub(crate) training_wheel: bool,
+    /// Signers the training wheel requires, in basis points of the expected round-1 committee.
+    #[arg(
+        long = "training-wheel-bps",
+        env = "SPN_TRAINING_WHEEL_BPS",
+        default_value_t = spn_node::devnet::WheelConfig::DEFAULT_BPS,
+        value_parser = clap::value_parser!(u64).range(1..=10_000),
+        requires = "training_wheel"
+    )]
+    pub(crate) training_wheel_bps: u64,
+    /// The first block proven without the training wheel (default: none, the wheel stays on).
+    #[arg(
+        long = "training-wheel-until",
+        env = "SPN_TRAINING_WHEEL_UNTIL",
+        value_parser = clap::value_parser!(u64).range(2..),
+        requires = "training_wheel"
+    )]
+    pub(crate) training_wheel_until: Option<u64>,
 }
 
 impl DevnetArgs {
@@ -572,6 +594,12 @@ impl DevnetArgs {
             pool_addr: self.pool_addr,
             network: self.network,
             prover: self.prover.backend(),
+            training_wheel: self.training_wheel.then(|| spn_node::devnet::WheelConfig {
+                bps: self.training_wheel_bps,
+                until: self
+                    .training_wheel_until
+                    .map_or(alloy_primitives::U256::MAX, alloy_primitives::U256::from),
+            }),
         }
     }
 }
@@ -766,6 +794,60 @@ mod tests {
         };
         assert_eq!((d.fault_rpc_failures, d.fault_reorg_depth), (0.2, 2));
         assert!(parse(&["spn", "devnet", "--fault.rpc-failures", "120%"]).is_err());
+        // The training wheel: off by default; its threshold and end only with it.
+        let Commands::Devnet(d) = parse(&["spn", "devnet"]).unwrap().command else {
+            panic!()
+        };
+        assert_eq!(d.config().training_wheel, None);
+        let c = parse(&[
+            "spn",
+            "devnet",
+            "--training-wheel",
+            "--training-wheel-bps",
+            "2500",
+            "--training-wheel-until",
+            "9",
+        ])
+        .unwrap();
+        let Commands::Devnet(d) = c.command else {
+            panic!()
+        };
+        let w = d.config().training_wheel.unwrap();
+        assert_eq!((w.bps, w.until), (2500, alloy_primitives::U256::from(9)));
+        let Commands::Devnet(d) = parse(&["spn", "devnet", "--training-wheel"])
+            .unwrap()
+            .command
+        else {
+            panic!()
+        };
+        let w = d.config().training_wheel.unwrap();
+        assert_eq!((w.bps, w.until), (5000, alloy_primitives::U256::MAX));
+        for bad in [
+            &["spn", "devnet", "--training-wheel-bps", "2500"][..],
+            &[
+                "spn",
+                "devnet",
+                "--training-wheel",
+                "--training-wheel-bps",
+                "0",
+            ],
+            &[
+                "spn",
+                "devnet",
+                "--training-wheel",
+                "--training-wheel-bps",
+                "10001",
+            ],
+            &[
+                "spn",
+                "devnet",
+                "--training-wheel",
+                "--training-wheel-until",
+                "1",
+            ],
+        ] {
+            assert!(parse(bad).is_err(), "{bad:?}");
+        }
         let c = parse(&["spn", "node", "--l1.confirmations", "12"]).unwrap();
         let Commands::Node(a) = c.command else {
             panic!()

@@ -3,8 +3,10 @@
 
 use alloy_primitives::{Address, Bytes, U256};
 use alloy_sol_types::SolConstructor;
-use spn_bindings::{rollup, staking, Rollup, Staking, TestToken, TranscriptVerifier};
+use spn_bindings::{rollup, staking, BlsVerifier, Rollup, Staking, TestToken, TranscriptVerifier};
 use spn_protocol::{Params, StakingKey};
+
+use super::WheelConfig;
 
 use crate::error::Result;
 use crate::keys;
@@ -16,13 +18,15 @@ fn with_args(code: &Bytes, args: Vec<u8>) -> Bytes {
     v.into()
 }
 
-/// Deploys tokens, Staking, TranscriptVerifier and Rollup with `params`, links them and funds
-/// the reward pool with `pool` reward tokens (base units).
+/// Deploys tokens, Staking, TranscriptVerifier, a BlsVerifier if `wheel` is set, and Rollup with
+/// `params` (and the wheel's threshold and end), links them and funds the reward pool with `pool`
+/// reward tokens (base units).
 pub(super) async fn deploy(
     l1: &L1,
     deployer: &Sender,
     params: &Params,
     pool: U256,
+    wheel: Option<WheelConfig>,
 ) -> Result<Deployment> {
     let (first_block, genesis) = l1.head().await?;
     let token = |name: &str, sym: &str| {
@@ -64,20 +68,27 @@ pub(super) async fn deploy(
             TranscriptVerifier::BYTECODE.clone(),
         )
         .await?;
+    let bls_verifier = match wheel {
+        Some(_) => {
+            deployer
+                .deploy("deploy BlsVerifier", BlsVerifier::BYTECODE.clone())
+                .await?
+        }
+        None => Address::ZERO,
+    };
+    let mut config =
+        rollup::Rollup::Config::from_params(params, staking_addr, verifier, reward_token);
+    if let Some(w) = wheel {
+        config.trainingWheel = bls_verifier;
+        config.trainingWheelBps = U256::from(w.bps);
+        config.trainingWheelUntil = w.until;
+    }
     let rollup_addr = deployer
         .deploy(
             "deploy Rollup",
             with_args(
                 &Rollup::BYTECODE,
-                Rollup::constructorCall {
-                    c: rollup::Rollup::Config::from_params(
-                        params,
-                        staking_addr,
-                        verifier,
-                        reward_token,
-                    ),
-                }
-                .abi_encode(),
+                Rollup::constructorCall { c: config }.abi_encode(),
             ),
         )
         .await?;
@@ -132,10 +143,9 @@ pub(super) async fn deploy(
         verifier,
         stake_token,
         reward_token,
-        // The devnet deploys without the BLS training wheel.
-        bls_verifier: Address::ZERO,
-        training_wheel_bps: 0,
-        training_wheel_until: U256::ZERO,
+        bls_verifier,
+        training_wheel_bps: wheel.map_or(0, |w| w.bps),
+        training_wheel_until: wheel.map_or(U256::ZERO, |w| w.until),
         bootnodes: Vec::new(),
     })
 }
@@ -188,6 +198,14 @@ pub(super) async fn register(
     )
     .await?;
     Ok(withdrawer)
+}
+
+/// Registers the BLS key derived from a registered staker's key (`registerBlsKey`, from the
+/// key itself), as `spn node` does at start when the deployment has a training wheel.
+pub(super) async fn register_bls_key(l1: &L1, d: &Deployment, key: &StakingKey) -> Result<()> {
+    let s = Sender::new(l1.clone(), key);
+    crate::operator::register_bls_key(l1, d, key, &s).await?;
+    Ok(())
 }
 
 /// Moves anvil's clock to the first slot of `epoch` and mines a block there.

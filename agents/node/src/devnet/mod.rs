@@ -10,7 +10,7 @@ mod report;
 
 pub use anvil::{find_anvil, workspace_root, Anvil};
 pub use l1faults::{parse_fraction, reorg, FaultyProxy};
-pub use report::{BlockReport, GasStat, Inactivity, Report, Rewards, Stat, Withheld};
+pub use report::{BlockReport, GasStat, Inactivity, Report, Rewards, Stat, WheelReport, Withheld};
 
 use spn_core::Chain;
 use std::collections::{BTreeMap, HashMap, HashSet};
@@ -20,9 +20,8 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
-use alloy_sol_types::SolCall;
-use spn_bindings::{Rollup, Staking};
-use spn_protocol::{rewards, selection, transcript, Params, Transcript};
+use spn_bindings::Staking;
+use spn_protocol::{rewards, selection, transcript, Params};
 
 use crate::agent::{fmt_tokens, short_hash, AgentConfig, AgentHandle, AgentParts, StakerAgent};
 use crate::agent::{SubmitterAgent as Submitter, SubmitterParts};
@@ -87,6 +86,40 @@ impl std::str::FromStr for NetworkKind {
     }
 }
 
+/// The BLS training wheel a devnet deploys (`--training-wheel`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct WheelConfig {
+    /// `trainingWheelBps`: signers required, basis points of the expected round-1 committee
+    /// (1..=10,000).
+    pub bps: u64,
+    /// `trainingWheelUntil`: the first block proven without the wheel (> 1; `U256::MAX`: never).
+    pub until: U256,
+}
+
+impl WheelConfig {
+    /// Signers required per 10,000 of the expected committee when `--training-wheel-bps` is not
+    /// given: the design's 5,000 (design §3.5: with the devnet's 32 stakers a height-5 block
+    /// expects 16 round-1 members and needs 8).
+    pub const DEFAULT_BPS: u64 = 5_000;
+
+    /// Checks the Rollup's rules 26 and 27.
+    pub fn check(&self) -> Result<()> {
+        if self.bps == 0 || self.bps > 10_000 {
+            return Err(Error::Config(format!(
+                "--training-wheel-bps {} is outside 1..=10000",
+                self.bps
+            )));
+        }
+        if self.until <= U256::from(1) {
+            return Err(Error::Config(format!(
+                "--training-wheel-until {} must exceed 1",
+                self.until
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// Everything `spn devnet` can be told.
 #[derive(Debug, Clone)]
 pub struct DevnetConfig {
@@ -138,6 +171,8 @@ pub struct DevnetConfig {
     pub network: NetworkKind,
     /// How every agent proves its jobs.
     pub prover: ProverBackend,
+    /// The BLS training wheel (none: deployed without it).
+    pub training_wheel: Option<WheelConfig>,
 }
 
 impl Default for DevnetConfig {
@@ -167,6 +202,7 @@ impl Default for DevnetConfig {
             pool_addr: SocketAddr::from(([127, 0, 0, 1], 0)),
             network: NetworkKind::P2p,
             prover: ProverBackend::Simulated,
+            training_wheel: None,
         }
     }
 }
@@ -199,6 +235,9 @@ impl DevnetConfig {
             .map_err(|e| Error::Config(format!("devnet parameters: {e}")))?;
         if self.stakers == 0 {
             return Err(Error::Config("--stakers must be at least 1".into()));
+        }
+        if let Some(w) = &self.training_wheel {
+            w.check()?;
         }
         Ok(p)
     }
@@ -257,7 +296,7 @@ async fn run_on(
         &keys::parse_key(keys::ANVIL_DEPLOYER_KEY, "anvil account 0")?,
     );
     let pool_tokens = U256::from(1_000_000u64) * U256::from(10u64).pow(U256::from(18));
-    let d = deploy::deploy(&l1, &deployer, &params, pool_tokens).await?;
+    let d = deploy::deploy(&l1, &deployer, &params, pool_tokens, cfg.training_wheel).await?;
     let dir = cfg
         .deployments_dir
         .clone()
@@ -316,6 +355,15 @@ async fn drive(
         .iter()
         .map(|k| deploy::register(l1, d, params.stake_amount, k));
     futures::future::try_join_all(regs).await?;
+    // With the training wheel every staker registers the BLS key derived from its staking key.
+    let bls_keys = if cfg.training_wheel.is_some() {
+        let regs = keys.iter().map(|k| deploy::register_bls_key(l1, d, k));
+        futures::future::try_join_all(regs).await?;
+        tracing::info!(target: "spn::devnet", "{} BLS keys registered (training wheel)", keys.len());
+        keys.len() as u64
+    } else {
+        0
+    };
     // The agents reach anvil through the failing proxy, if asked (setup above went direct).
     let proxy = if cfg.rpc_failures > 0.0 {
         let p = FaultyProxy::start(l1.url(), cfg.rpc_failures, 0x5eed).await?;
@@ -588,6 +636,7 @@ async fn drive(
         reorgs_injected: reorgs_injected.load(std::sync::atomic::Ordering::Relaxed),
         reorgs_seen: view.reorgs(),
         offline_keys: &offline_keys,
+        bls_keys,
     }))
 }
 
@@ -672,6 +721,8 @@ struct ProvenInfo {
     prover_jobs: u64,
     leaves: Vec<(Address, u64)>,
     total_cost: u64,
+    /// Signers of the transition (`submitSignedProof`), none for `submitProof`.
+    bls_signers: Option<u64>,
     latency: Option<f64>,
     to_l1: f64,
     critical_path: f64,
@@ -708,6 +759,7 @@ struct ReportInputs<'a> {
     reorgs_injected: u64,
     reorgs_seen: u64,
     offline_keys: &'a HashSet<Address>,
+    bls_keys: u64,
 }
 
 impl Accumulator {
@@ -771,11 +823,11 @@ impl Accumulator {
                 let s = sched.schedule();
                 let (mut own, mut neighbour) = (0u64, 0u64);
                 let mut leaves = Vec::new();
+                let mut bls_signers = None;
                 if let Ok(input) = view.l1().tx_input(tx).await {
-                    if let Ok(t) = Rollup::submitProofCall::abi_decode(&input)
-                        .map_err(|e| e.to_string())
-                        .and_then(|c| Transcript::decode(&c.proof).map_err(|e| e.to_string()))
-                    {
+                    if let Ok(p) = spn_core::io::decode_proof_tx(&input) {
+                        bls_signers = p.transition.map(|t| t.signers.len() as u64);
+                        let t = p.transcript;
                         for p in &t.provers {
                             let score = selection::score(p.prover, ctx.seed);
                             let mut cost = 0;
@@ -816,6 +868,7 @@ impl Accumulator {
                     prover_jobs: u64::from(s.prover_jobs()),
                     leaves,
                     total_cost: s.total_prover_cost(),
+                    bls_signers,
                     latency,
                     to_l1: seen.elapsed().as_secs_f64(),
                     critical_path: self.cost.critical_path(s).as_secs_f64(),
@@ -870,6 +923,7 @@ impl Accumulator {
         let critical: Vec<f64> = self.proven.values().map(|b| b.critical_path).collect();
         let to_l1: Vec<f64> = self.proven.values().map(|b| b.to_l1).collect();
         let gas = |op: &str| GasStat::of(&i.metrics.gas_of(op));
+        let signers: Vec<u64> = self.proven.values().filter_map(|b| b.bls_signers).collect();
         Report {
             stakers: i.cfg.stakers,
             offline_provers: i.offline,
@@ -901,8 +955,21 @@ impl Accumulator {
             gas: BTreeMap::from([
                 ("propose".to_string(), gas("propose")),
                 ("submitProof".to_string(), gas("submitProof")),
+                ("submitSignedProof".to_string(), gas("submitSignedProof")),
                 ("claim".to_string(), gas("claim")),
             ]),
+            training_wheel: i.cfg.training_wheel.map(|w| WheelReport {
+                bps: w.bps,
+                until: w.until.saturating_to(),
+                bls_keys: i.bls_keys,
+            }),
+            signed_proofs: signers.len() as u64,
+            mean_bls_signers: if signers.is_empty() {
+                0.0
+            } else {
+                signers.iter().sum::<u64>() as f64 / signers.len() as f64
+            },
+            bls_gas: gas("submitSignedProof"),
             rewards: self.rewards.clone(),
             grief: i.grief,
             inactivity: {

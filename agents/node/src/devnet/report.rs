@@ -175,6 +175,15 @@ pub struct Report {
     pub time_scale: f64,
     /// Gas per operation.
     pub gas: BTreeMap<String, GasStat>,
+    /// The BLS training wheel the devnet deployed, if any (`--training-wheel`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub training_wheel: Option<WheelReport>,
+    /// Proven blocks whose proof went through `submitSignedProof` (training wheel).
+    pub signed_proofs: u64,
+    /// Mean signers aggregated per signed proof (0 without any).
+    pub mean_bls_signers: f64,
+    /// Gas of `submitSignedProof`.
+    pub bls_gas: GasStat,
     /// Rewards per role.
     pub rewards: Rewards,
     /// Inactivity reports and strikes (§14) against offline and online keys.
@@ -206,6 +215,17 @@ pub struct Report {
     pub l1_rpc: String,
     /// Every proven block.
     pub blocks: Vec<BlockReport>,
+}
+
+/// The training wheel of a devnet run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct WheelReport {
+    /// `trainingWheelBps`.
+    pub bps: u64,
+    /// `trainingWheelUntil` (saturated to `u64`).
+    pub until: u64,
+    /// Stakers whose BLS key was registered.
+    pub bls_keys: u64,
 }
 
 /// Inactivity reports (`MissReported`) and strikes (`StrikeFinalised`) of a devnet run, against
@@ -327,6 +347,18 @@ impl Report {
             "proposal to proof on L1 p50 (s)",
             format!("{:.1}", self.proven_on_l1_seconds.p50),
         );
+        if let Some(w) = &self.training_wheel {
+            row(
+                &mut s,
+                "training wheel bps / until / BLS keys",
+                format!("{} / {} / {}", w.bps, w.until, w.bls_keys),
+            );
+            row(
+                &mut s,
+                "signed proofs (mean signers)",
+                format!("{} ({:.2})", self.signed_proofs, self.mean_bls_signers),
+            );
+        }
         for (op, g) in &self.gas {
             row(
                 &mut s,
