@@ -74,7 +74,8 @@ struct Track {
     worked: HashSet<alloy_primitives::Address>,
     /// Verified transition signatures of round-1 members (training wheel), one per signer.
     sigs: BTreeMap<Address, BlsSignature>,
-    /// Signatures required when the block was last found short of them (logged once).
+    /// Signatures held when the block was last found short of its quorum (the first time is
+    /// logged at info).
     short_of: Option<u64>,
     complete: bool,
     submitting: Option<u64>,
@@ -655,9 +656,10 @@ fn signed_transition(
     let quorum = ctx.quorum().map_err(|e| format!("quorum: {e}"))?;
     let have = t.sigs.len() as u64;
     if have < quorum.required {
-        if t.short_of != Some(have) {
-            t.short_of = Some(have);
+        if t.short_of.replace(have).is_none() {
             tracing::info!(target: "spn::submitter", "block {}: {have} of {} transition signatures required, waiting (expected committee {})", h.number, quorum.required, quorum.expected);
+        } else {
+            tracing::debug!(target: "spn::submitter", "block {}: {have} of {} transition signatures", h.number, quorum.required);
         }
         return Ok(None);
     }

@@ -697,3 +697,53 @@ fn the_submitter_reports_offline_members_only() {
     assert_eq!(u(i, "struck_online"), 0, "{i}");
     assert_eq!(u(&r, "blocks_pruned"), 0, "{r}");
 }
+
+/// The BLS training wheel (issue 13): every staker registers its derived BLS key, round-1
+/// members sign each block's transition, and every block is proven through `submitSignedProof`
+/// with exactly the quorum's `required` signers (the lowest addresses of those who signed);
+/// rewards are untouched by the wheel, so balances still match the formulas.
+#[test]
+fn the_training_wheel_proves_every_block_with_the_committees_signature() {
+    let bps = 5_000;
+    let r = devnet(&[
+        "--blocks",
+        "10",
+        "--training-wheel",
+        "--training-wheel-bps",
+        &bps.to_string(),
+    ]);
+    let proven = u(&r, "blocks_proven");
+    assert!(proven >= 10, "{r}");
+    assert_eq!(u(&r, "signed_proofs"), proven, "{r}");
+    assert_eq!(u(&r["gas"]["submitProof"], "count"), 0);
+    assert_eq!(u(&r["bls_gas"], "count"), proven);
+    assert_eq!(u(&r["training_wheel"], "bls_keys"), 32);
+    assert_eq!(
+        r["balances_match"],
+        Value::Bool(true),
+        "{}",
+        r["balance_mismatches"]
+    );
+    assert_eq!(u(&r, "rejected_messages"), 0, "{r}");
+    // Each proof carried the quorum of its block's height: `required` of the expected round-1
+    // committee `min(R · jobs(1), N / 2)` with N = 32.
+    let p = spn_protocol::Params::devnet();
+    let required: Vec<u64> = r["blocks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            let n = u8::try_from(u(b, "height")).unwrap();
+            spn_protocol::bls::Quorum::new(n, p.round_height, p.redundancy, 32, bps)
+                .unwrap()
+                .required
+        })
+        .collect();
+    let mean = required.iter().sum::<u64>() as f64 / required.len() as f64;
+    let got = r["mean_bls_signers"].as_f64().unwrap();
+    assert!(
+        (got - mean).abs() < 1e-9,
+        "mean signers {got}, quorums {required:?}"
+    );
+    assert!(got >= 2.0, "{got}");
+}
