@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {Script, console2} from "forge-std/Script.sol";
 import {IERC20} from "@openzeppelin/contracts/token/ERC20/IERC20.sol";
 
+import {BlsVerifier} from "../contracts/BlsVerifier.sol";
 import {Rollup} from "../contracts/Rollup.sol";
 import {Staking} from "../contracts/Staking.sol";
 import {TranscriptVerifier} from "../contracts/TranscriptVerifier.sol";
@@ -16,14 +17,18 @@ import {SortitionLib} from "../contracts/libraries/SortitionLib.sol";
 
 /// @title Deploy
 /// @notice Deploys SPN: stake and reward tokens (TestToken, only when STAKE_TOKEN / REWARD_TOKEN are not given),
-///         Staking, TranscriptVerifier and Rollup; wires Staking to the Rollup; funds the reward pool on devnets; and
-///         writes deployments/<chainId>.json (addresses, deployment block, chain id, genesis time, every parameter;
-///         the directory is DEPLOYMENTS_DIR if set; field by field in deployments/README.md). Off chain 31337 it
-///         refuses to deploy TestToken (mintable by anyone): STAKE_TOKEN and REWARD_TOKEN must be given there.
+///         Staking, TranscriptVerifier, BlsVerifier (only with TRAINING_WHEEL) and Rollup; wires Staking to the
+///         Rollup; funds the reward pool on devnets; and writes deployments/<chainId>.json (addresses, deployment
+///         block, chain id, genesis time, every parameter; the directory is DEPLOYMENTS_DIR if set; field by field in
+///         deployments/README.md). Off chain 31337 it refuses to deploy TestToken (mintable by anyone): STAKE_TOKEN and
+///         REWARD_TOKEN must be given there.
 /// @dev Parameters: devnet defaults on chain 31337 (or DEVNET=true), testnet defaults otherwise (design sheet /
 ///      docs/PROTOCOL.md §4); each is overridable by its SCREAMING_SNAKE_CASE env var (SLOT_DURATION, ROUND_HEIGHT,
 ///      PROVERS_REWARD, ...). `minHeight`, `penaltyBase` and `ejectionFloor` default to roundHeight + 1, 1% and 50% of
-///      the stake amount actually used. Keys: PRIVATE_KEY (anvil's first default key on 31337 if unset).
+///      the stake amount actually used. The BLS training wheel is off unless TRAINING_WHEEL is true (or 1); then
+///      TRAINING_WHEEL_BPS (default 5,000) and TRAINING_WHEEL_UNTIL (default 2^256 - 1: until a new deployment) set
+///      it, and are ignored otherwise (docs/design/bls-training-wheel.md §3.1). Keys: PRIVATE_KEY (anvil's first
+///      default key on 31337 if unset).
 ///      The `params` object of the output uses the Solidity names and exactly the fields of the Rust
 ///      `spn_protocol::Params`; token amounts are decimal strings (they exceed JSON's safe integers).
 ///      Run (from the repository root): `forge script script/Deploy.s.sol --rpc-url <url> --broadcast` with the
@@ -65,6 +70,14 @@ contract Deploy is Script {
         uint256 ejectionFloor;
     }
 
+    /// @notice The BLS training wheel: on (a BlsVerifier is deployed), the signers it requires in basis points of the
+    ///         expected round-1 committee, and the first block number proven without it. All zero when off.
+    struct TrainingWheel {
+        bool on;
+        uint256 bps;
+        uint256 until;
+    }
+
     /// @notice What was deployed.
     struct Deployment {
         address deployer;
@@ -74,12 +87,16 @@ contract Deploy is Script {
         bool rewardTokenDeployed;
         address staking;
         address verifier;
+        /// @dev The training wheel's BlsVerifier; zero when the wheel is off.
+        address blsVerifier;
         address rollup;
         address slashSink;
         uint256 genesisTime;
         uint256 deploymentBlock;
         uint256 poolFunding;
         bool devnet;
+        uint256 trainingWheelBps;
+        uint256 trainingWheelUntil;
     }
 
     function run() external returns (Deployment memory d) {
@@ -90,6 +107,8 @@ contract Deploy is Script {
             block.chainid == DEVNET_CHAIN_ID ? vm.envOr("PRIVATE_KEY", ANVIL_KEY_0) : vm.envUint("PRIVATE_KEY");
         d.deployer = vm.addr(key);
         Params memory p = params(d.devnet);
+        TrainingWheel memory wheel = trainingWheel();
+        (d.trainingWheelBps, d.trainingWheelUntil) = (wheel.bps, wheel.until);
         d.slashSink = vm.envOr("SLASH_SINK", d.deployer);
         d.genesisTime = vm.envOr("GENESIS_TIME", block.timestamp);
         d.poolFunding = vm.envOr("POOL_FUNDING", d.devnet ? uint256(1_000_000e18) : 0);
@@ -119,7 +138,8 @@ contract Deploy is Script {
             })
         );
         TranscriptVerifier verifier = new TranscriptVerifier();
-        Rollup rollup = new Rollup(_rollupConfig(p, staking, verifier, IERC20(d.rewardToken)));
+        if (wheel.on) d.blsVerifier = address(new BlsVerifier());
+        Rollup rollup = new Rollup(_rollupConfig(p, staking, verifier, IERC20(d.rewardToken), d));
         staking.setRollup(address(rollup));
         if (d.poolFunding > 0) {
             if (d.rewardTokenDeployed) TestToken(d.rewardToken).mint(d.deployer, d.poolFunding);
@@ -195,11 +215,29 @@ contract Deploy is Script {
         p.ejectionFloor = vm.envOr("EJECTION_FLOOR", p.stakeAmount / 2);
     }
 
-    function _rollupConfig(Params memory p, Staking staking, TranscriptVerifier verifier, IERC20 rewardToken)
-        internal
-        pure
-        returns (Rollup.Config memory)
-    {
+    /// @notice TRAINING_WHEEL (true/false or 1/0, default off), then TRAINING_WHEEL_BPS and TRAINING_WHEEL_UNTIL.
+    function trainingWheel() public view returns (TrainingWheel memory w) {
+        string memory on = vm.envOr("TRAINING_WHEEL", string("false"));
+        w.on = _eq(on, "true") || _eq(on, "1");
+        require(
+            w.on || _eq(on, "false") || _eq(on, "0") || bytes(on).length == 0, "Deploy: TRAINING_WHEEL is not a bool"
+        );
+        if (!w.on) return w;
+        w.bps = vm.envOr("TRAINING_WHEEL_BPS", uint256(5_000));
+        w.until = vm.envOr("TRAINING_WHEEL_UNTIL", type(uint256).max);
+    }
+
+    function _eq(string memory a, string memory b) internal pure returns (bool) {
+        return keccak256(bytes(a)) == keccak256(bytes(b));
+    }
+
+    function _rollupConfig(
+        Params memory p,
+        Staking staking,
+        TranscriptVerifier verifier,
+        IERC20 rewardToken,
+        Deployment memory d
+    ) internal pure returns (Rollup.Config memory) {
         return Rollup.Config({
             staking: IStaking(address(staking)),
             verifier: IProofVerifier(address(verifier)),
@@ -231,9 +269,9 @@ contract Deploy is Script {
             strikeThreshold: p.strikeThreshold,
             penaltyBase: p.penaltyBase,
             ejectionFloor: p.ejectionFloor,
-            trainingWheel: IBlsVerifier(address(0)),
-            trainingWheelBps: 0,
-            trainingWheelUntil: 0
+            trainingWheel: IBlsVerifier(d.blsVerifier),
+            trainingWheelBps: d.trainingWheelBps,
+            trainingWheelUntil: d.trainingWheelUntil
         });
     }
 
@@ -249,6 +287,11 @@ contract Deploy is Script {
         require(rollup.slotDuration() == p.slotDuration && rollup.epochDuration() == p.epochDuration, "clock");
         require(rollup.maxHeight() == p.maxHeight && rollup.attestationQuorum() == p.attestationQuorum, "params");
         require(rollup.minCoverageBps() == p.minCoverageBps, "minCoverageBps");
+        require(
+            address(rollup.trainingWheel()) == d.blsVerifier && rollup.trainingWheelBps() == d.trainingWheelBps
+                && rollup.trainingWheelUntil() == d.trainingWheelUntil,
+            "training wheel"
+        );
         require(rollup.pool().funded == d.poolFunding, "pool funding");
     }
 
@@ -258,6 +301,7 @@ contract Deploy is Script {
         vm.serializeAddress(contracts, "rewardToken", d.rewardToken);
         vm.serializeAddress(contracts, "staking", d.staking);
         vm.serializeAddress(contracts, "verifier", d.verifier);
+        vm.serializeAddress(contracts, "blsVerifier", d.blsVerifier);
         contracts = vm.serializeAddress(contracts, "rollup", d.rollup);
 
         string memory root = "deployment";
@@ -270,6 +314,9 @@ contract Deploy is Script {
         vm.serializeBool(root, "stakeTokenDeployed", d.stakeTokenDeployed);
         vm.serializeBool(root, "rewardTokenDeployed", d.rewardTokenDeployed);
         vm.serializeString(root, "poolFunding", vm.toString(d.poolFunding));
+        vm.serializeUint(root, "trainingWheelBps", d.trainingWheelBps);
+        // A decimal string: 2^256 - 1 (until a new deployment) exceeds JSON's safe integers.
+        vm.serializeString(root, "trainingWheelUntil", vm.toString(d.trainingWheelUntil));
         vm.serializeString(root, "contracts", contracts);
         string memory json = vm.serializeString(root, "params", _paramsJson(p));
 

@@ -4,6 +4,7 @@ pragma solidity 0.8.30;
 import {Test} from "forge-std/Test.sol";
 
 import {Deploy} from "../../script/Deploy.s.sol";
+import {BlsVerifier} from "../../contracts/BlsVerifier.sol";
 import {Rollup} from "../../contracts/Rollup.sol";
 import {Staking} from "../../contracts/Staking.sol";
 import {TestToken} from "../../contracts/devnet/TestToken.sol";
@@ -29,10 +30,12 @@ contract DeployScriptTest is Test {
         "stakeTokenDeployed",
         "rewardTokenDeployed",
         "poolFunding",
+        "trainingWheelBps",
+        "trainingWheelUntil",
         "contracts",
         "params"
     ];
-    string[] internal contractNames = ["stakeToken", "rewardToken", "staking", "verifier", "rollup"];
+    string[] internal contractNames = ["stakeToken", "rewardToken", "staking", "verifier", "blsVerifier", "rollup"];
 
     Deploy internal script;
 
@@ -81,10 +84,40 @@ contract DeployScriptTest is Test {
         assertFalse(vm.parseJsonBool(json, ".stakeTokenDeployed"), "stakeTokenDeployed");
         assertFalse(vm.parseJsonBool(json, ".rewardTokenDeployed"), "rewardTokenDeployed");
         assertEq(vm.parseJsonUint(json, ".poolFunding"), 0, "no pool funding off the devnet");
+        assertEq(vm.parseJsonAddress(json, ".contracts.blsVerifier"), address(0), "no training wheel by default");
 
         vm.setEnv("STAKE_TOKEN", "");
         vm.setEnv("REWARD_TOKEN", "");
         vm.setEnv("PRIVATE_KEY", "");
+
+        // 4. The training wheel: TRAINING_WHEEL deploys a BlsVerifier; its bps and until are the Rollup's.
+        vm.chainId(31337);
+        vm.setEnv("TRAINING_WHEEL", "true");
+        vm.setEnv("TRAINING_WHEEL_BPS", "7500");
+        vm.setEnv("TRAINING_WHEEL_UNTIL", "100");
+        deploymentBlock = block.number + 1;
+        d = script.run();
+        json = _readAndRemove(31337);
+        _checkFile(json, d, deploymentBlock, vm.addr(ANVIL_KEY_0));
+        assertTrue(d.blsVerifier != address(0), "BlsVerifier deployed");
+        assertEq(vm.parseJsonUint(json, ".trainingWheelBps"), 7_500);
+        assertEq(vm.parseJsonUint(json, ".trainingWheelUntil"), 100);
+
+        // 5. "1" turns it on too, with the defaults: 5,000 bps, until a new deployment (2^256 - 1, a decimal string).
+        vm.setEnv("TRAINING_WHEEL", "1");
+        vm.setEnv("TRAINING_WHEEL_BPS", "");
+        vm.setEnv("TRAINING_WHEEL_UNTIL", "");
+        d = script.run();
+        json = _readAndRemove(31337);
+        assertEq(vm.parseJsonUint(json, ".trainingWheelBps"), 5_000);
+        assertEq(vm.parseJsonString(json, ".trainingWheelUntil"), vm.toString(type(uint256).max));
+        assertEq(Rollup(d.rollup).trainingWheelUntil(), type(uint256).max);
+
+        // 6. Anything but a bool is refused.
+        vm.setEnv("TRAINING_WHEEL", "yes");
+        vm.expectRevert(bytes("Deploy: TRAINING_WHEEL is not a bool"));
+        script.run();
+        vm.setEnv("TRAINING_WHEEL", "");
     }
 
     function test_DeploymentPath_FollowsDeploymentsDir() public {
@@ -136,8 +169,20 @@ contract DeployScriptTest is Test {
         assertEq(rollup.rewardToken().balanceOf(address(rollup)), rollup.pool().funded, "pool holds its funding");
         for (uint256 i = 2; i < contractNames.length; ++i) {
             address a = vm.parseJsonAddress(json, string.concat(".contracts.", contractNames[i]));
+            // The BlsVerifier is deployed only with the training wheel; zero (and the wheel off) otherwise.
+            if (a == address(0) && _eq(contractNames[i], "blsVerifier")) continue;
             assertTrue(_createdBy(deployer, a), contractNames[i]);
         }
+
+        // The training wheel, as the Rollup holds it.
+        address blsVerifier = vm.parseJsonAddress(json, ".contracts.blsVerifier");
+        assertEq(address(rollup.trainingWheel()), blsVerifier, "blsVerifier");
+        assertEq(blsVerifier, d.blsVerifier, "blsVerifier (returned)");
+        if (blsVerifier != address(0)) {
+            assertEq(keccak256(blsVerifier.code), keccak256(type(BlsVerifier).runtimeCode), "BlsVerifier");
+        }
+        assertEq(vm.parseJsonUint(json, ".trainingWheelBps"), rollup.trainingWheelBps(), "trainingWheelBps");
+        assertEq(vm.parseJsonUint(json, ".trainingWheelUntil"), rollup.trainingWheelUntil(), "trainingWheelUntil");
         string[2] memory tokens = ["stakeToken", "rewardToken"];
         for (uint256 i; i < 2; ++i) {
             address token = vm.parseJsonAddress(json, string.concat(".contracts.", tokens[i]));
