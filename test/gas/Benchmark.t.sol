@@ -2,6 +2,7 @@
 pragma solidity 0.8.30;
 
 import {SPNTest} from "../utils/SPNTest.sol";
+import {BlsVerifier} from "../../contracts/BlsVerifier.sol";
 import {Rollup} from "../../contracts/Rollup.sol";
 import {Staking} from "../../contracts/Staking.sol";
 import {IRollup} from "../../contracts/interfaces/IRollup.sol";
@@ -372,7 +373,10 @@ contract BenchSizeTest is SPNTest {
         vm.snapshotValue("Rollup runtime bytes", address(rollup).code.length);
         vm.snapshotValue("Staking runtime bytes", address(staking).code.length);
         vm.snapshotValue("TranscriptVerifier runtime bytes", address(verifier).code.length);
+        uint256 blsVerifier = address(new BlsVerifier()).code.length;
+        vm.snapshotValue("BlsVerifier runtime bytes", blsVerifier);
         assertLe(address(rollup).code.length, EIP170_LIMIT, "Rollup above EIP-170");
+        assertLe(blsVerifier, EIP170_LIMIT, "BlsVerifier above EIP-170");
         assertLe(address(staking).code.length, EIP170_LIMIT, "Staking above EIP-170");
         assertLe(address(verifier).code.length, EIP170_LIMIT, "TranscriptVerifier above EIP-170");
     }
