@@ -329,6 +329,7 @@ mod tests {
             &deployer,
             &params,
             U256::from(10u64).pow(U256::from(24)),
+            None,
         )
         .await
         .unwrap();
