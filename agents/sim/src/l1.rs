@@ -35,6 +35,7 @@ use revm::handler::MainnetContext;
 use revm::primitives::hardfork::SpecId;
 use revm::primitives::TxKind;
 use revm::{Context, ExecuteCommitEvm, ExecuteEvm, MainBuilder, MainContext, MainnetEvm};
+use spn_bindings::bls_verifier::BlsVerifier as BV;
 use spn_bindings::errors::Errors::ErrorsErrors;
 use spn_bindings::rollup::Rollup as R;
 use spn_bindings::staking::Staking as S;
@@ -123,6 +124,9 @@ pub fn decode_revert(data: &[u8]) -> String {
     if let Ok(e) = S::StakingErrors::abi_decode(data) {
         return unwrap_variant(format!("{e:?}"));
     }
+    if let Ok(e) = BV::BlsVerifierErrors::abi_decode(data) {
+        return unwrap_variant(format!("{e:?}"));
+    }
     if let Ok(e) = T::TestTokenErrors::abi_decode(data) {
         return unwrap_variant(format!("{e:?}"));
     }
@@ -147,6 +151,18 @@ fn unwrap_variant(text: String) -> String {
     text
 }
 
+/// The BLS training wheel of a simulated deployment: the Rollup's threshold and every key's
+/// registration (`Staking.registerBlsKey` arguments, in the order of the keys).
+#[derive(Debug, Clone)]
+pub struct SimWheel {
+    /// `trainingWheelBps`.
+    pub bps: u64,
+    /// `trainingWheelUntil`.
+    pub until: U256,
+    /// Per key: its 96-byte BLS public key and 192-byte proof of possession.
+    pub registrations: Vec<(Bytes, Bytes)>,
+}
+
 /// The SPN contracts running in revm as the simulator's L1. See the [module docs](self).
 pub struct SimL1 {
     evm: Evm,
@@ -157,6 +173,7 @@ pub struct SimL1 {
     reward_token: Address,
     staking: Address,
     verifier: Address,
+    bls_verifier: Address,
     rollup: Address,
     first_slot: u64,
 }
@@ -196,6 +213,28 @@ impl SimL1 {
         seed: u64,
         work_dir: &Path,
     ) -> Result<Self, String> {
+        Self::deploy_with_wheel(params, keys, seed, work_dir, None)
+    }
+
+    /// [`SimL1::deploy`], with the BLS training wheel when `wheel` is set: a `BlsVerifier` in
+    /// the Rollup's config and every key's BLS key registered after its deposit (its
+    /// registration at the same index as the key).
+    pub fn deploy_with_wheel(
+        params: &Params,
+        keys: &[Address],
+        seed: u64,
+        work_dir: &Path,
+        wheel: Option<SimWheel>,
+    ) -> Result<Self, String> {
+        if let Some(w) = &wheel {
+            if w.registrations.len() != keys.len() {
+                return Err(format!(
+                    "{} BLS registrations for {} keys",
+                    w.registrations.len(),
+                    keys.len()
+                ));
+            }
+        }
         params
             .validate()
             .map_err(|e| format!("invalid parameters: {e}"))?;
@@ -236,6 +275,7 @@ impl SimL1 {
             reward_token: Address::ZERO,
             staking: Address::ZERO,
             verifier: Address::ZERO,
+            bls_verifier: Address::ZERO,
             rollup: Address::ZERO,
             first_slot: 0,
         };
@@ -271,13 +311,17 @@ impl SimL1 {
             contracts.creation("TranscriptVerifier"),
             &[],
         )?;
+        let mut config = R::Config::from_params(params, l1.staking, l1.verifier, l1.reward_token);
+        if let Some(w) = &wheel {
+            l1.bls_verifier = l1.create("BlsVerifier", contracts.creation("BlsVerifier"), &[])?;
+            config.trainingWheel = l1.bls_verifier;
+            config.trainingWheelBps = U256::from(w.bps);
+            config.trainingWheelUntil = w.until;
+        }
         l1.rollup = l1.create(
             "Rollup",
             contracts.creation("Rollup"),
-            &R::constructorCall {
-                c: R::Config::from_params(params, l1.staking, l1.verifier, l1.reward_token),
-            }
-            .abi_encode(),
+            &R::constructorCall { c: config }.abi_encode(),
         )?;
         let (staking, rollup, stake_token, reward_token) =
             (l1.staking, l1.rollup, l1.stake_token, l1.reward_token);
@@ -348,6 +392,19 @@ impl SimL1 {
                     withdrawer: withdrawer_of(key),
                 },
             )?;
+        }
+        if let Some(w) = &wheel {
+            for (&key, (pk, pop)) in keys.iter().zip(&w.registrations) {
+                l1.must(
+                    "Staking.registerBlsKey",
+                    key,
+                    staking,
+                    &S::registerBlsKeyCall {
+                        publicKey: pk.clone(),
+                        proof: pop.clone(),
+                    },
+                )?;
+            }
         }
 
         let active = params.set_change_delay;
@@ -456,6 +513,11 @@ impl SimL1 {
     /// The TranscriptVerifier.
     pub fn verifier(&self) -> Address {
         self.verifier
+    }
+
+    /// The BlsVerifier of the training wheel (zero without one).
+    pub fn bls_verifier(&self) -> Address {
+        self.bls_verifier
     }
 
     /// The stake token (a TestToken: anyone may `mint`).

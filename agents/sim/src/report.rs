@@ -50,6 +50,8 @@ pub struct Stats {
     unfilled_reported: u64,
     distinct_provers: u64,
     gas: BTreeMap<&'static str, Vec<u64>>,
+    /// Signers per signed proof (training wheel).
+    bls_signers: Vec<u64>,
     digest: B256,
     pub(crate) inactivity: Inactivity,
 }
@@ -75,6 +77,11 @@ impl Stats {
     pub(crate) fn digest_event(&mut self, ev: &L1Event) {
         let s = format!("{ev:?}");
         self.mix(s.as_bytes());
+    }
+
+    /// Signers of one accepted `submitSignedProof` (training wheel).
+    pub(crate) fn signers(&mut self, n: u64) {
+        self.bls_signers.push(n);
     }
 
     pub(crate) fn gas(&mut self, op: &'static str, gas: u64) {
@@ -210,6 +217,11 @@ impl Stats {
         };
         let propose = self.gas.get("propose").map(|v| mean(v)).unwrap_or(0);
         let submit = self.gas.get("submitProof").map(|v| mean(v)).unwrap_or(0);
+        let signed = self
+            .gas
+            .get("submitSignedProof")
+            .map(|v| mean(v))
+            .unwrap_or(0);
         let key_share = self.large as f64 / self.stakers.max(1) as f64;
         let reward_share = if total > 0.0 {
             large_earned / total
@@ -297,7 +309,14 @@ impl Stats {
             gas: Gas {
                 propose_mean: propose,
                 submit_proof_mean: submit,
-                per_block_mean: propose + submit,
+                per_block_mean: propose + submit.max(signed),
+                signed_proofs: self.bls_signers.len() as u64,
+                submit_signed_proof_mean: signed,
+                mean_bls_signers: if self.bls_signers.is_empty() {
+                    0.0
+                } else {
+                    self.bls_signers.iter().sum::<u64>() as f64 / self.bls_signers.len() as f64
+                },
             },
             inactivity: self.inactivity.clone(),
             network: Network {
@@ -535,8 +554,14 @@ pub struct Gas {
     pub propose_mean: u64,
     /// Mean gas of `submitProof`.
     pub submit_proof_mean: u64,
-    /// Their sum: L1 gas per block.
+    /// Their sum: L1 gas per block (with `submitSignedProof` when every proof was signed).
     pub per_block_mean: u64,
+    /// Proofs sent through `submitSignedProof` (training wheel).
+    pub signed_proofs: u64,
+    /// Mean gas of `submitSignedProof`.
+    pub submit_signed_proof_mean: u64,
+    /// Mean signers per signed proof.
+    pub mean_bls_signers: f64,
 }
 
 /// Inactivity reports (§14) during the run.
@@ -632,6 +657,13 @@ impl Report {
             "gas        propose {}  submitProof {}  per block {}",
             g.propose_mean, g.submit_proof_mean, g.per_block_mean
         );
+        if g.signed_proofs > 0 {
+            let _ = writeln!(
+                s,
+                "wheel      signed proofs {}  submitSignedProof {}  mean signers {:.2}",
+                g.signed_proofs, g.submit_signed_proof_mean, g.mean_bls_signers
+            );
+        }
         let i = &r.inactivity;
         let _ = writeln!(s, "inactivity reported {} (running agents {})  cleared {}  struck {} (running agents {})  slashed {:.0} tokens  ejected {}", i.reported, i.honest_reported, i.cleared, i.struck, i.honest_struck, i.slashed_tokens, i.ejected);
         let n = &r.network;

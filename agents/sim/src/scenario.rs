@@ -28,6 +28,10 @@ pub const BUILT_IN: &[(&str, &str)] = &[
     ("loss-5", include_str!("../scenarios/loss-5.toml")),
     ("bleed", include_str!("../scenarios/bleed.toml")),
     (
+        "training-wheel",
+        include_str!("../scenarios/training-wheel.toml"),
+    ),
+    (
         "statistical-500k",
         include_str!("../scenarios/statistical-500k.toml"),
     ),
@@ -95,6 +99,11 @@ pub struct Scenario {
     /// published nothing (0: no reporter).
     #[serde(default = "default_reports")]
     pub reports_per_block: usize,
+    /// The BLS training wheel (design §6): deploy a BlsVerifier requiring this many basis points
+    /// of the expected round-1 committee, register every key's BLS key, and prove every block
+    /// with the committee's aggregate signature (none: no wheel).
+    #[serde(default)]
+    pub training_wheel_bps: Option<u64>,
     /// Outcomes the run must meet (checked by `spn sim` and by the CI's short runs).
     #[serde(default)]
     pub expect: Expect,

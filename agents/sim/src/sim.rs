@@ -141,7 +141,28 @@ impl Sim {
             })
             .collect::<Result<_, _>>()?;
         let addrs: Vec<Address> = keys.iter().map(|k| k.address()).collect();
-        let l1 = SimL1::deploy(&params, &addrs, seed, work_dir)?;
+        // With the training wheel every key registers the BLS key derived from it.
+        let bls: Vec<spn_protocol::BlsSecretKey> = match sc.training_wheel_bps {
+            Some(_) => keys
+                .iter()
+                .map(spn_protocol::BlsSecretKey::derive)
+                .collect(),
+            None => Vec::new(),
+        };
+        let wheel = sc.training_wheel_bps.map(|bps| crate::l1::SimWheel {
+            bps,
+            until: U256::MAX,
+            registrations: bls
+                .iter()
+                .map(|b| {
+                    (
+                        Bytes::copy_from_slice(b.public_key().to_bytes().as_slice()),
+                        Bytes::copy_from_slice(b.pop().to_eip2537().as_slice()),
+                    )
+                })
+                .collect(),
+        });
+        let l1 = SimL1::deploy_with_wheel(&params, &addrs, seed, work_dir, wheel)?;
         let first = l1.first_slot();
         let clock = l1.clock();
         let mut chain = ChainState::new(
@@ -151,6 +172,15 @@ impl Sim {
             l1.rollup(),
             l1.staking(),
         );
+        if let Some(bps) = sc.training_wheel_bps {
+            chain.set_training_wheel(Some(spn_core::chain::TrainingWheel {
+                bps,
+                until: u64::MAX,
+            }));
+            for (a, b) in addrs.iter().zip(&bls) {
+                chain.add_bls_key(*a, *b.public_key());
+            }
+        }
         for k in &addrs {
             chain.add_staker(spn_core::StakerRecord {
                 key: *k,
@@ -415,6 +445,9 @@ impl Sim {
                     }
                     L1Call::SubmitSignedProof { call, .. } => {
                         self.stats.gas("submitSignedProof", r.gas_used);
+                        if let Ok(t) = spn_protocol::Transition::decode(&call.transition) {
+                            self.stats.signers(t.signers.len() as u64);
+                        }
                         if let Ok(t) = Transcript::decode(&call.proof) {
                             self.transcripts.insert(call.header.number, Arc::new(t));
                         }

@@ -202,3 +202,26 @@ fn a_healed_partition_loses_no_block() {
         whole.table()
     );
 }
+
+/// The training wheel in the simulator: the root result reaches every round-1 member, they
+/// sign, and every proven block goes through `submitSignedProof` with its quorum's `required`
+/// signers, a tenth of the agents offline notwithstanding.
+#[test]
+fn the_training_wheel_signs_every_proven_block() {
+    let sc = short("training-wheel", 4);
+    let bps = sc.training_wheel_bps.unwrap();
+    let p = sc.base_params().unwrap();
+    let height = sc.height.unwrap();
+    let required =
+        spn_protocol::bls::Quorum::new(height, p.round_height, p.redundancy, sc.stakers, bps)
+            .unwrap()
+            .required;
+    let r = run(sc, 1);
+    assert!(r.blocks.proven >= 3, "{}", r.table());
+    assert_eq!(r.blocks.pruned, 0, "{}", r.table());
+    assert_eq!(r.gas.signed_proofs, r.blocks.proven, "{}", r.table());
+    assert_eq!(r.gas.submit_proof_mean, 0, "{}", r.table());
+    assert_eq!(r.gas.mean_bls_signers, required as f64, "{}", r.table());
+    assert_eq!(r.network.failed_submissions, 0, "{}", r.table());
+    assert!(r.latency.p50_ratio <= 1.3, "{}", r.table());
+}
