@@ -74,9 +74,9 @@ struct Track {
     worked: HashSet<alloy_primitives::Address>,
     /// Verified transition signatures of round-1 members (training wheel), one per signer.
     sigs: BTreeMap<Address, BlsSignature>,
-    /// Signatures held when the block was last found short of its quorum (the first time is
-    /// logged at info).
-    short_of: Option<u64>,
+    /// `(held, required)` signatures when the complete block was last found short of its
+    /// quorum (the first time is logged at info, a prune while short at warn).
+    short_of: Option<(u64, u64)>,
     complete: bool,
     submitting: Option<u64>,
     submitted: bool,
@@ -330,7 +330,13 @@ impl Submitter {
                 self.tracks.remove(&old);
             }
             L1Event::Pruned { from, .. } => {
-                self.tracks.retain(|_, t| t.header.number < from);
+                self.tracks.retain(|_, t| {
+                    let keep = t.header.number < from;
+                    if let (false, Some((have, required))) = (keep, t.short_of) {
+                        tracing::warn!(target: "spn::submitter", "block {} pruned with {} of {required} transition signatures (its round-1 committee did not sign enough)", t.header.number, have.max(t.sigs.len() as u64));
+                    }
+                    keep
+                });
             }
             L1Event::Proven { hash, .. } => {
                 if let (Some(t), Some(rep)) = (self.tracks.remove(&hash), self.reporter.as_mut()) {
@@ -656,7 +662,7 @@ fn signed_transition(
     let quorum = ctx.quorum().map_err(|e| format!("quorum: {e}"))?;
     let have = t.sigs.len() as u64;
     if have < quorum.required {
-        if t.short_of.replace(have).is_none() {
+        if t.short_of.replace((have, quorum.required)).is_none() {
             tracing::info!(target: "spn::submitter", "block {}: {have} of {} transition signatures required, waiting (expected committee {})", h.number, quorum.required, quorum.expected);
         } else {
             tracing::debug!(target: "spn::submitter", "block {}: {have} of {} transition signatures", h.number, quorum.required);

@@ -899,6 +899,58 @@ fn the_submitter_waits_for_the_quorum_and_sends_the_lowest_signers() {
     assert_eq!(v.signers, quorum.required);
 }
 
+/// Short of its quorum, a complete block is never sent: at its deadline the eager submitter
+/// prunes it (the existing path), and signatures that come after are ignored.
+#[test]
+fn a_block_short_of_signatures_waits_for_its_deadline_and_is_pruned() {
+    let mut w = World::with_wheel(10_000, u64::MAX);
+    let (mut sub, hash, out) = complete_submitter(&mut w);
+    assert!(sends(&out).is_empty(), "{out:?}");
+    let quorum = w.transition_ctx(hash, 10_000).quorum().unwrap();
+    let sched = w.chain.schedule(SLOT, 3).unwrap();
+    let members: Vec<usize> = sched
+        .committee(1)
+        .iter()
+        .map(|m| w.index_of(m.address))
+        .collect();
+    // One short of the quorum (every member if the committee itself is short).
+    let short = members.len().min(quorum.required as usize - 1);
+    for &i in &members[..short] {
+        let mut out = Vec::new();
+        sub.handle(
+            &mut w.cx(&mut out),
+            Input::TransitionSignature(w.signature(i, hash, 10_000)),
+        );
+        assert!(sends(&out).is_empty(), "{out:?}");
+    }
+    // Past the proof window: prune, never the proof.
+    let deadline = SLOT + w.chain.params().proof_window + 1;
+    w.now = w.chain.clock().slot_start(deadline).unwrap() as f64 + 1.5;
+    let mut out = Vec::new();
+    sub.handle(&mut w.cx(&mut out), Input::Tick);
+    let s = sends(&out);
+    assert!(s.iter().any(|c| matches!(c, L1Call::Prune)), "{out:?}");
+    assert!(
+        !s.iter().any(|c| matches!(
+            c,
+            L1Call::SubmitSignedProof { .. } | L1Call::SubmitProof { .. }
+        )),
+        "{out:?}"
+    );
+    let mut out = Vec::new();
+    sub.handle(
+        &mut w.cx(&mut out),
+        Input::L1(L1Event::Pruned { from: 1, to: 1 }),
+    );
+    if let Some(&i) = members.get(short) {
+        sub.handle(
+            &mut w.cx(&mut out),
+            Input::TransitionSignature(w.signature(i, hash, 10_000)),
+        );
+    }
+    assert!(out.is_empty(), "{out:?}");
+}
+
 /// Signatures that arrive before the block is complete are kept; the lowest addresses are
 /// taken, and a submitter without the wheel sends submitProof.
 #[test]
