@@ -8,6 +8,7 @@ const CORE: &[&str] = &[
     "Rollup.sol/Rollup.json",
     "Staking.sol/Staking.json",
     "TranscriptVerifier.sol/TranscriptVerifier.json",
+    "BlsVerifier.sol/BlsVerifier.json",
     "TestToken.sol/TestToken.json",
     "Errors.sol/Errors.json",
 ];
