@@ -147,6 +147,33 @@ bindings!(
     /// `contracts/BlsVerifier.sol`: the training wheel's check of a signed state transition.
     bls_verifier::BlsVerifier = "BlsVerifier.sol/BlsVerifier.json"
 );
+
+#[cfg(not(spn_missing_artifacts))]
+impl bls_verifier::IBlsVerifier::TransitionContext {
+    /// The context `Rollup.submitSignedProof` hands `BlsVerifier` for `ctx`, with the signers'
+    /// records in `staking`.
+    pub fn from_context(
+        ctx: &spn_protocol::TransitionContext,
+        staking: alloy_primitives::Address,
+    ) -> Self {
+        let u = alloy_primitives::U256::from;
+        Self {
+            domainSeparator: ctx.domain_separator,
+            blockHash: ctx.block_hash,
+            txRoot: ctx.tx_root,
+            preStateRoot: ctx.pre_state_root,
+            staking,
+            slotSeed: ctx.slot_seed,
+            epoch: u(ctx.epoch),
+            activeCount: u(ctx.active_count),
+            height: u(ctx.height.into()),
+            roundHeight: u(ctx.round_height.into()),
+            redundancy: u(ctx.redundancy),
+            thresholdBps: u(ctx.threshold_bps),
+        }
+    }
+}
+
 bindings!(
     /// `contracts/devnet/TestToken.sol`: a freely mintable ERC-20.
     test_token::TestToken = "TestToken.sol/TestToken.json"

@@ -2,7 +2,7 @@
 
 use alloy_primitives::{keccak256, Address, U256};
 use alloy_sol_types::{SolCall, SolError, SolEvent, SolInterface};
-use spn_bindings::{Errors, Rollup, Staking, TestToken, TranscriptVerifier};
+use spn_bindings::{BlsVerifier, Errors, Rollup, Staking, TestToken, TranscriptVerifier};
 
 #[test]
 fn selectors_follow_the_solidity_signatures() {
@@ -29,6 +29,14 @@ fn selectors_follow_the_solidity_signatures() {
     );
     assert_eq!(TestToken::mintCall::SELECTOR, sel("mint(address,uint256)"));
     assert_eq!(
+        BlsVerifier::verifyCall::SELECTOR,
+        sel("verify((bytes32,bytes32,bytes32,bytes32,address,bytes32,uint256,uint256,uint256,uint256,uint256,uint256),bytes)")
+    );
+    assert_eq!(
+        Staking::registerBlsKeyCall::SELECTOR,
+        sel("registerBlsKey(bytes,bytes)")
+    );
+    assert_eq!(
         Errors::Transcript__Malformed::SELECTOR,
         sel("Transcript__Malformed(uint256,uint256)")
     );
@@ -44,6 +52,7 @@ fn artifacts_carry_bytecode() {
         &Rollup::BYTECODE,
         &Staking::BYTECODE,
         &TranscriptVerifier::BYTECODE,
+        &BlsVerifier::BYTECODE,
         &TestToken::BYTECODE,
     ] {
         assert!(code.len() > 100);

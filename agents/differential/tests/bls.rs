@@ -12,13 +12,18 @@ use std::path::PathBuf;
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
 use alloy_sol_types::{SolConstructor, SolValue};
 use rand::Rng;
+use spn_bindings::bls_verifier::{BlsVerifier as V, IBlsVerifier};
+use spn_bindings::errors::Errors as X;
 use spn_bindings::errors::Errors::ErrorsErrors as E;
 use spn_bindings::harness::{bls as harness, messages};
 use spn_bindings::staking::Staking as S;
 use spn_bindings::test_token::TestToken as T;
 use spn_differential::{contracts, iterations, Arbitrary, Chain, Failure, Rules};
-use spn_protocol::bls::{self, BlsPublicKey, BlsSecretKey, BlsSignature, DST_POP, DST_SIG};
-use spn_protocol::{eip712, Params, StakingKey};
+use spn_protocol::bls::{
+    self, BlsPublicKey, BlsSecretKey, BlsSignature, Signer, Transition, TransitionContext,
+    TransitionError, DST_POP, DST_SIG,
+};
+use spn_protocol::{eip712, selection, Clock, Error, Params, StakingKey};
 
 const DEPLOYER: Address = Address::repeat_byte(0xde);
 
@@ -91,10 +96,18 @@ fn random_message(rng: &mut impl Rng) -> Vec<u8> {
 #[test]
 fn bindings_match_the_sources() {
     let c = contracts(&work_dir());
-    assert!(
-        c.runtime("BlsDiffHarness") == &spn_bindings::harness::BlsDiffHarness::DEPLOYED_BYTECODE,
-        "BlsDiffHarness: the forge artifact in out/ is stale, run `make build`"
-    );
+    for (name, forge) in [
+        (
+            "BlsDiffHarness",
+            &spn_bindings::harness::BlsDiffHarness::DEPLOYED_BYTECODE,
+        ),
+        ("BlsVerifier", &spn_bindings::BlsVerifier::DEPLOYED_BYTECODE),
+    ] {
+        assert!(
+            c.runtime(name) == forge,
+            "{name}: the forge artifact in out/ is stale, run `make build`"
+        );
+    }
 }
 
 // ------------------------------------------------------------------------------------ BlsLib
@@ -349,6 +362,56 @@ impl World {
     fn record(&mut self, key: Address) -> B256 {
         self.chain.view(self.staking, &S::blsRecordCall { key })
     }
+
+    /// Registers `key` as the BLS key of a fresh staker with its PoP; panics if Staking refuses.
+    fn member(&mut self, rng: &mut impl Rng, key: BlsSecretKey) -> Member {
+        let address = self.deposit(rng).address();
+        self.register_bls(
+            address,
+            key.public_key().to_bytes().as_slice(),
+            key.pop().to_eip2537().as_slice(),
+        )
+        .expect("a Rust PoP is accepted");
+        let (activation, exit) = self.epochs(address);
+        Member {
+            address,
+            key,
+            activation,
+            exit,
+        }
+    }
+
+    /// Moves the chain to the first slot of `epoch`.
+    fn warp_to_epoch(&mut self, epoch: u64) {
+        let clock = Clock::from_params(GENESIS, &self.params).expect("devnet clock");
+        let slot = clock.first_slot(epoch).expect("slot");
+        self.chain
+            .set_timestamp(clock.slot_start(slot).expect("timestamp"));
+    }
+}
+
+/// A staker with a registered BLS key, and Staking's epochs of it.
+#[derive(Debug)]
+struct Member {
+    address: Address,
+    key: BlsSecretKey,
+    activation: u32,
+    exit: u32,
+}
+
+impl Member {
+    fn signer(&self) -> Signer {
+        Signer::new(
+            self.address,
+            self.activation,
+            self.exit,
+            self.key.public_key(),
+        )
+    }
+
+    fn active(&self, epoch: u64) -> bool {
+        u64::from(self.activation) <= epoch && epoch < u64::from(self.exit)
+    }
 }
 
 fn withdrawer_of(key: Address) -> Address {
@@ -491,4 +554,420 @@ fn register_bls_keys() {
     );
     report(&[&r, &records]);
     assert!(accepted >= bls_iterations() / 8, "{accepted} accepted");
+}
+
+// ------------------------------------------------------------------------------------ BlsVerifier
+
+/// What a `verify` returned, comparable across the two sides.
+#[derive(Debug, PartialEq)]
+enum Outcome {
+    /// `(postStateRoot, signers)`.
+    Valid(B256, U256),
+    /// An SPN error.
+    Reverted(E),
+    /// Anything else (a halt, a revert without an SPN error, a Rust error of no Solidity twin).
+    Other(String),
+}
+
+impl Outcome {
+    /// The variant's name, for the coverage report.
+    fn name(&self) -> String {
+        let text = format!("{self:?}");
+        match self {
+            Self::Reverted(_) => text
+                .trim_start_matches("Reverted(")
+                .split('(')
+                .next()
+                .unwrap_or_default()
+                .to_owned(),
+            Self::Valid(..) => "Valid".to_owned(),
+            Self::Other(_) => text,
+        }
+    }
+}
+
+/// Rust's first error as the contract encodes it, positions moved to calldata (`offset` is the
+/// calldata position of the transition's first byte).
+fn as_solidity(e: TransitionError, offset: u64) -> E {
+    use TransitionError::*;
+    match e {
+        Malformed { at, end } => E::Bls__Malformed(X::Bls__Malformed {
+            at: U256::from(at + offset),
+            end: U256::from(end + offset),
+        }),
+        TooFewSigners { count, required } => E::Bls__TooFewSigners(X::Bls__TooFewSigners {
+            count: U256::from(count),
+            required: U256::from(required),
+        }),
+        SignersNotAscending { previous, next } => {
+            E::Bls__SignersNotAscending(X::Bls__SignersNotAscending { previous, next })
+        }
+        SignerNotActive { signer, epoch } => E::Bls__SignerNotActive(X::Bls__SignerNotActive {
+            signer,
+            epoch: U256::from(epoch),
+        }),
+        NotInCommittee {
+            signer,
+            score,
+            threshold,
+        } => E::Bls__NotInCommittee(X::Bls__NotInCommittee {
+            signer,
+            score,
+            threshold,
+        }),
+        KeyMismatch { signer } => E::Bls__KeyMismatch(X::Bls__KeyMismatch { signer }),
+        AggregateIsInfinity => E::Bls__AggregateIsInfinity(X::Bls__AggregateIsInfinity {}),
+        BadSignature => E::Bls__BadSignature(X::Bls__BadSignature {}),
+    }
+}
+
+/// `BlsVerifier.verify(ctx, transition)` in revm and `bls::verify_packed` with Staking's records.
+fn both(
+    w: &mut World,
+    verifier: Address,
+    ctx: &TransitionContext,
+    transition: &[u8],
+) -> (Outcome, Outcome) {
+    let call = V::verifyCall {
+        ctx: IBlsVerifier::TransitionContext::from_context(ctx, w.staking),
+        transition: transition.to_vec().into(),
+    };
+    // `transition` is the call's last argument: its bytes end the calldata, padded to a word.
+    let calldata = alloy_sol_types::SolCall::abi_encode(&call);
+    let offset = (calldata.len() - transition.len().div_ceil(32) * 32) as u64;
+    let sol = match w.chain.call(DEPLOYER, verifier, &call) {
+        Ok(r) => Outcome::Valid(r.postStateRoot, r.signers),
+        Err(f) => match f.spn_error() {
+            Some(e) => Outcome::Reverted(e),
+            None => Outcome::Other(format!("{f:?}")),
+        },
+    };
+    let staking = w.staking;
+    let chain = &mut w.chain;
+    let rust = match bls::verify_packed(transition, ctx, |key| {
+        chain.view(staking, &S::blsRecordCall { key })
+    }) {
+        Ok(v) => Outcome::Valid(v.post_state_root, U256::from(v.signers)),
+        Err(Error::Transition(e)) => Outcome::Reverted(as_solidity(e, offset)),
+        Err(e) => Outcome::Other(e.to_string()),
+    };
+    (rust, sol)
+}
+
+/// The transition `who` sign for `ctx` (an empty signer list gets the signature of nobody: zeros).
+fn signed(ctx: &TransitionContext, who: &[&Member]) -> Transition {
+    if who.is_empty() {
+        return Transition::default();
+    }
+    let digest = ctx.digest();
+    Transition::aggregate(
+        who.iter()
+            .map(|m| (m.signer(), m.key.sign_transition(digest)))
+            .collect(),
+    )
+    .expect("signers")
+}
+
+/// Aggregates of random round-1 members verify in `BlsVerifier` with Rust's state root and count,
+/// and corrupted transitions (structure, order, epochs, committee, keys, signatures, context, keys
+/// cancelling out) fail with the same first error in both, positions included.
+///
+/// Staking holds 48 members with BLS keys (some deposited in a later epoch, some exiting), 6
+/// stakers without one, and a pair of keys k and −k. Each iteration draws a block context (slot
+/// seed, epoch, N, height, R, bps) and signs with a random subset of the eligible members.
+#[test]
+fn transitions() {
+    let mut r = Rules::new("BlsVerifier.verify (valid)");
+    let mut bad = Rules::new("BlsVerifier.verify (corrupted)");
+    let mut w = World::new();
+    let verifier = {
+        let code = contracts(&work_dir()).creation("BlsVerifier").clone();
+        w.chain.deploy(DEPLOYER, &code, &[])
+    };
+    let mut members: Vec<Member> = Vec::new();
+    for i in 0..48 {
+        if i == 36 {
+            w.warp_to_epoch(4); // later deposits activate later
+        }
+        let key = random_key(&mut r.rng);
+        members.push(w.member(&mut r.rng, key));
+    }
+    w.warp_to_epoch(6);
+    for m in members.iter_mut().step_by(5) {
+        w.chain
+            .call(
+                withdrawer_of(m.address),
+                w.staking,
+                &S::initiateExitCall { key: m.address },
+            )
+            .unwrap();
+        (m.activation, m.exit) = w.epochs(m.address);
+    }
+    let bare: Vec<Address> = (0..6).map(|_| w.deposit(&mut r.rng).address()).collect();
+    // k and −k under two stakers: their keys sum to infinity, and so do their signatures.
+    let scalar = U256::from_be_bytes(r.rng.b256().0) % ORDER;
+    let pair = [scalar, ORDER - scalar].map(|s| {
+        let key = BlsSecretKey::from_bytes(&B256::from(s)).expect("a scalar below the order");
+        w.member(&mut r.rng, key)
+    });
+    let max_epoch = members.iter().map(|m| m.activation).max().unwrap_or(0) as u64 + 4;
+
+    let mut outcomes = std::collections::BTreeMap::<String, usize>::new();
+    let mut valid = 0usize;
+    for i in 0..bls_iterations() {
+        let rng = &mut r.rng;
+        let ctx = TransitionContext {
+            domain_separator: rng.b256(),
+            block_hash: rng.b256(),
+            tx_root: rng.b256(),
+            pre_state_root: if rng.random_bool(0.1) {
+                B256::ZERO
+            } else {
+                rng.b256()
+            },
+            slot_seed: rng.b256(),
+            epoch: rng.random_range(0..=max_epoch),
+            active_count: match rng.random_range(0..3) {
+                0 => members.len() as u64,
+                1 => rng.random_range(1..=200),
+                _ => rng.random_range(0..=4),
+            },
+            height: rng.random_range(3..=8),
+            round_height: 2,
+            redundancy: rng.random_range(1..=3),
+            threshold_bps: if rng.random_bool(0.8) {
+                rng.random_range(1..=2_500)
+            } else {
+                rng.random_range(1..=10_000)
+            },
+        };
+        let quorum = ctx.quorum().expect("a context of the Rollup's rules");
+        let eligible: Vec<&Member> = members
+            .iter()
+            .filter(|m| {
+                m.active(ctx.epoch) && selection::score(m.address, ctx.slot_seed) < quorum.threshold
+            })
+            .collect();
+        let who: Vec<&Member> = if eligible.len() as u64 >= quorum.required {
+            let k = rng.random_range(quorum.required as usize..=eligible.len());
+            let mut picked = eligible.clone();
+            while picked.len() > k {
+                picked.swap_remove(rng.random_range(0..picked.len()));
+            }
+            picked
+        } else {
+            eligible.clone()
+        };
+        let t = signed(&ctx, &who);
+        let bytes = t.encode().unwrap();
+        let (rust, sol) = both(&mut w, verifier, &ctx, &bytes);
+        valid += usize::from(matches!(sol, Outcome::Valid(..)));
+        if let Outcome::Valid(post, _) = &sol {
+            assert_eq!(*post, bls::state_root_next(ctx.pre_state_root, ctx.tx_root));
+        }
+        *outcomes.entry(sol.name()).or_default() += 1;
+        r.check(i, (&ctx, Bytes::from(bytes.clone())), rust, sol);
+
+        for _ in 0..2 {
+            let (label, ctx2, bytes2) =
+                corrupt(&mut bad.rng, &ctx, &t, &bytes, &members, &bare, &pair);
+            let (rust, sol) = both(&mut w, verifier, &ctx2, &bytes2);
+            *outcomes.entry(sol.name()).or_default() += 1;
+            bad.check(i, (label, &ctx2, Bytes::from(bytes2)), rust, sol);
+        }
+    }
+    report(&[&r, &bad]);
+    println!("outcomes (Solidity): {outcomes:?}");
+    assert!(
+        valid >= bls_iterations() / 3,
+        "only {valid} valid transitions"
+    );
+    for name in [
+        "Valid",
+        "Bls__Malformed",
+        "Bls__TooFewSigners",
+        "Bls__SignersNotAscending",
+        "Bls__SignerNotActive",
+        "Bls__NotInCommittee",
+        "Bls__KeyMismatch",
+        "Bls__AggregateIsInfinity",
+        "Bls__BadSignature",
+    ] {
+        assert!(outcomes.contains_key(name), "no {name} among {outcomes:?}");
+    }
+}
+
+/// The BLS12-381 group order r.
+const ORDER: U256 = U256::from_be_bytes(alloy_primitives::hex!(
+    "73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000001"
+));
+
+/// One random corruption of a valid (or at least well-formed) transition: its label, the context
+/// and the bytes to verify.
+fn corrupt(
+    rng: &mut rand::rngs::StdRng,
+    ctx: &TransitionContext,
+    t: &Transition,
+    bytes: &[u8],
+    members: &[Member],
+    bare: &[Address],
+    pair: &[Member; 2],
+) -> (&'static str, TransitionContext, Vec<u8>) {
+    let mut ctx = ctx.clone();
+    let mut t = t.clone();
+    let n = t.signers.len();
+    let reencode = |t: &Transition| t.encode().unwrap();
+    let flip = |b: &mut [u8], rng: &mut rand::rngs::StdRng| {
+        let bit = rng.random_range(0..b.len() * 8);
+        b[bit / 8] ^= 0x80 >> (bit % 8);
+    };
+    let kind = rng.random_range(0..16);
+    let (label, out) = match kind {
+        0 => {
+            let len = rng.random_range(0..194.min(bytes.len()));
+            ("truncated header", bytes[..len].to_vec())
+        }
+        1 => {
+            let mut b = bytes.to_vec();
+            let count = match rng.random_range(0..3) {
+                0 => (n as u16).wrapping_add(1),
+                1 => (n as u16).wrapping_sub(1),
+                _ => rng.random(),
+            };
+            b[192..194].copy_from_slice(&count.to_be_bytes());
+            ("count", b)
+        }
+        2 => {
+            let mut b = bytes.to_vec();
+            if rng.random_bool(0.5) && b.len() > 194 {
+                b.truncate(b.len() - rng.random_range(1..=123));
+            } else {
+                b.extend((0..rng.random_range(1..200)).map(|_| rng.random::<u8>()));
+            }
+            ("length", b)
+        }
+        3 if n >= 2 => {
+            let j = rng.random_range(1..n);
+            t.signers.swap(j - 1, j);
+            ("swapped", reencode(&t))
+        }
+        4 if n >= 2 => {
+            let j = rng.random_range(1..n);
+            t.signers[j] = t.signers[j - 1].clone();
+            ("repeated", reencode(&t))
+        }
+        5 if n >= 1 => {
+            let j = rng.random_range(0..n);
+            let e = ctx.epoch.min(u64::from(u32::MAX)) as u32;
+            let s = &mut t.signers[j];
+            match rng.random_range(0..5) {
+                0 => s.activation = e.saturating_add(1),
+                1 => s.exit = e,
+                2 => s.activation = s.activation.saturating_sub(1),
+                3 => s.exit = s.exit.wrapping_add(1),
+                _ => s.exit = rng.random(),
+            }
+            ("epochs", reencode(&t))
+        }
+        6 | 7 => {
+            // A staker that is not eligible (inactive or outside the committee) or has no key.
+            let (address, signer) = if kind == 6 {
+                let m = &members[rng.random_range(0..members.len())];
+                (m.address, m.signer())
+            } else {
+                let a = bare[rng.random_range(0..bare.len())];
+                let mut s = members[0].signer();
+                s.address = a;
+                s.activation = 0;
+                (a, s)
+            };
+            if t.signers.iter().all(|s| s.address != address) {
+                let at = t.signers.partition_point(|s| s.address < address);
+                t.signers.insert(at, signer);
+            }
+            (
+                if kind == 6 {
+                    "another member"
+                } else {
+                    "no BLS key"
+                },
+                reencode(&t),
+            )
+        }
+        8 if n >= 1 => {
+            let j = rng.random_range(0..n);
+            t.signers[j].public_key = members[rng.random_range(0..members.len())]
+                .key
+                .public_key()
+                .to_bytes();
+            ("another key", reencode(&t))
+        }
+        9 if n >= 1 => {
+            let j = rng.random_range(0..n);
+            flip(&mut t.signers[j].public_key.0, rng);
+            ("key bit", reencode(&t))
+        }
+        10 => {
+            flip(&mut t.signature.0, rng);
+            ("signature bit", reencode(&t))
+        }
+        11 => {
+            t.signature = match rng.random_range(0..4) {
+                0 => alloy_primitives::FixedBytes::ZERO,
+                1 => members[0].key.sign_transition(rng.b256()).to_eip2537(),
+                2 => members[0].key.pop().to_eip2537(),
+                _ => {
+                    let mut s = t.signature;
+                    // x.c0 = p: a coordinate not below the modulus.
+                    s.0[..48].copy_from_slice(&alloy_primitives::hex!(
+                        "1a0111ea397fe69a4b1ba7b6434bacd764774b84f38512bf6730d2a0f6b0f6241eabfffeb153ffffb9feffffffffaaab"
+                    ));
+                    s
+                }
+            };
+            ("signature", reencode(&t))
+        }
+        12 if n >= 1 => {
+            t.signers.remove(rng.random_range(0..n));
+            ("signer dropped", reencode(&t))
+        }
+        13 => {
+            match rng.random_range(0..7) {
+                0 => ctx.pre_state_root = rng.b256(),
+                1 => ctx.block_hash = rng.b256(),
+                2 => ctx.domain_separator = rng.b256(),
+                3 => ctx.tx_root = rng.b256(),
+                4 => ctx.epoch = rng.random_range(0..=ctx.epoch + 8),
+                5 => ctx.slot_seed = rng.b256(),
+                _ => ctx.threshold_bps = rng.random_range(1..=10_000),
+            }
+            ("context", bytes.to_vec())
+        }
+        14 => {
+            // k and −k alone: both in the committee of a seed found here, one signer required.
+            ctx.threshold_bps = 1;
+            ctx.epoch = ctx
+                .epoch
+                .max(u64::from(pair[0].activation.max(pair[1].activation)));
+            let threshold = ctx.quorum().expect("context").threshold;
+            for _ in 0..64 {
+                if pair
+                    .iter()
+                    .all(|m| selection::score(m.address, ctx.slot_seed) < threshold)
+                {
+                    break;
+                }
+                ctx.slot_seed = rng.b256();
+            }
+            let t = signed(&ctx, &[&pair[0], &pair[1]]);
+            ("keys cancel", reencode(&t))
+        }
+        _ => {
+            if let Some(s) = t.signers.first_mut() {
+                s.address = Address::ZERO;
+            }
+            ("zero signer", reencode(&t))
+        }
+    };
+    (label, ctx, out)
 }
