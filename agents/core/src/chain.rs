@@ -10,7 +10,7 @@ use std::sync::Arc;
 use alloy_primitives::{Address, Log, B256, U256};
 use alloy_sol_types::{Eip712Domain, SolEventInterface};
 use spn_bindings::{rollup::Rollup::RollupEvents, staking::Staking::StakingEvents};
-use spn_protocol::bls::{self, BlsPublicKey};
+use spn_protocol::bls::{self, BlsPublicKey, TransitionContext};
 use spn_protocol::{eip712, selection, Clock, Header, Params, SlotSchedule};
 
 /// The BLS training wheel of a deployment (`Rollup.trainingWheel() != 0`, design §3.1).
@@ -33,6 +33,41 @@ impl TrainingWheel {
 /// The deployment's training wheel if it covers block `number`.
 pub fn wheel_for(chain: &dyn Chain, number: u64) -> Option<TrainingWheel> {
     chain.training_wheel().filter(|w| w.covers(number))
+}
+
+/// The training wheel's context of pending block `hash` (design §3.4): what its round-1 members
+/// sign ([`TransitionContext::digest`]) and what the submitter's transition is checked against.
+/// `active_count` is the block's schedule's N. An error says which part is missing: the wheel
+/// does not cover the block, the slot is unknown, or the block is not pending.
+pub fn transition_context(
+    chain: &dyn Chain,
+    hash: B256,
+    header: &Header,
+    active_count: u64,
+) -> Result<TransitionContext, String> {
+    let number = header.number;
+    let wheel = wheel_for(chain, number)
+        .ok_or_else(|| format!("the training wheel does not cover block {number}"))?;
+    let slot = chain
+        .slot_ctx(header.slot)
+        .ok_or_else(|| format!("no slot context for slot {}", header.slot))?;
+    let pre = chain
+        .pre_state_root(number)
+        .ok_or_else(|| format!("no pre-state for block {number} (not pending)"))?;
+    let params = chain.params();
+    Ok(TransitionContext {
+        domain_separator: chain.domain().separator(),
+        block_hash: hash,
+        tx_root: header.txRoot,
+        pre_state_root: pre,
+        slot_seed: slot.seed,
+        epoch: slot.epoch,
+        active_count,
+        height: header.height,
+        round_height: params.round_height,
+        redundancy: params.redundancy,
+        threshold_bps: wheel.bps,
+    })
 }
 
 /// A registered staking key and its activity window.

@@ -9,9 +9,9 @@ use std::sync::Arc;
 
 use alloy_primitives::{Address, Bytes, B256, U256};
 use spn_protocol::BlsSecretKey;
-use spn_protocol::{bls, eip712, selection, tree::BlockTree, Header, SlotSchedule, StakingKey};
+use spn_protocol::{selection, tree::BlockTree, Header, SlotSchedule, StakingKey};
 
-use crate::chain::wheel_for;
+use crate::chain::{transition_context, wheel_for};
 use crate::cost::CostModel;
 use crate::faults::Faults;
 use crate::io::{Cx, JobKind, Msg, Note, Output, ProveTask, ResultsTag, Timer};
@@ -298,12 +298,10 @@ impl Proving {
         {
             return;
         }
-        let Some(pre) = cx.chain.pre_state_root(number) else {
+        let Ok(ctx) = transition_context(cx.chain, hash, &w.header, w.sched.active_count()) else {
             return;
         };
-        let tx_root = w.header.txRoot;
-        let post = bls::state_root_next(pre, tx_root);
-        let digest = eip712::state_transition_digest(cx.chain.domain(), hash, tx_root, pre, post);
+        let digest = ctx.digest();
         w.signed_transition = true;
         tracing::debug!(target: "spn::prover", agent = %short(self.me), "block {number} ({}): signed the state transition", short_hash(hash));
         cx.emit(Output::Publish(Msg::TransitionSignature(

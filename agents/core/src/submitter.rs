@@ -10,11 +10,11 @@ use std::sync::Arc;
 
 use alloy_primitives::{Address, Bytes, B256};
 use spn_bindings::Rollup;
-use spn_protocol::bls::{self, Signer, Transition, TransitionContext};
+use spn_protocol::bls::{self, Signer, Transition};
 use spn_protocol::{selection, transcript, tree::BlockTree, Header, SlotSchedule};
 use spn_protocol::{BlsSignature, TranscriptBuilder};
 
-use crate::chain::{wheel_for, TrainingWheel};
+use crate::chain::{transition_context, wheel_for};
 use crate::cost::CostModel;
 use crate::faults::Faults;
 use crate::io::{Cx, Input, L1Call, Note, Output, ResultsTag, Timer, TxOutcome};
@@ -255,18 +255,8 @@ impl Submitter {
             .chain
             .bls_key(m.signer)
             .ok_or_else(|| format!("{} has no registered BLS key", m.signer))?;
-        let pre = cx
-            .chain
-            .pre_state_root(number)
-            .ok_or_else(|| format!("no pre-state for block {number}"))?;
-        let post = bls::state_root_next(pre, t.header.txRoot);
-        let digest = spn_protocol::eip712::state_transition_digest(
-            cx.chain.domain(),
-            m.block_hash,
-            t.header.txRoot,
-            pre,
-            post,
-        );
+        let digest =
+            transition_context(cx.chain, m.block_hash, &t.header, t.sched.active_count())?.digest();
         if !bls::verify_aggregate(&m.signature, digest, &[key]) {
             return Err(format!(
                 "signature of {} does not verify for block {number}",
@@ -448,7 +438,7 @@ impl Submitter {
         // the block waits (for more, or until its deadline prunes it).
         let signed = match wheel_for(cx.chain, t.header.number) {
             None => None,
-            Some(wheel) => match signed_transition(cx, t, wheel) {
+            Some(_) => match signed_transition(cx, t, hash) {
                 Ok(Some(transition)) => Some(transition),
                 Ok(None) => return,
                 Err(e) => {
@@ -634,31 +624,9 @@ impl Submitter {
 /// `required` verified signatures are in; else the `required` lowest signer addresses (each more
 /// costs ≈ 5.3k gas and pays nobody), aggregated, encoded with the signers' epochs from the chain
 /// state and checked with the verifier's mirror ([`bls::verify_packed`]) before it is sent.
-fn signed_transition(
-    cx: &Cx<'_>,
-    t: &mut Track,
-    wheel: TrainingWheel,
-) -> Result<Option<Bytes>, String> {
+fn signed_transition(cx: &Cx<'_>, t: &mut Track, hash: B256) -> Result<Option<Bytes>, String> {
     let h = &t.header;
-    let slot = cx.chain.slot_ctx(h.slot).ok_or("no slot context")?;
-    let pre = cx
-        .chain
-        .pre_state_root(h.number)
-        .ok_or("no pre-state (block not pending)")?;
-    let params = cx.chain.params();
-    let ctx = TransitionContext {
-        domain_separator: cx.chain.domain().separator(),
-        block_hash: h.hash(),
-        tx_root: h.txRoot,
-        pre_state_root: pre,
-        slot_seed: slot.seed,
-        epoch: slot.epoch,
-        active_count: t.sched.active_count(),
-        height: h.height,
-        round_height: params.round_height,
-        redundancy: params.redundancy,
-        threshold_bps: wheel.bps,
-    };
+    let ctx = transition_context(cx.chain, hash, h, t.sched.active_count())?;
     let quorum = ctx.quorum().map_err(|e| format!("quorum: {e}"))?;
     let have = t.sigs.len() as u64;
     if have < quorum.required {

@@ -32,7 +32,7 @@ use blst::min_pk::{AggregatePublicKey, AggregateSignature, PublicKey, SecretKey,
 use blst::BLST_ERROR;
 use serde::{Deserialize, Serialize};
 
-use crate::eip712::{self, StateTransition};
+use crate::eip712;
 use crate::error::{Error, Result};
 use crate::params::BPS;
 use crate::rewards;
@@ -546,14 +546,12 @@ impl TransitionContext {
 
     /// The digest the signers sign: `StateTransition(blockHash, txRoot, pre, post)`.
     pub fn digest(&self) -> B256 {
-        eip712::signing_hash(
+        eip712::state_transition_signing_hash(
             self.domain_separator,
-            &StateTransition {
-                blockHash: self.block_hash,
-                outputsRoot: self.tx_root,
-                preStateRoot: self.pre_state_root,
-                postStateRoot: self.post_state_root(),
-            },
+            self.block_hash,
+            self.tx_root,
+            self.pre_state_root,
+            self.post_state_root(),
         )
     }
 

@@ -91,8 +91,26 @@ pub fn state_transition_digest(
     pre_state_root: B256,
     post_state_root: B256,
 ) -> B256 {
-    signing_hash(
+    state_transition_signing_hash(
         domain.separator(),
+        block_hash,
+        outputs_root,
+        pre_state_root,
+        post_state_root,
+    )
+}
+
+/// [`state_transition_digest`] for callers holding only the domain separator (as
+/// `bls::TransitionContext` and BlsVerifier's context do).
+pub fn state_transition_signing_hash(
+    domain_separator: B256,
+    block_hash: B256,
+    outputs_root: B256,
+    pre_state_root: B256,
+    post_state_root: B256,
+) -> B256 {
+    signing_hash(
+        domain_separator,
         &StateTransition {
             blockHash: block_hash,
             outputsRoot: outputs_root,
