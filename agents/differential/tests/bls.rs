@@ -7,10 +7,12 @@
 //! Pairings and hashes to G2 cost milliseconds each in revm, so these rules run a fraction of
 //! [`iterations`].
 
-use std::path::PathBuf;
+mod common;
+
+use common::{deploy, deposit, fresh_key, withdrawer_of, work_dir, DEPLOYER};
 
 use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
-use alloy_sol_types::{SolConstructor, SolValue};
+use alloy_sol_types::SolConstructor;
 use rand::Rng;
 use spn_bindings::bls_verifier::{BlsVerifier as V, IBlsVerifier};
 use spn_bindings::errors::Errors as X;
@@ -24,20 +26,6 @@ use spn_protocol::bls::{
     TransitionError, DST_POP, DST_SIG,
 };
 use spn_protocol::{eip712, selection, Clock, Error, Params, StakingKey};
-
-const DEPLOYER: Address = Address::repeat_byte(0xde);
-
-fn work_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("spn-contracts")
-}
-
-/// A chain with the named contract deployed (no constructor arguments).
-fn deploy(name: &str) -> (Chain, Address) {
-    let code = contracts(&work_dir()).creation(name).clone();
-    let mut chain = Chain::new();
-    let at = chain.deploy(DEPLOYER, &code, &[]);
-    (chain, at)
-}
 
 fn report(rules: &[&Rules]) {
     for r in rules {
@@ -300,38 +288,15 @@ impl World {
 
     /// A fresh staking key, deposited (mint, approve, deposit from the key itself).
     fn deposit(&mut self, rng: &mut impl Rng) -> StakingKey {
-        let key = loop {
-            if let Ok(k) = StakingKey::from_bytes(&rng.b256()) {
-                break k;
-            }
-        };
-        let (a, stake, c) = (key.address(), self.params.stake_amount, &mut self.chain);
-        c.call(
-            DEPLOYER,
+        let key = fresh_key(rng);
+        let stake = self.params.stake_amount;
+        deposit(
+            &mut self.chain,
             self.token,
-            &T::mintCall {
-                to: a,
-                amount: stake,
-            },
-        )
-        .unwrap();
-        c.call(
-            a,
-            self.token,
-            &T::approveCall {
-                spender: self.staking,
-                value: stake,
-            },
-        )
-        .unwrap();
-        c.call(
-            a,
             self.staking,
-            &S::depositCall {
-                withdrawer: withdrawer_of(a),
-            },
-        )
-        .unwrap();
+            key.address(),
+            stake,
+        );
         key
     }
 
@@ -412,10 +377,6 @@ impl Member {
     fn active(&self, epoch: u64) -> bool {
         u64::from(self.activation) <= epoch && epoch < u64::from(self.exit)
     }
-}
-
-fn withdrawer_of(key: Address) -> Address {
-    Address::from_slice(&keccak256(("spn.withdrawer", key).abi_encode())[12..])
 }
 
 /// The error `registerBlsKey` must revert with for a registered key without a BLS key, by

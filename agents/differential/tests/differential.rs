@@ -3,7 +3,9 @@
 //! inputs ([`iterations`] per rule). A mismatch panics with the rule, the seed
 //! (`SPN_DIFF_SEED=<seed>` replays it), the iteration and the input.
 
-use std::path::PathBuf;
+mod common;
+
+use common::{deploy, u, work_dir, DEPLOYER};
 
 use alloy_primitives::{Address, Bytes, B256, U256};
 use rand::Rng;
@@ -15,24 +17,6 @@ use spn_protocol::schedule::{CostWeights, Schedule};
 use spn_protocol::signing::{self, CompactSignature, StakingKey, HALF_ORDER};
 use spn_protocol::{eip712, inactivity as inact, rewards, selection, time as ptime, transcript};
 use spn_protocol::{tree as ptree, Header, Params};
-
-const DEPLOYER: Address = Address::repeat_byte(0xde);
-
-fn work_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("spn-contracts")
-}
-
-/// A chain with the named contract deployed (no constructor arguments).
-fn deploy(name: &str) -> (Chain, Address) {
-    let code = contracts(&work_dir()).creation(name).clone();
-    let mut chain = Chain::new();
-    let at = chain.deploy(DEPLOYER, &code, &[]);
-    (chain, at)
-}
-
-fn u(x: u64) -> U256 {
-    U256::from(x)
-}
 
 fn report(rules: &[&Rules]) {
     for r in rules {

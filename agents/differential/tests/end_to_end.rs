@@ -7,11 +7,13 @@
 //! transcripts at random and compares the verifier's verdict (or error) with
 //! `spn_protocol::transcript::verify_packed`.
 
-use std::collections::{BTreeMap, BTreeSet};
-use std::path::PathBuf;
+mod common;
 
-use alloy_primitives::{keccak256, Address, Bytes, B256, U256};
-use alloy_sol_types::{Eip712Domain, SolCall, SolConstructor, SolValue};
+use common::{deposit, fresh_key, u, withdrawer_of, work_dir, DEPLOYER};
+use std::collections::{BTreeMap, BTreeSet};
+
+use alloy_primitives::{Address, Bytes, B256, U256};
+use alloy_sol_types::{Eip712Domain, SolCall, SolConstructor};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use spn_bindings::errors::Errors::ErrorsErrors as E;
@@ -29,24 +31,11 @@ use spn_protocol::{
     TranscriptBuilder, VerifyContext,
 };
 
-const DEPLOYER: Address = Address::repeat_byte(0xde);
 const FUNDER: Address = Address::repeat_byte(0xf0);
 const SUBMITTER: Address = Address::repeat_byte(0x5b);
 const SLASH_SINK: Address = Address::repeat_byte(0x51);
 const GENESIS: u64 = 1_000_000;
 const STAKERS: usize = 2048;
-
-fn work_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("spn-contracts")
-}
-
-fn u(x: u64) -> U256 {
-    U256::from(x)
-}
-
-fn withdrawer_of(key: Address) -> Address {
-    Address::from_slice(&keccak256(("spn.withdrawer", key).abi_encode())[12..])
-}
 
 /// The Rollup's seed checkpoints, modelled with `spn-protocol`'s seed formulas.
 #[derive(Default)]
@@ -185,39 +174,9 @@ impl World {
         let token = self.stake_token();
         let stake = self.params.stake_amount;
         for _ in 0..count {
-            let key = loop {
-                if let Ok(k) = StakingKey::from_bytes(&self.rng.b256()) {
-                    break k;
-                }
-            };
+            let key = fresh_key(&mut self.rng);
             let a = key.address();
-            let c = &mut self.chain;
-            c.call(
-                DEPLOYER,
-                token,
-                &T::mintCall {
-                    to: a,
-                    amount: stake,
-                },
-            )
-            .unwrap();
-            c.call(
-                a,
-                token,
-                &T::approveCall {
-                    spender: self.staking,
-                    value: stake,
-                },
-            )
-            .unwrap();
-            c.call(
-                a,
-                self.staking,
-                &S::depositCall {
-                    withdrawer: withdrawer_of(a),
-                },
-            )
-            .unwrap();
+            deposit(&mut self.chain, token, self.staking, a, stake);
             self.registered.insert(a);
             self.keys.push(key);
         }
