@@ -131,18 +131,9 @@ impl Proving {
         if !self.committee && !proposer {
             return false;
         }
-        let (Some(sched), Some(ctx)) = (
-            cx.chain.schedule(header.slot, header.height),
-            cx.chain.slot_ctx(header.slot),
-        ) else {
+        let Some((sched, my_score, in_committee)) = self.place(cx, header) else {
             return false;
         };
-        let my_score = selection::score(self.me, ctx.seed);
-        let in_committee = self.committee
-            && ctx.is_active(&self.me)
-            && sched
-                .schedule()
-                .in_committee(my_score, 1, sched.active_count());
         if !in_committee && !proposer {
             return false;
         }
@@ -268,11 +259,35 @@ impl Proving {
         dropped
     }
 
-    /// The block was proven: the engine is done with it.
-    pub fn finish(&mut self, hash: &B256) -> Option<Finished> {
-        self.blocks.remove(hash).map(|w| Finished {
-            sched: w.sched,
-            in_committee: w.in_committee,
+    /// The key's place in `header`'s block: the block's schedule, the key's score in its slot,
+    /// and whether it is on the committee (as a prover, active in the slot's epoch, in round 1).
+    fn place(&self, cx: &Cx<'_>, header: &Header) -> Option<(Arc<SlotSchedule>, U256, bool)> {
+        let sched = cx.chain.schedule(header.slot, header.height)?;
+        let ctx = cx.chain.slot_ctx(header.slot)?;
+        let my_score = selection::score(self.me, ctx.seed);
+        let in_committee = self.committee
+            && ctx.is_active(&self.me)
+            && sched
+                .schedule()
+                .in_committee(my_score, 1, sched.active_count());
+        Some((sched, my_score, in_committee))
+    }
+
+    /// The block was proven: the engine is done with it. A block it never took on (proposed
+    /// before the agent started, e.g. before a restart) is placed from the chain, so that a
+    /// share earned before a restart is still claimed.
+    pub fn finish(&mut self, cx: &Cx<'_>, hash: &B256) -> Option<Finished> {
+        if let Some(w) = self.blocks.remove(hash) {
+            return Some(Finished {
+                sched: w.sched,
+                in_committee: w.in_committee,
+            });
+        }
+        let header = cx.chain.header(hash)?;
+        let (sched, _, in_committee) = self.place(cx, &header)?;
+        Some(Finished {
+            sched,
+            in_committee,
         })
     }
 

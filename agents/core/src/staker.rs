@@ -403,7 +403,7 @@ impl Staker {
             } => {
                 let share = self
                     .proving
-                    .finish(&hash)
+                    .finish(cx, &hash)
                     .filter(|f| f.in_committee)
                     .map(|f| f.sched);
                 self.claims.on_proven(cx, number, tx, rewards_root, share);

@@ -333,6 +333,47 @@ fn a_member_proves_its_own_job_and_announces_it() {
     spn_core::work::check_job_result(&w.chain, &r, None).expect("eligible");
 }
 
+/// A member restarted after a block's proposal never saw the `Proposed` event, yet when the block
+/// is proven it still fetches the transcript to claim its share; a key off the committee does not.
+#[test]
+fn a_share_earned_before_a_restart_is_still_claimed() {
+    let mut w = World::new();
+    let (header, hash) = w.propose_on_l1(0, 3, &txs(6));
+    let sched = w.chain.schedule(SLOT, 3).unwrap();
+    let member = sched.committee(1)[0].address;
+    let outsider = w
+        .keys
+        .iter()
+        .map(|k| k.address())
+        .find(|&a| a != header.proposer && !sched.committee(1).iter().any(|m| m.address == a))
+        .expect("a key off the committee");
+    let proven = || {
+        Input::L1(L1Event::Proven {
+            number: header.number,
+            hash,
+            submitter: Address::ZERO,
+            rewards_root: B256::repeat_byte(0x77),
+            distinct_provers: 1,
+            unfilled_jobs: 0,
+            submitter_reward: U256::ZERO,
+            sequencer_reward: U256::ZERO,
+            provers_reserved: U256::ZERO,
+            tx: B256::repeat_byte(0x55),
+            l1_block: 2,
+        })
+    };
+    let fetches = |out: &[Output]| {
+        count(out, |o| {
+            matches!(o, Output::FetchTranscript { number, tx }
+                if *number == header.number && *tx == B256::repeat_byte(0x55))
+        })
+    };
+    let mut restarted = w.staker(w.index_of(member));
+    assert_eq!(fetches(&w.feed(&mut restarted, proven())), 1);
+    let mut other = w.staker(w.index_of(outsider));
+    assert_eq!(fetches(&w.feed(&mut other, proven())), 0);
+}
+
 /// A filler whose owner announced a start stands back until a job time has passed; one whose
 /// owner is silent fills after its turn; a start signed by an ineligible key is rejected.
 #[test]

@@ -269,6 +269,13 @@ impl<C: Core> Runtime<C> {
         let (_keep, none) = mpsc::unbounded_channel();
         let mut commands = commands.unwrap_or(none);
         let mut commands_closed = false;
+        // The core replays the unproven blocks at its first tick (it resumes their jobs): the
+        // epochs of their slots, which may precede the current one, are read first.
+        for ev in spn_core::chain::pending_proposals(&*self.view) {
+            if let L1Event::Proposed { header, .. } = ev {
+                let _ = self.view.warm(header.slot).await;
+            }
+        }
         loop {
             tokio::select! {
                 _ = tick.tick() => {
@@ -283,11 +290,21 @@ impl<C: Core> Runtime<C> {
                 }
                 ev = events.recv() => match ev {
                     Ok(ev) => {
-                        if let L1Event::Proposed { header, .. } = &ev {
-                            if self.observer {
-                                self.metrics.telemetry().proposal_seen();
+                        match &ev {
+                            L1Event::Proposed { header, .. } => {
+                                if self.observer {
+                                    self.metrics.telemetry().proposal_seen();
+                                }
+                                let _ = self.view.warm(header.slot).await;
                             }
-                            let _ = self.view.warm(header.slot).await;
+                            // A block proposed before this agent started is placed from its
+                            // slot's epoch when proven (its share is claimed).
+                            L1Event::Proven { hash, .. } => {
+                                if let Some(h) = self.view.header(hash) {
+                                    let _ = self.view.warm(h.slot).await;
+                                }
+                            }
+                            _ => {}
                         }
                         self.feed(Input::L1(ev));
                     }
