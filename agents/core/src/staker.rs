@@ -385,13 +385,11 @@ impl Staker {
                 self.proving.forget(|h| h.hash() == old);
             }
             L1Event::Pruned { from, .. } => {
-                let dropped = self.proving.forget(|h| h.number >= from);
-                for h in &dropped {
-                    self.bodies.remove(h);
-                    self.fetching.remove(h);
-                }
-                if !dropped.is_empty() {
-                    cx.emit(Output::Forget(dropped));
+                // The bodies stay (and are still served) until they age out with those of
+                // proven blocks: a block an L1 reorg dropped comes back with the same hash when
+                // its proposal is mined again, and then every node needs the body it had.
+                for h in self.proving.forget(|h| h.number >= from) {
+                    self.fetching.remove(&h);
                 }
             }
             L1Event::Proven {

@@ -374,6 +374,47 @@ fn a_share_earned_before_a_restart_is_still_claimed() {
     assert_eq!(fetches(&w.feed(&mut other, proven())), 0);
 }
 
+/// An L1 reorg drops a block's proposal (`Pruned`), then its transaction is mined again (the
+/// same `Proposed`): a member still holds the body, so it resumes proving without fetching it
+/// from peers who, like it, might no longer serve it.
+#[test]
+fn a_block_back_after_a_reorg_is_proven_from_the_body_kept() {
+    let mut w = World::new();
+    let body = txs(6);
+    let (header, hash) = w.propose_on_l1(0, 3, &body);
+    let sched = w.chain.schedule(SLOT, 3).unwrap();
+    let member = sched.committee(1)[0].address;
+    let mut s = w.staker(w.index_of(member));
+    let out = w.feed(&mut s, proposed(&header, hash));
+    assert_eq!(count(&out, |o| matches!(o, Output::FetchBody { .. })), 1);
+    let out = w.feed(
+        &mut s,
+        Input::Body {
+            hash,
+            txs: Ok(Arc::new(body.clone())),
+        },
+    );
+    assert!(count(&out, |o| matches!(o, Output::Prove { .. })) > 0);
+    let out = w.feed(
+        &mut s,
+        Input::L1(L1Event::Pruned {
+            from: header.number,
+            to: header.number,
+        }),
+    );
+    assert_eq!(count(&out, |o| matches!(o, Output::Forget(_))), 0, "{out:?}");
+    let out = w.feed(&mut s, proposed(&header, hash));
+    assert_eq!(
+        count(&out, |o| matches!(o, Output::FetchBody { .. })),
+        0,
+        "{out:?}"
+    );
+    assert!(
+        count(&out, |o| matches!(o, Output::Prove { .. })) > 0,
+        "{out:?}"
+    );
+}
+
 /// A filler whose owner announced a start stands back until a job time has passed; one whose
 /// owner is silent fills after its turn; a start signed by an ineligible key is rejected.
 #[test]

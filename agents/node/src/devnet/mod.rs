@@ -735,6 +735,11 @@ struct Accumulator {
     proposed: u64,
     proposed_list: Vec<Withheld>,
     pruned: u64,
+    /// The pending chain as the events left it: number to hash.
+    chain: BTreeMap<u64, B256>,
+    /// Blocks a `Pruned` event dropped: a real prune, or an L1 reorg that dropped their
+    /// proposal, which may be mined again (then the block is back, not pruned).
+    dropped: HashSet<B256>,
     proven: BTreeMap<u64, ProvenInfo>,
     credited: HashSet<Address>,
     rewards: Rewards,
@@ -771,6 +776,8 @@ impl Accumulator {
             proposed: 0,
             proposed_list: Vec::new(),
             pruned: 0,
+            chain: BTreeMap::new(),
+            dropped: HashSet::new(),
             proven: BTreeMap::new(),
             credited: HashSet::new(),
             rewards: Rewards::default(),
@@ -782,20 +789,32 @@ impl Accumulator {
     async fn apply(&mut self, view: &ChainView, metrics: &Metrics, ev: L1Event) {
         match ev {
             L1Event::Proposed { header, hash, .. } => {
+                self.pending = header.number;
+                self.chain.split_off(&header.number);
+                self.chain.insert(header.number, hash);
+                if self.dropped.remove(&hash) {
+                    self.pruned = self.pruned.saturating_sub(1);
+                }
+                if self.seen.contains_key(&hash) {
+                    // Replayed after an L1 reorg (its proposal mined again, or its proof
+                    // dropped): the same block, counted once.
+                    tracing::info!(target: "spn::devnet", "block {} ({}) is back after an L1 reorg", header.number, short_hash(hash));
+                    return;
+                }
                 self.proposed += 1;
                 self.proposed_list.push(Withheld {
                     hash,
                     slot: header.slot,
                 });
-                self.pending = header.number;
                 tracing::info!(target: "spn::devnet", "slot {}: block {} ({}) proposed by {} with n={}", header.slot, header.number, short_hash(hash), crate::agent::short(header.proposer), header.height);
                 self.seen.insert(hash, (header, Instant::now()));
             }
             L1Event::Pruned { from, to } => {
-                let n = (to + 1).saturating_sub(from);
-                self.pruned += n;
+                let gone = self.chain.split_off(&from);
+                self.pruned += gone.len() as u64;
+                self.dropped.extend(gone.into_values());
                 self.pending = from.saturating_sub(1);
-                tracing::warn!(target: "spn::devnet", "blocks {from}..={to} pruned (unproven after the proof window); pending tip back to {}", self.pending);
+                tracing::warn!(target: "spn::devnet", "blocks {from}..={to} dropped (unproven after the proof window, or an L1 reorg took their proposal); pending tip back to {}", self.pending);
             }
             L1Event::Proven {
                 number,
