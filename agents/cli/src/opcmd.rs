@@ -33,7 +33,9 @@ pub(crate) struct StakeCommon {
 /// `spn stake` subcommands.
 #[derive(Debug, Subcommand)]
 pub(crate) enum StakeCommand {
-    /// Approve and deposit the stake from the key (it must hold `stakeAmount` of the stake token).
+    /// Approve and deposit the stake from the key (it must hold `stakeAmount` of the stake token);
+    /// with a training wheel, also register the BLS key derived from it (with its proof of
+    /// possession).
     Register {
         /// Who may exit, withdraw and receives the rewards (default: the key itself).
         #[arg(long)]
@@ -175,13 +177,18 @@ impl StakeArgs {
             );
         } else {
             println!(
-                "{} {}: withdrawer {}, active from epoch {}, exit epoch {}, stake {}",
+                "{} {}: withdrawer {}, active from epoch {}, exit epoch {}, stake {}, BLS key {}",
                 out.action,
                 out.key,
                 out.withdrawer,
                 out.activation_epoch,
                 exit(out.exit_epoch),
-                out.stake
+                out.stake,
+                if out.bls_key_registered {
+                    "registered"
+                } else {
+                    "none"
+                }
             );
         }
         Ok(())

@@ -40,12 +40,18 @@ pub struct StakeOutcome {
     pub exit_epoch: u64,
     /// Stake (tokens).
     pub stake: String,
+    /// Whether a BLS key is registered for the key (`blsKeyHash(key) != 0`): `register` adds the
+    /// one derived from the staking key when the Rollup has a training wheel.
+    pub bls_key_registered: bool,
 }
 
 async fn record(c: &Connected, key: Address, action: &'static str) -> Result<StakeOutcome> {
     let d = &c.deployment;
     let s = c.l1.view(d.staking, Staking::getStakerCall { key }).await?;
     let stake = c.l1.view(d.staking, Staking::stakeOfCall { key }).await?;
+    let bls =
+        c.l1.view(d.staking, Staking::blsKeyHashCall { key })
+            .await?;
     Ok(StakeOutcome {
         action,
         key,
@@ -53,11 +59,13 @@ async fn record(c: &Connected, key: Address, action: &'static str) -> Result<Sta
         activation_epoch: u64::from(s.activationEpoch),
         exit_epoch: u64::from(s.exitEpoch),
         stake: fmt_tokens(stake),
+        bls_key_registered: !bls.is_zero(),
     })
 }
 
 /// Registers `key` with `withdrawer` (the key itself if `None`): approves the stake token and
-/// deposits `stakeAmount`, from the key.
+/// deposits `stakeAmount`, from the key; when the Rollup has a training wheel, also registers the
+/// BLS key derived from it, without which its transition signatures do not count.
 pub async fn register(
     c: &Connected,
     key: &StakingKey,
@@ -106,6 +114,9 @@ pub async fn register(
             None,
         )
         .await?;
+    if c.l1.training_wheel(d).await?.is_some() {
+        register_bls_key(&c.l1, d, key, &sender).await?;
+    }
     record(c, me, "registered").await
 }
 

@@ -177,9 +177,9 @@ const OWN_PROCESS_DEVNET: [&str; 6] = [
     "1",
 ];
 
-/// `spn status` and `spn stake` against the running devnet: a key without stake tokens is refused
-/// in one line; once it holds them (minted with the project's cast), it registers, shows up in
-/// `spn status`, and its withdrawer starts its exit.
+/// `spn status` and `spn stake` against the running devnet (training wheel on): a key without
+/// stake tokens is refused in one line; once it holds them (minted with the project's cast), it
+/// registers with its BLS key, shows up in `spn status`, and its withdrawer starts its exit.
 fn operator_commands(file: &std::path::Path, port: &str) {
     let rpc = format!("http://127.0.0.1:{port}");
     let with_l1 = |args: &[&str]| {
@@ -231,10 +231,14 @@ fn operator_commands(file: &std::path::Path, port: &str) {
     assert_eq!(code, 0, "{err}");
     let r: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(r["action"], "registered");
+    // The devnet runs the training wheel: the derived BLS key was registered with the stake.
+    assert_eq!(r["bls_key_registered"], true, "{r}");
     let (code, out, _) = with_l1(&["status", "--json", "--key", super::KEY]);
     assert_eq!(code, 0);
     let s: Value = serde_json::from_str(&out).unwrap();
     assert_eq!(s["key"]["registered"], true, "{s}");
+    assert_eq!(s["key"]["bls_key_registered"], true, "{s}");
+    assert!(s["training_wheel"]["on"].as_bool().unwrap_or(false), "{s}");
     let (code, out, err) = with_l1(&[
         "stake",
         "exit",
@@ -337,7 +341,8 @@ fn operator_commands_against_a_running_devnet() {
     let dir = std::env::temp_dir().join(format!("spn-ops-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
-    let (devnet, file, port) = start_devnet(&dir, &["--blocks", "4"]);
+    // With the training wheel, so that `spn stake register` registers the BLS key too.
+    let (devnet, file, port) = start_devnet(&dir, &["--blocks", "4", "--training-wheel"]);
     operator_commands(&file, &port);
     let out = devnet.wait_with_output().expect("devnet");
     let _ = std::fs::remove_dir_all(&dir);
