@@ -402,7 +402,11 @@ fn a_block_back_after_a_reorg_is_proven_from_the_body_kept() {
             to: header.number,
         }),
     );
-    assert_eq!(count(&out, |o| matches!(o, Output::Forget(_))), 0, "{out:?}");
+    assert_eq!(
+        count(&out, |o| matches!(o, Output::Forget(_))),
+        0,
+        "{out:?}"
+    );
     let out = w.feed(&mut s, proposed(&header, hash));
     assert_eq!(
         count(&out, |o| matches!(o, Output::FetchBody { .. })),
