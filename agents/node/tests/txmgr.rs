@@ -15,7 +15,7 @@ use alloy::signers::local::PrivateKeySigner;
 use alloy_primitives::{Address, Bytes, TxKind};
 use spn_node::devnet::{find_anvil, Anvil};
 use spn_node::keys::ANVIL_DEPLOYER_KEY;
-use spn_node::l1::{Resumed, Sender, TxPolicy, L1};
+use spn_node::l1::{Resumed, Sender, TxPolicy, FOREIGN_NONCE_GRACE, L1};
 
 const GWEI: u128 = 1_000_000_000;
 
@@ -204,13 +204,16 @@ async fn refused_replacement_is_outbid() {
     let accepted = t.elapsed();
     automine(&l1, true).await;
     mine(&l1).await;
+    let mined = Instant::now();
     let out = task.await.unwrap().unwrap();
     let bumps = s.stats().bumps.load(Ordering::Relaxed);
     println!("replacement: accepted after {bumps} bumps in {accepted:?}");
     assert!(bumps >= 1);
     assert_eq!(nonce_of(&l1, out.hash).await, 1);
-    // The outbid signer finds its nonce taken and re-sends at the next one.
+    // The outbid signer finds its nonce taken and re-sends at the next one, but only once the
+    // nonce has looked taken for the grace (a receipt of its own may trail the nonce).
     let theirs = other_task.await.unwrap().unwrap();
+    assert!(mined.elapsed() >= FOREIGN_NONCE_GRACE);
     assert_eq!(nonce_of(&l1, theirs.hash).await, 2);
     assert!(other.stats().nonce_resyncs.load(Ordering::Relaxed) >= 1);
 }

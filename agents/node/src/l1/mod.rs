@@ -10,7 +10,8 @@ pub use deployment::Deployment;
 pub use follower::{ChainView, L1Event, SlotCtx, StakerRecord};
 pub use transport::RpcStats;
 pub use tx::{
-    classify, classify_message, Resumed, Sender, TxErrorKind, TxPolicy, TxStats, MIN_BUMP_PERCENT,
+    classify, classify_message, Resumed, Sender, TxErrorKind, TxPolicy, TxStats,
+    FOREIGN_NONCE_GRACE, MIN_BUMP_PERCENT,
 };
 
 use std::sync::atomic::Ordering;

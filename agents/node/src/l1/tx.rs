@@ -42,6 +42,11 @@ const RPC_ATTEMPTS: u32 = 5;
 /// Fresh nonces tried in a row after "nonce too low" before giving up.
 const NONCE_RESYNCS: u32 = 5;
 
+/// How long a nonce must look taken with no receipt for any of our hashes before the manager
+/// believes another transaction took it: under load a node can count a mined transaction in the
+/// account's nonce before it serves the receipt, and re-sending then repeats a call that succeeded.
+pub const FOREIGN_NONCE_GRACE: Duration = Duration::from_secs(2);
+
 /// How a sender prices, re-prices and gives up on its transactions.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TxPolicy {
@@ -432,6 +437,8 @@ struct Flight {
     first_sent: Instant,
     /// No further bump possible (cap, max bumps, or the node refuses the fees).
     capped: bool,
+    /// Since when the nonce has looked taken with no receipt of ours ([`FOREIGN_NONCE_GRACE`]).
+    unexplained: Option<Instant>,
 }
 
 /// A key that sends transactions: the transaction manager (see the module's documentation).
@@ -587,6 +594,7 @@ impl Sender {
             sent_block: 0,
             first_sent: Instant::now(),
             capped: false,
+            unexplained: None,
         };
         self.first_broadcast(&mut f).await?;
         let out = self.drive(f).await;
@@ -640,6 +648,7 @@ impl Sender {
                 sent_block: head,
                 first_sent: now,
                 capped: false,
+                unexplained: None,
             };
             let r = match self.rebroadcast(&mut f).await {
                 Ok(()) => self.drive(f).await,
@@ -782,11 +791,12 @@ impl Sender {
                 }
             };
             if head != seen || force {
-                force = false;
                 seen = head;
                 if let Some(out) = self.settle(&mut f).await? {
                     return out;
                 }
+                // A nonce taken with no receipt of ours yet is looked at again at the next poll.
+                force = f.unexplained.is_some();
             }
             let now = Instant::now();
             if let Some(until) = cancel_wait {
@@ -809,7 +819,7 @@ impl Sender {
                 || (self.policy.stall_blocks > 0
                     && head >= f.sent_block.saturating_add(self.policy.stall_blocks));
             if stalled && !f.capped {
-                force = self.bump_and_send(&mut f, head).await;
+                force |= self.bump_and_send(&mut f, head).await;
             }
         }
     }
@@ -855,9 +865,15 @@ impl Sender {
                 }
             };
             if count <= f.e.nonce {
+                f.unexplained = None;
                 return Ok(None);
             }
         }
+        let since = *f.unexplained.get_or_insert_with(Instant::now);
+        if since.elapsed() < FOREIGN_NONCE_GRACE {
+            return Ok(None);
+        }
+        f.unexplained = None;
         self.journal_remove(f.e.nonce);
         TxStats::add(&self.stats.nonce_resyncs);
         if f.e.cancelled {
