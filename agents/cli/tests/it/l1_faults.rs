@@ -1,5 +1,6 @@
 //! Devnets under L1 faults: a proxy failing a fifth of the agents' RPC requests, and periodic
-//! reorgs of anvil's last blocks. No block may be lost and the rewards still match the formulas.
+//! reorgs of anvil's last blocks. Under the proxy no block may be lost; under reorgs the agents
+//! follow every one and still prove; in both the rewards match the formulas.
 
 use serde_json::Value;
 
@@ -26,7 +27,7 @@ fn a_fifth_of_the_rpc_requests_failing_loses_no_block() {
 }
 
 #[test]
-fn reorgs_of_depth_2_lose_no_block() {
+fn reorgs_of_depth_2_are_followed_and_blocks_proven() {
     // Every 10 s (under two slots): at one reorg per slot, a reorg that drops a seed sample
     // near an epoch boundary can leave the agents on a stale epoch seed until the next one
     // (blocks pruned, runs of minutes).
