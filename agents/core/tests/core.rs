@@ -93,6 +93,12 @@ impl World {
         self.keys.iter().position(|k| k.address() == a).unwrap()
     }
 
+    /// The staker of the lowest-scoring round-1 committee member of `SLOT`'s block of `height`.
+    fn round_one_member(&self, height: u8) -> Staker {
+        let member = self.chain.schedule(SLOT, height).unwrap().committee(1)[0].address;
+        self.staker(self.index_of(member))
+    }
+
     /// The block of `SLOT` on L1, proposed by key `by`, with `txs` transactions at `height`.
     fn propose_on_l1(&mut self, by: usize, height: u8, txs: &[Bytes]) -> (Header, B256) {
         let tree = BlockTree::from_transactions(u32::from(height), txs).unwrap();
@@ -247,8 +253,7 @@ fn a_member_proves_its_own_job_and_announces_it() {
     let body = txs(6);
     let (header, hash) = w.propose_on_l1(0, 3, &body);
     let sched = w.chain.schedule(SLOT, 3).unwrap();
-    let member = sched.committee(1)[0].address;
-    let mut s = w.staker(w.index_of(member));
+    let mut s = w.round_one_member(3);
     // The body first (as an attester would have it), then the L1 event.
     let out = w.feed(
         &mut s,
@@ -340,7 +345,6 @@ fn a_share_earned_before_a_restart_is_still_claimed() {
     let mut w = World::new();
     let (header, hash) = w.propose_on_l1(0, 3, &txs(6));
     let sched = w.chain.schedule(SLOT, 3).unwrap();
-    let member = sched.committee(1)[0].address;
     let outsider = w
         .keys
         .iter()
@@ -368,7 +372,7 @@ fn a_share_earned_before_a_restart_is_still_claimed() {
                 if *number == header.number && *tx == B256::repeat_byte(0x55))
         })
     };
-    let mut restarted = w.staker(w.index_of(member));
+    let mut restarted = w.round_one_member(3);
     assert_eq!(fetches(&w.feed(&mut restarted, proven())), 1);
     let mut other = w.staker(w.index_of(outsider));
     assert_eq!(fetches(&w.feed(&mut other, proven())), 0);
@@ -382,9 +386,7 @@ fn a_block_back_after_a_reorg_is_proven_from_the_body_kept() {
     let mut w = World::new();
     let body = txs(6);
     let (header, hash) = w.propose_on_l1(0, 3, &body);
-    let sched = w.chain.schedule(SLOT, 3).unwrap();
-    let member = sched.committee(1)[0].address;
-    let mut s = w.staker(w.index_of(member));
+    let mut s = w.round_one_member(3);
     let out = w.feed(&mut s, proposed(&header, hash));
     assert_eq!(count(&out, |o| matches!(o, Output::FetchBody { .. })), 1);
     let out = w.feed(
